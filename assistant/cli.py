@@ -1,0 +1,229 @@
+"""The ``yichuang`` command (also ``python -m assistant``): set up, import, validate, serve, operate."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from assistant.settings import Settings, get_settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+_COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def _author(args: argparse.Namespace) -> str:
+    return getattr(args, "author", None) or f"cli:{getpass.getuser()}"
+
+
+def _store(settings: Settings):
+    from assistant.database import open_store
+
+    return open_store(settings.database_url)
+
+
+def _print_problems(problems, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=1))
+        return
+    for p in problems:
+        print(p, file=sys.stderr)
+    print(f"共 {len(problems)} 个问题，未做任何修改。", file=sys.stderr)
+
+
+@command("validate")
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.validation import validate_path
+
+    report = validate_path(Path(args.path))
+    if report.problems:
+        _print_problems(report.problems, args.json)
+        return 1
+    guides = sum(1 for e in report.entries if e.__class__.__name__ == "ServiceGuide")
+    if args.json:
+        print(json.dumps({"ok": True, "guides": guides, "bundles": len(report.entries) - guides}))
+    else:
+        print(f"校验通过：{guides} 个办事指南，{len(report.entries) - guides} 个一件事。")
+    return 0
+
+
+@command("import")
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.importer import import_path
+
+    store = _store(settings)
+    if args.if_empty and store.count() > 0:
+        print(f"内容库已有 {store.count()} 个条目，跳过导入（--if-empty）。")
+        return 0
+    result = import_path(
+        store, Path(args.path), author=_author(args), publish=not args.draft, note=args.note or ""
+    )
+    if not result.ok:
+        _print_problems(result.problems, False)
+        return 1
+    r = result.report
+    assert r is not None
+    print(
+        f"导入完成：新增 {len(r.created)}，更新 {len(r.updated)}，未变 {len(r.unchanged)}，发布 {len(r.published)}。"
+    )
+    return 0
+
+
+@command("export")
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.formats import write_path
+    from knowledge.store import MissingEntryError
+
+    store = _store(settings)
+    if args.latest:
+        entries = []
+        for summary in store.find():
+            try:
+                entries.append(store.get(summary.code, published=False).content)
+            except MissingEntryError:
+                continue
+    else:
+        entries = store.published()
+    try:
+        written = write_path(entries, Path(args.path), args.format)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(
+        f"已导出 {len(entries)} 个条目到 {', '.join(str(p) for p in written[:5])}{' …' if len(written) > 5 else ''}"
+    )
+    return 0
+
+
+@command("publish")
+def _publish(args: argparse.Namespace, settings: Settings) -> int:
+    stored = _store(settings).publish(
+        args.code, author=_author(args), version=args.version, note=args.note or ""
+    )
+    print(f"{stored.code} 已发布版本 {stored.version}")
+    return 0
+
+
+@command("retire")
+def _retire(args: argparse.Namespace, settings: Settings) -> int:
+    _store(settings).retire(args.code, author=_author(args), note=args.note or "")
+    print(f"{args.code} 已下线")
+    return 0
+
+
+@command("restore")
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    stored = _store(settings).restore(args.code, args.version, author=_author(args), publish=args.publish)
+    print(
+        f"{stored.code} 已从版本 {args.version} 恢复为版本 {stored.version}"
+        + ("并发布" if args.publish else "")
+    )
+    return 0
+
+
+@command("history")
+def _history(args: argparse.Namespace, settings: Settings) -> int:
+    for v in _store(settings).history(args.code):
+        flag = " *已发布" if v.published else ""
+        print(f"v{v.version}\t{v.created_at:%Y-%m-%d %H:%M}\t{v.author}\t{v.note}{flag}")
+    return 0
+
+
+@command("db")
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.database import migrate
+    from knowledge.store import make_engine
+
+    migrate(make_engine(settings.database_url))
+    print("数据库已升级到最新版本。")
+    return 0
+
+
+@command("serve")
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from assistant.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_config=None,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yichuang", description="一窗导办：办事指南与一件事助手")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="校验内容文件（YAML、XLSX、CSV 目录），报告文件、行和字段")
+    p.add_argument("path")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出问题列表")
+
+    p = sub.add_parser("import", help="导入内容文件到内容库（先整体校验，有错则不写入）")
+    p.add_argument("path")
+    p.add_argument("--draft", action="store_true", help="只保存为草稿，不发布")
+    p.add_argument("--if-empty", action="store_true", help="内容库已有条目时跳过")
+    p.add_argument("--author")
+    p.add_argument("--note")
+
+    p = sub.add_parser("export", help="导出内容（.yaml 文件或目录、.xlsx、CSV 目录）")
+    p.add_argument("path")
+    p.add_argument("--format", choices=["yaml", "csv", "xlsx"])
+    p.add_argument(
+        "--latest", action="store_true", help="导出最新版本（含未发布的草稿），默认只导出已发布内容"
+    )
+
+    for name, text in (("publish", "发布条目的最新（或指定）版本"), ("retire", "下线条目")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("code")
+        if name == "publish":
+            p.add_argument("--version", type=int)
+        p.add_argument("--author")
+        p.add_argument("--note")
+
+    p = sub.add_parser("restore", help="把条目恢复到以前的某个版本（生成新版本）")
+    p.add_argument("code")
+    p.add_argument("version", type=int)
+    p.add_argument("--publish", action="store_true")
+    p.add_argument("--author")
+
+    p = sub.add_parser("history", help="列出条目的版本")
+    p.add_argument("code")
+
+    p = sub.add_parser("db", help="数据库迁移")
+    p.add_argument("action", choices=["upgrade"])
+
+    p = sub.add_parser("serve", help="启动服务")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from knowledge.store import StoreError
+
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    if args.command != "serve":
+        from assistant.logs import setup_logging
+
+        setup_logging("WARNING", settings.log_format)
+    try:
+        return _COMMANDS[args.command](args, settings)
+    except StoreError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,42 @@
+"""The database of the running service: engine, migrations, the content store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, MetaData
+
+from knowledge.store import ContentStore, make_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def metadata() -> MetaData:
+    """Every table the project keeps, for Alembic."""
+    import knowledge.store.tables  # noqa: F401  (registers the tables)
+    from knowledge.store.db import Base
+
+    return Base.metadata
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+def open_store(url: str) -> ContentStore:
+    engine = make_engine(url)
+    migrate(engine)
+    return ContentStore(engine)

@@ -1,0 +1,28 @@
+"""Alembic environment: uses the connection handed in by assistant.database.migrate, or the URL."""
+
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+from assistant.database import metadata
+
+config = context.config
+target_metadata = metadata()
+
+
+def run() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
+    with engine.connect() as conn:
+        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run()

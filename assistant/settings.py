@@ -1,0 +1,80 @@
+"""The one settings object: defaults in code, an optional TOML file, then YICHUANG_* env vars.
+
+The file is ``yichuang.toml`` in the working directory, or the path in
+``YICHUANG_SETTINGS_FILE``. Environment variables win over the file.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PLACEHOLDER_SECRET = "dev-only-change-me"
+
+
+def _settings_file() -> Path:
+    return Path(os.environ.get("YICHUANG_SETTINGS_FILE", "yichuang.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YICHUANG_", extra="forbid")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    var_dir: Path = Path("var")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty = SQLite file under var_dir")
+    data_dir: Path = Path("knowledge/data")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_format: Literal["console", "json"] = "console"
+    secret_key: str = PLACEHOLDER_SECRET
+
+    # matching (filled in by the matching core)
+    embedding_model: str = Field(default="e5-small", description="e5-small | m3e-small | path to a folder")
+    models_dir: Path = Field(default=Path(""), description="empty = var_dir/models")
+    index_dir: Path = Field(default=Path(""), description="empty = var_dir/index")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_settings_file()),
+        )
+
+    @model_validator(mode="after")
+    def _derived_paths_and_secrets(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'yichuang.db'}"
+        if self.models_dir == Path(""):
+            self.models_dir = self.var_dir / "models"
+        if self.index_dir == Path(""):
+            self.index_dir = self.var_dir / "index"
+        if self.env == "prod" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError(
+                "YICHUANG_SECRET_KEY is still the development placeholder; set a real secret for prod"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

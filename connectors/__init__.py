@@ -1,0 +1,1 @@
+"""Hand-offs to the outside: booking (预约), complaints (12345), WeChat API, outbox."""

@@ -1,0 +1,1 @@
+"""Text in: normalisation, Chinese tokens, synonyms, PII detection and masking."""

@@ -1,0 +1,84 @@
+"""Shared fixtures: the sample knowledge base, stores on SQLite and (where it answers) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "knowledge" / "data"
+PG_ADMIN_URL = os.environ.get("YICHUANG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _pg_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def sample_report():
+    from knowledge.validation import validate_path
+
+    report = validate_path(DATA)
+    assert report.ok, "\n".join(str(p) for p in report.problems)
+    return report
+
+
+@pytest.fixture(scope="session")
+def sample_entries(sample_report):
+    return sample_report.entries
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def postgres_url():
+    if not _pg_answers():
+        pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
+    from sqlalchemy import create_engine, text
+
+    name = f"yichuang_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the server answers but refuses us: say why
+        admin.dispose()
+        pytest.skip(f"cannot create a PostgreSQL test database: {exc}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request) -> str:
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(db_url):
+    from assistant.database import open_store
+
+    s = open_store(db_url)
+    yield s
+    s.engine.dispose()
+
+
+@pytest.fixture
+def loaded_store(store, sample_entries):
+    store.save_many(sample_entries, author="test", publish=True)
+    return store
