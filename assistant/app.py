@@ -4,28 +4,45 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from assistant import __version__
 from assistant.database import open_store
 from assistant.logs import get_logger, setup_logging
-from assistant.routes import guides, health
+from assistant.matching import build_retriever
+from assistant.routes import guides, health, search
 from assistant.settings import Settings, get_settings
+from knowledge.unanswered import UnansweredLog
 
 log = get_logger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
+    """``retriever`` may be handed in (tests share one); otherwise it is built from the store."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         setup_logging(settings.log_level, settings.log_format)
         app.state.settings = settings
-        app.state.store = open_store(settings.database_url)
-        log.info("service started", database=settings.database_url.split("@")[-1])
+        store = open_store(settings.database_url)
+        app.state.store = store
+        app.state.unanswered = UnansweredLog(store.engine)
+        if settings.search_enabled and getattr(app.state, "retriever", None) is None:
+            app.state.retriever = build_retriever(settings, store.published())
+        retriever = getattr(app.state, "retriever", None)
+        if retriever is not None:
+            store.subscribe(retriever.apply)  # publish/retire update search in place
+        log.info(
+            "service started",
+            database=settings.database_url.split("@")[-1],
+            search=retriever.size if retriever else "off",
+        )
         yield
-        app.state.store.engine.dispose()
+        store.engine.dispose()
 
     app = FastAPI(
         title="一窗导办 API",
@@ -33,6 +50,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="办事指南检索、一件事清单、预约与 12345 工单的接口",
         lifespan=lifespan,
     )
+    app.state.retriever = retriever
     app.include_router(health.router)
     app.include_router(guides.router)
+    app.include_router(search.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = "、".join(".".join(str(p) for p in e["loc"][1:]) or "请求体" for e in exc.errors())
+        return JSONResponse(
+            status_code=422,
+            content={"detail": f"请求内容不正确，请检查：{fields}", "errors": jsonable_encoder(exc.errors())},
+        )
+
     return app

@@ -40,10 +40,15 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     secret_key: str = PLACEHOLDER_SECRET
 
-    # matching (filled in by the matching core)
+    # matching
+    search_enabled: bool = Field(default=True, description="load the embedding model and index at start")
     embedding_model: str = Field(default="e5-small", description="e5-small | m3e-small | path to a folder")
     models_dir: Path = Field(default=Path(""), description="empty = var_dir/models")
     index_dir: Path = Field(default=Path(""), description="empty = var_dir/index")
+    torch_threads: int = Field(default=2, ge=1, description="CPU threads for the embedding model")
+    retrieval_overrides: dict[str, float] = Field(
+        default_factory=dict, description="override calibrated thresholds, e.g. {none_below = 0.4}"
+    )
 
     @classmethod
     def settings_customise_sources(

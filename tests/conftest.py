@@ -82,3 +82,27 @@ def store(db_url):
 def loaded_store(store, sample_entries):
     store.save_many(sample_entries, author="test", publish=True)
     return store
+
+
+MODELS_DIR = ROOT / "var" / "models"
+
+
+@pytest.fixture(scope="session")
+def prepared_models() -> Path:
+    """The model folders `make test` prepares (yichuang model prepare); tests never build them."""
+    from knowledge.embedder.models import is_prepared, resolve_model
+
+    if not is_prepared(resolve_model("e5-small", MODELS_DIR)):
+        pytest.skip("e5-small is not prepared: run `make test` (it runs `yichuang model prepare`)")
+    return MODELS_DIR
+
+
+@pytest.fixture(scope="session")
+def real_retriever(prepared_models, sample_entries, tmp_path_factory):
+    """One retriever on the real default model for the whole session."""
+    from assistant.matching import build_retriever
+    from assistant.settings import Settings
+
+    var = tmp_path_factory.mktemp("var")
+    settings = Settings(var_dir=var, models_dir=prepared_models, index_dir=ROOT / "var" / "index")
+    return build_retriever(settings, sample_entries)

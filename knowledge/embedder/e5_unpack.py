@@ -138,6 +138,9 @@ def _bert_state_dict(image: E5Image) -> dict[str, np.ndarray]:
         sd[prefix + "attention.output.LayerNorm.bias"] = t[f"l{layer}.aln.b"]
         sd[prefix + "output.LayerNorm.weight"] = t[f"l{layer}.oln.w"]
         sd[prefix + "output.LayerNorm.bias"] = t[f"l{layer}.oln.b"]
+    # BertModel has a pooler that sentence-transformers never uses; zeros keep its load report quiet
+    sd["pooler.dense.weight"] = np.zeros((hd.hidden, hd.hidden), dtype=np.float32)
+    sd["pooler.dense.bias"] = np.zeros(hd.hidden, dtype=np.float32)
     return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in sd.items()}
 
 

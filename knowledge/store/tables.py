@@ -66,3 +66,19 @@ class AuditRow(Base):
     code: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class UnansweredRow(Base):
+    """A question no service matched, kept (PII masked) for editors to act on."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    normalized: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    candidates: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    linked_code: Mapped[str | None] = mapped_column(String(64), nullable=True)

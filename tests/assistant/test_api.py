@@ -11,7 +11,7 @@ RESTAURANT = "YJS-370199-002"
 
 @pytest.fixture
 def client(tmp_path, sample_entries):
-    settings = Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'api.db'}")
+    settings = Settings(var_dir=tmp_path, search_enabled=False)
     with TestClient(create_app(settings)) as c:
         c.app.state.store.save_many(sample_entries, author="test", publish=True)
         yield c

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.app import create_app
+from assistant.settings import Settings
+from knowledge.retrieval import Retriever
+from nlu.synonyms import SynonymTable
+from nlu.tokenizer import ChineseTokenizer
+from tests.stubs import STUB_THRESHOLDS, HashEmbedder
+
+
+def _client(tmp_path, sample_entries, retriever):
+    settings = Settings(var_dir=tmp_path, search_enabled=False)
+    client = TestClient(create_app(settings, retriever=retriever))
+    client.__enter__()
+    client.app.state.store.save_many(sample_entries, author="test", publish=True)
+    return client
+
+
+@pytest.fixture
+def client(tmp_path, sample_entries):
+    r = Retriever(
+        HashEmbedder(), ChineseTokenizer(), SynonymTable.load(), STUB_THRESHOLDS, index_dir=tmp_path
+    )
+    r.warm_up(sample_entries)
+    c = _client(tmp_path, sample_entries, r)
+    yield c
+    c.__exit__(None, None, None)
+
+
+def test_search_answers_with_a_guide(client):
+    body = client.post("/api/search", json={"q": "驾照丢了怎么办", "top_k": 3}).json()
+    assert body["results"][0]["name"] == "机动车驾驶证遗失补证"
+    assert body["decision"] in ("answer", "clarify") and len(body["results"]) == 3
+
+
+def test_none_is_logged_for_editors_without_pii(client):
+    body = client.post("/api/search", json={"q": "喂喂喂 13812345678 xyz"}).json()
+    assert body["decision"] == "none"
+    items = client.app.state.unanswered.items()
+    assert len(items) == 1 and "13812345678" not in items[0].text and "138****5678" in items[0].text
+    assert client.get("/health").json()["unanswered_open"] == 1
+
+
+def test_empty_question_gets_a_chinese_message(client):
+    resp = client.post("/api/search", json={"q": ""})
+    assert resp.status_code == 422 and "请求内容不正确" in resp.json()["detail"]
+    assert client.post("/api/search", json={"q": "x", "top_k": 99}).status_code == 422
+
+
+def test_publishing_through_the_store_updates_search(client, sample_entries):
+    guide = next(e for e in sample_entries if e.name == "户口簿补领")
+    phrase = "家里那本红皮的簿子被狗啃了"
+    client.app.state.store.save(
+        guide.model_copy(update={"similar_questions": [*guide.similar_questions, phrase]}),
+        author="ed",
+        publish=True,
+    )
+    assert client.post("/api/search", json={"q": phrase}).json()["results"][0]["name"] == "户口簿补领"
+
+
+def test_without_retriever_search_says_so_politely(tmp_path, sample_entries):
+    c = _client(tmp_path, sample_entries, None)
+    resp = c.post("/api/search", json={"q": "身份证"})
+    c.__exit__(None, None, None)
+    assert resp.status_code == 503 and "12345" in resp.json()["detail"]
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_real_model_through_the_api(tmp_path, sample_entries, real_retriever):
+    c = _client(tmp_path, sample_entries, real_retriever)
+    body = c.post("/api/search", json={"q": "宝宝刚出生 上户口要带啥"}).json()
+    c.__exit__(None, None, None)
+    assert body["results"][0]["name"] in ("出生登记（新生儿落户）", "新生儿出生一件事")
