@@ -11,9 +11,10 @@ from fastapi.responses import JSONResponse
 
 from assistant import __version__
 from assistant.database import open_store
+from assistant.handoff import OutboxLoop, build_booking, build_complaints, build_outbox_worker
 from assistant.logs import get_logger, setup_logging
 from assistant.matching import build_retriever
-from assistant.routes import guides, health, search
+from assistant.routes import bookings, guides, health, search, tickets
 from assistant.settings import Settings, get_settings
 from knowledge.unanswered import UnansweredLog
 
@@ -36,12 +37,21 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
         retriever = getattr(app.state, "retriever", None)
         if retriever is not None:
             store.subscribe(retriever.apply)  # publish/retire update search in place
+        app.state.booking = build_booking(settings, store)
+        app.state.complaints = build_complaints(settings, store.engine)
+        worker = build_outbox_worker(settings, app.state.complaints)
+        loop = OutboxLoop(worker, settings.outbox_interval_seconds) if worker else None
+        if loop:
+            loop.start()
         log.info(
             "service started",
             database=settings.database_url.split("@")[-1],
             search=retriever.size if retriever else "off",
+            forwarding=bool(loop),
         )
         yield
+        if loop:
+            loop.stop()
         store.engine.dispose()
 
     app = FastAPI(
@@ -54,6 +64,8 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(guides.router)
     app.include_router(search.router)
+    app.include_router(bookings.router)
+    app.include_router(tickets.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -251,6 +251,87 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     return run(settings, sizes=[int(x) for x in args.sizes.split(",") if x], queries=args.queries)
 
 
+def _handoffs(settings: Settings):
+    from assistant.handoff import build_booking, build_complaints
+
+    store = _store(settings)
+    return store, build_booking(settings, store), build_complaints(settings, store.engine)
+
+
+@command("tickets")
+def _tickets(args: argparse.Namespace, settings: Settings) -> int:
+    _, _, complaints = _handoffs(settings)
+    if args.action == "show":
+        if not args.number:
+            print("请给出工单号", file=sys.stderr)
+            return 2
+        t = complaints.get(args.number)
+        print(f"{t.number}  {t.category}/{t.urgency}  {t.status}  → {t.department}")
+        print(f"  区域：{t.district or '-'} {t.location or ''}  联系人：{t.contact_masked}")
+        print(f"  时限：{t.respond_by} 前响应，{t.resolve_by} 前办结  评价：{t.satisfaction or '-'}")
+        print(f"  内容：{t.description}")
+        for e in t.history:
+            print(f"  {e.at:%Y-%m-%d %H:%M}  {e.status}  {e.actor}  {e.note}")
+        return 0
+    tickets = complaints.find(status=args.status, department=args.department, limit=args.limit)
+    if args.action == "export":
+        data = complaints.export(tickets, include_contact=args.with_contacts)
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+            print(f"已导出 {len(tickets)} 个工单到 {args.output}")
+        else:
+            print(text)
+        return 0
+    for t in tickets:
+        print(
+            f"{t.number}\t{t.created_at:%m-%d %H:%M}\t{t.category}\t{t.urgency}\t{t.status}\t{t.department}\t{t.description[:30]}"
+        )
+    return 0
+
+
+@command("bookings")
+def _bookings(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+
+    _, booking, _ = _handoffs(settings)
+    if not hasattr(booking, "find"):
+        print("已配置外部预约系统：请在该系统中查看预约。", file=sys.stderr)
+        return 1
+    day = date.fromisoformat(args.day) if args.day else None
+    for b in booking.find(day=day, hall_id=args.hall, status=args.status):
+        print(
+            f"{b.number}\t{b.day} {b.start}-{b.end}\t{b.hall.name}\t{b.service_name}\t{b.name_masked} {b.phone_masked}\t{b.status}"
+        )
+    return 0
+
+
+@command("outbox")
+def _outbox(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.handoff import build_outbox_worker
+
+    _, _, complaints = _handoffs(settings)
+    outbox = complaints.outbox
+    if args.action == "status":
+        counts = outbox.counts()
+        print(f"待投递 {counts.get('pending', 0)}，已投递 {counts.get('delivered', 0)}")
+        for item in outbox.items("pending"):
+            print(
+                f"  #{item.id} {item.kind} {item.ref} 尝试 {item.attempts} 次，下次 {item.next_attempt_at:%m-%d %H:%M:%S}"
+                f"  {item.last_error or ''}"
+            )
+        return 0
+    if args.action == "retry":
+        print(f"已将 {outbox.retry_now(args.id)} 个待投递项设为立即重试")
+        return 0
+    worker = build_outbox_worker(settings, complaints)
+    if worker is None:
+        print("没有配置 12345 平台地址（YICHUANG_COMPLAINT_FORWARD_URL），无需投递。", file=sys.stderr)
+        return 1
+    print(f"本次投递成功 {worker.run_once()} 个")
+    return 0
+
+
 @command("serve")
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
@@ -334,6 +415,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", default="10000,100000,1000000")
     p.add_argument("--queries", type=int, default=200)
 
+    p = sub.add_parser("tickets", help="12345 工单：列表、详情、导出")
+    p.add_argument("action", choices=["list", "show", "export"])
+    p.add_argument("number", nargs="?")
+    p.add_argument("--status")
+    p.add_argument("--department")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--output", help="export 写入的文件")
+    p.add_argument(
+        "--with-contacts", action="store_true", help="export 时包含解密后的联系方式（仅供 12345 平台导入）"
+    )
+
+    p = sub.add_parser("bookings", help="预约列表（联系方式已脱敏）")
+    p.add_argument("action", choices=["list"])
+    p.add_argument("--day", help="YYYY-MM-DD")
+    p.add_argument("--hall")
+    p.add_argument("--status", choices=["booked", "cancelled"])
+
+    p = sub.add_parser("outbox", help="转交外部系统的待投递队列：状态、立即重试、投递一轮")
+    p.add_argument("action", choices=["status", "retry", "run"])
+    p.add_argument("--id", type=int)
+
     p = sub.add_parser("serve", help="启动服务")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
@@ -341,6 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from connectors.booking.protocol import BookingError
+    from connectors.complaint.protocol import ComplaintError
     from knowledge.store import StoreError
 
     args = build_parser().parse_args(argv)
@@ -353,4 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         return _COMMANDS[args.command](args, settings)
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except (BookingError, ComplaintError) as exc:
+        print(f"错误：{exc.user_message}", file=sys.stderr)
         return 1

@@ -15,7 +15,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def metadata() -> MetaData:
     """Every table the project keeps, for Alembic."""
-    import knowledge.store.tables  # noqa: F401  (registers the tables)
+    import connectors.booking.tables  # noqa: F401  (each import registers its tables)
+    import connectors.complaint.tables  # noqa: F401
+    import connectors.outbox  # noqa: F401
+    import knowledge.store.tables  # noqa: F401
     from knowledge.store.db import Base
 
     return Base.metadata

@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from connectors.crypto import PLACEHOLDER_DATA_KEY
+
 PLACEHOLDER_SECRET = "dev-only-change-me"
 
 
@@ -39,6 +41,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
     secret_key: str = PLACEHOLDER_SECRET
+    data_key: str = Field(default=PLACEHOLDER_DATA_KEY, description="32-byte base64 key for contacts at rest")
 
     # matching
     search_enabled: bool = Field(default=True, description="load the embedding model and index at start")
@@ -49,6 +52,16 @@ class Settings(BaseSettings):
     retrieval_overrides: dict[str, float] = Field(
         default_factory=dict, description="override calibrated thresholds, e.g. {none_below = 0.4}"
     )
+
+    # hand-offs
+    booking_url: str = Field(default="", description="external booking system; empty = built-in")
+    booking_token: str = ""
+    complaint_forward_url: str = Field(
+        default="", description="12345 platform to forward tickets to; empty = none"
+    )
+    complaint_token: str = ""
+    outbox_interval_seconds: float = Field(default=5.0, gt=0)
+    staff_api_enabled: bool = Field(default=False, description="staff routes; off until staff log-in exists")
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,106 @@
+"""Assembling the hand-off connectors (booking, 12345, outbox) from settings: one way to build them."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Engine
+
+from assistant.logs import get_logger
+from assistant.settings import Settings
+from connectors.booking.builtin import StoreBookingService
+from connectors.booking.config import BookingConfig
+from connectors.booking.http import HttpBookingService
+from connectors.booking.protocol import BookingService
+from connectors.calendar import WorkCalendar
+from connectors.complaint.builtin import FORWARD_KIND, StoreComplaintService
+from connectors.complaint.http import HttpComplaintService
+from connectors.complaint.rules import TicketRules
+from connectors.crypto import Sealer
+from connectors.outbox import OutboxWorker
+from knowledge.schema import ServiceGuide
+from knowledge.store import ContentStore
+from knowledge.store.content import ChangeEvent
+
+log = get_logger(__name__)
+
+
+class BookableServices:
+    """Published guides marked 可预约 -> their 实施主体; kept current by store events."""
+
+    def __init__(self, store: ContentStore) -> None:
+        self._departments = {
+            g.code: g.department
+            for g in store.published("guide")
+            if isinstance(g, ServiceGuide) and g.bookable
+        }
+
+    def __call__(self, code: str) -> str | None:
+        return self._departments.get(code)
+
+    def apply(self, event: ChangeEvent) -> None:
+        content = event.content
+        if event.action == "publish" and isinstance(content, ServiceGuide) and content.bookable:
+            self._departments[content.code] = content.department
+        else:
+            self._departments.pop(event.code, None)
+
+
+def sealer(settings: Settings) -> Sealer:
+    return Sealer(settings.data_key)
+
+
+def build_booking(settings: Settings, store: ContentStore) -> BookingService:
+    if settings.booking_url:
+        return HttpBookingService(settings.booking_url, settings.booking_token or None)
+    services = BookableServices(store)
+    store.subscribe(services.apply)
+    return StoreBookingService(
+        store.engine, BookingConfig.load(), sealer(settings), services, WorkCalendar.load()
+    )
+
+
+def build_complaints(settings: Settings, engine: Engine) -> StoreComplaintService:
+    return StoreComplaintService(
+        engine,
+        TicketRules.load(),
+        sealer(settings),
+        WorkCalendar.load(),
+        forward=bool(settings.complaint_forward_url),
+    )
+
+
+def build_outbox_worker(settings: Settings, complaints: StoreComplaintService) -> OutboxWorker | None:
+    if not settings.complaint_forward_url:
+        return None
+    platform = HttpComplaintService(settings.complaint_forward_url, settings.complaint_token or None)
+    return OutboxWorker(
+        complaints.engine,
+        sealer(settings),
+        {FORWARD_KIND: platform.forward},
+        on_delivered=lambda _kind, ref, remote: complaints.mark_forwarded(ref, remote),
+    )
+
+
+class OutboxLoop:
+    """Runs the outbox worker in a background thread while the service runs."""
+
+    def __init__(self, worker: OutboxWorker, interval: float) -> None:
+        self.worker, self.interval = worker, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.worker.run_once()
+            except Exception:  # keep the loop alive; the item stays pending
+                log.exception("outbox loop failed")
+            self._stop.wait(self.interval)

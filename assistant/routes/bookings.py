@@ -1,0 +1,141 @@
+"""预约 for citizens: halls for a service, free slots, book, look up, cancel, reschedule."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from connectors.booking.protocol import (
+    Booking,
+    BookingError,
+    BookingNotFoundError,
+    BookingRequest,
+    DuplicateBookingError,
+    SlotFullError,
+)
+
+router = APIRouter(prefix="/api", tags=["booking"])
+_STATUS = {SlotFullError: 409, DuplicateBookingError: 409, BookingNotFoundError: 404}
+
+
+def _service(request: Request):
+    return request.app.state.booking
+
+
+def _fail(exc: BookingError) -> HTTPException:
+    return HTTPException(status_code=_STATUS.get(type(exc), 422), detail=exc.user_message)
+
+
+class BookingIn(BaseModel):
+    service_code: str = Field(min_length=1, max_length=64)
+    hall_id: str = Field(min_length=1, max_length=40)
+    day: date
+    start: str = Field(pattern=r"^\d{2}:\d{2}$")
+    name: str = Field(min_length=1, max_length=30)
+    phone: str = Field(min_length=11, max_length=11)
+    idempotency_key: str | None = Field(default=None, max_length=100)
+
+
+class PhoneIn(BaseModel):
+    phone: str = Field(min_length=11, max_length=11)
+
+
+class RescheduleIn(PhoneIn):
+    day: date
+    start: str = Field(pattern=r"^\d{2}:\d{2}$")
+
+
+def _out(b: Booking) -> dict:
+    return {
+        "number": b.number,
+        "service_code": b.service_code,
+        "service_name": b.service_name,
+        "hall": b.hall.__dict__,
+        "day": b.day.isoformat(),
+        "start": b.start,
+        "end": b.end,
+        "status": b.status,
+        "name_masked": b.name_masked,
+        "phone_masked": b.phone_masked,
+    }
+
+
+@router.get("/halls")
+def halls(request: Request, service: str = Query(max_length=64), district: str | None = None) -> list[dict]:
+    """Halls that take bookings for a service, the given district first."""
+    return [h.__dict__ for h in _service(request).halls(service, district)]
+
+
+@router.get("/halls/{hall_id}/slots")
+def slots(
+    request: Request,
+    hall_id: str,
+    service: str = Query(max_length=64),
+    first: date | None = None,
+    days: int = Query(default=7, ge=1, le=31),
+) -> list[dict]:
+    """Free slots of a hall for a service."""
+    first = first or date.today()
+    try:
+        found = _service(request).free_slots(hall_id, service, first, first + timedelta(days=days - 1))
+    except BookingError as exc:
+        raise _fail(exc) from None
+    return [
+        {"day": s.day.isoformat(), "start": s.start, "end": s.end, "free": s.free}
+        for s in found
+        if s.free > 0
+    ]
+
+
+@router.post("/bookings", status_code=201)
+def book(body: BookingIn, request: Request) -> dict:
+    """Book a slot; a retried request with the same idempotency_key returns the same booking."""
+    store = request.app.state.store
+    try:
+        name = store.get(body.service_code).content.name
+    except Exception:
+        raise HTTPException(status_code=404, detail="没有找到这个事项。") from None
+    req = BookingRequest(
+        body.service_code,
+        name,
+        body.hall_id,
+        body.day,
+        body.start,
+        body.name,
+        body.phone,
+        body.idempotency_key or f"web:{uuid.uuid4()}",
+    )
+    try:
+        return _out(_service(request).book(req))
+    except BookingError as exc:
+        raise _fail(exc) from None
+
+
+@router.post("/bookings/lookup")
+def lookup(body: PhoneIn, request: Request, number: str | None = None) -> list[dict]:
+    """A citizen's bookings: by number and phone, or all active ones of the phone."""
+    try:
+        return [_out(b) for b in _service(request).query(number=number, phone=body.phone)]
+    except BookingError as exc:
+        raise _fail(exc) from None
+
+
+@router.post("/bookings/{number}/cancel")
+def cancel(number: str, body: PhoneIn, request: Request) -> dict:
+    """Cancel a booking (frees the seat)."""
+    try:
+        return _out(_service(request).cancel(number, body.phone))
+    except BookingError as exc:
+        raise _fail(exc) from None
+
+
+@router.post("/bookings/{number}/reschedule")
+def reschedule(number: str, body: RescheduleIn, request: Request) -> dict:
+    """Move a booking to another free slot of the same hall."""
+    try:
+        return _out(_service(request).reschedule(number, body.phone, body.day, body.start))
+    except BookingError as exc:
+        raise _fail(exc) from None

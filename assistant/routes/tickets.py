@@ -1,0 +1,90 @@
+"""12345 工单 for citizens: file a complaint / request / suggestion, look it up, add to it, rate it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from connectors.complaint.protocol import ComplaintError, Ticket, TicketNotFoundError, TicketStateError
+
+router = APIRouter(prefix="/api", tags=["12345"])
+_STATUS = {TicketNotFoundError: 404, TicketStateError: 409}
+
+
+class TicketIn(BaseModel):
+    description: str = Field(min_length=1, max_length=2000)
+    category: Literal["咨询", "求助", "投诉", "举报", "建议"] | None = None
+    district: str | None = Field(default=None, max_length=40)
+    location: str | None = Field(default=None, max_length=200)
+    contact_name: str | None = Field(default=None, max_length=30)
+    contact_phone: str | None = Field(default=None, max_length=11)
+    anonymous: bool = False
+    idempotency_key: str | None = Field(default=None, max_length=100)
+
+
+class FollowUpIn(BaseModel):
+    text: str = Field(min_length=1, max_length=1000)
+
+
+class RatingIn(BaseModel):
+    satisfaction: Literal["满意", "基本满意", "不满意"]
+    comment: str = Field(default="", max_length=500)
+
+
+def ticket_out(t: Ticket) -> dict:
+    return {
+        "number": t.number,
+        "category": t.category,
+        "urgency": t.urgency,
+        "district": t.district,
+        "location": t.location,
+        "description": t.description,
+        "contact": t.contact_masked,
+        "department": t.department,
+        "status": t.status,
+        "respond_by": t.respond_by.isoformat(),
+        "resolve_by": t.resolve_by.isoformat(),
+        "satisfaction": t.satisfaction,
+        "history": [{"at": e.at.isoformat(), "status": e.status, "note": e.note} for e in t.history],
+    }
+
+
+def _call(fn, *args):
+    try:
+        return ticket_out(fn(*args))
+    except ComplaintError as exc:
+        raise HTTPException(status_code=_STATUS.get(type(exc), 422), detail=exc.user_message) from None
+
+
+@router.post("/tickets", status_code=201)
+def file_ticket(body: TicketIn, request: Request) -> dict:
+    """File a ticket; returns its number, the department it went to and the promised dates."""
+    from connectors.complaint.protocol import TicketRequest
+
+    req = TicketRequest(
+        **body.model_dump(exclude={"idempotency_key"}),
+        channel="web",
+        idempotency_key=body.idempotency_key or f"web:{uuid.uuid4()}",
+    )
+    return _call(request.app.state.complaints.file, req)
+
+
+@router.get("/tickets/{number}")
+def get_ticket(number: str, request: Request) -> dict:
+    """A ticket's status and history (contact masked)."""
+    return _call(request.app.state.complaints.get, number)
+
+
+@router.post("/tickets/{number}/followups")
+def follow_up(number: str, body: FollowUpIn, request: Request) -> dict:
+    """Add information to a ticket."""
+    return _call(request.app.state.complaints.follow_up, number, body.text)
+
+
+@router.post("/tickets/{number}/rating")
+def rate(number: str, body: RatingIn, request: Request) -> dict:
+    """回访评价 after the ticket is closed."""
+    return _call(request.app.state.complaints.rate, number, body.satisfaction, body.comment)

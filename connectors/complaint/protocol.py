@@ -1,0 +1,98 @@
+"""What the dialogue and the surfaces may ask of any 12345 complaint system."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from connectors.booking.protocol import MOBILE_RE
+
+CATEGORIES = ("咨询", "求助", "投诉", "举报", "建议")
+STATUSES = ("受理", "派单", "办理", "办结", "回访", "评价")
+SATISFACTION = ("满意", "基本满意", "不满意")
+
+
+class ComplaintError(Exception):
+    user_message = "工单没有提交成功，请稍后再试，或直接拨打 12345。"
+
+    def __init__(self, message: str, user_message: str | None = None) -> None:
+        super().__init__(message)
+        if user_message:
+            self.user_message = user_message
+
+
+class InvalidTicketError(ComplaintError):
+    user_message = "工单信息不完整或不正确，请检查后再试。"
+
+
+class TicketNotFoundError(ComplaintError):
+    user_message = "没有找到这个工单，请核对工单号。"
+
+
+class TicketStateError(ComplaintError):
+    user_message = "工单当前的状态不能进行这个操作。"
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    description: str
+    category: str | None = None  # an explicit category from the form wins over classification
+    district: str | None = None
+    location: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    anonymous: bool = False
+    channel: str = "web"
+    idempotency_key: str | None = None
+
+    def check(self) -> None:
+        text = (self.description or "").strip()
+        if len(text) < 5:
+            raise InvalidTicketError("description too short", "请把事情的经过说得具体一些（至少 5 个字）。")
+        if len(text) > 2000:
+            raise InvalidTicketError("description too long", "描述太长了，请精简到 2000 字以内。")
+        if not self.anonymous:
+            if not (self.contact_phone and MOBILE_RE.match(self.contact_phone)):
+                raise InvalidTicketError(
+                    "bad phone", "请留下 11 位手机号，方便工作人员回复您；也可以选择匿名。"
+                )
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    at: datetime
+    status: str
+    actor: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Ticket:
+    number: str
+    category: str
+    category_source: str  # form | rules
+    urgency: str
+    district: str | None
+    location: str | None
+    description: str
+    contact_masked: str
+    anonymous: bool
+    department: str
+    status: str
+    respond_by: date
+    resolve_by: date
+    created_at: datetime
+    satisfaction: str | None = None
+    external_ref: str | None = None
+    history: list[TicketEvent] = field(default_factory=list)
+
+
+class ComplaintService(Protocol):
+    def file(self, request: TicketRequest) -> Ticket: ...
+
+    def get(self, number: str) -> Ticket: ...
+
+    def follow_up(self, number: str, text: str, actor: str = "citizen") -> Ticket: ...
+
+    def rate(self, number: str, satisfaction: str, comment: str = "") -> Ticket: ...

@@ -1,0 +1,95 @@
+"""Citizens' booking and 12345 routes through the app (built-in connectors, SQLite)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.app import create_app
+from assistant.settings import Settings
+
+SERVICE_NAME = "居民身份证补领"
+
+
+@pytest.fixture
+def client(tmp_path, sample_entries):
+    with TestClient(create_app(Settings(var_dir=tmp_path, search_enabled=False))) as c:
+        c.app.state.store.save_many(sample_entries, author="test", publish=True)
+        yield c
+
+
+def _code(client, name=SERVICE_NAME):
+    return client.get("/api/guides", params={"q": name}).json()[0]["code"]
+
+
+def _next_open_slot(client, code):
+    hall = client.get("/api/halls", params={"service": code, "district": "西城区"}).json()[0]
+    slots = client.get(
+        f"/api/halls/{hall['id']}/slots",
+        params={"service": code, "days": 10, "first": (date.today() + timedelta(days=1)).isoformat()},
+    ).json()
+    return hall, slots[0]
+
+
+def test_halls_nearest_district_first(client):
+    halls = client.get("/api/halls", params={"service": _code(client), "district": "西城区"}).json()
+    assert halls[0]["district"] == "西城区"
+
+
+def test_book_lookup_cancel_through_the_api(client):
+    code = _code(client)
+    hall, slot = _next_open_slot(client, code)
+    body = {
+        "service_code": code,
+        "hall_id": hall["id"],
+        "day": slot["day"],
+        "start": slot["start"],
+        "name": "赵六",
+        "phone": "13812345678",
+        "idempotency_key": "web-1",
+    }
+    made = client.post("/api/bookings", json=body)
+    assert made.status_code == 201
+    booking = made.json()
+    assert booking["service_name"] == SERVICE_NAME and booking["phone_masked"] == "138****5678"
+    assert client.post("/api/bookings", json=body).json()["number"] == booking["number"]  # retried request
+    again = client.post("/api/bookings", json={**body, "idempotency_key": "web-2"})
+    assert again.status_code == 409 and "只能预约一次" in again.json()["detail"]
+    found = client.post("/api/bookings/lookup", json={"phone": "13812345678"}).json()
+    assert [b["number"] for b in found] == [booking["number"]]
+    wrong = client.post(f"/api/bookings/{booking['number']}/cancel", json={"phone": "13900000000"})
+    assert wrong.status_code == 404
+    assert (
+        client.post(f"/api/bookings/{booking['number']}/cancel", json={"phone": "13812345678"}).json()[
+            "status"
+        ]
+        == "cancelled"
+    )
+
+
+def test_not_bookable_service_is_refused(client):
+    code = _code(client, "个人所得税综合所得年度汇算")  # 不可预约
+    assert client.get("/api/halls", params={"service": code}).json() == []
+
+
+def test_file_and_follow_a_ticket(client):
+    made = client.post(
+        "/api/tickets",
+        json={
+            "description": "小区门口的路灯坏了一个多月了",
+            "district": "西城区",
+            "contact_name": "孙七",
+            "contact_phone": "13812345678",
+        },
+    )
+    assert made.status_code == 201
+    t = made.json()
+    assert t["department"] == "西城区城市管理局" and t["contact"] == "孙*，138****5678"
+    assert client.get(f"/api/tickets/{t['number']}").json()["status"] == "派单"
+    rated = client.post(f"/api/tickets/{t['number']}/rating", json={"satisfaction": "满意"})
+    assert rated.status_code == 409 and "办结后" in rated.json()["detail"]
+    bad = client.post("/api/tickets", json={"description": "坏了", "contact_phone": "123"})
+    assert bad.status_code == 422 and "具体" in bad.json()["detail"]
+    assert client.get("/api/tickets/GD000000XXXX").status_code == 404
