@@ -43,6 +43,7 @@ eval: setup model kb
 
 bench: setup model kb
 	$(BIN)/yichuang bench
+	$(BIN)/python -m benchmarks.bench_booking
 
 lint: setup
 	$(BIN)/ruff check assistant nlu knowledge connectors tests benchmarks
