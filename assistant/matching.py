@@ -37,7 +37,7 @@ def embedder_for(settings: Settings, model: str | None = None, *, prepare: bool 
         raise ModelError(
             f"向量模型 {name} 还没有准备好：请先运行 yichuang model prepare（make run 会自动运行）"
         )
-    return Embedder(spec, threads=settings.torch_threads)
+    return Embedder(spec, threads=settings.torch_threads, native_queries=settings.native_query_engine)
 
 
 def build_retriever(

