@@ -14,7 +14,7 @@ from assistant.database import open_store
 from assistant.handoff import OutboxLoop, build_booking, build_complaints, build_outbox_worker
 from assistant.logs import get_logger, setup_logging
 from assistant.matching import build_retriever
-from assistant.routes import bookings, guides, health, search, tickets
+from assistant.routes import bookings, guides, health, search, staff, tickets
 from assistant.settings import Settings, get_settings
 from knowledge.unanswered import UnansweredLog
 
@@ -66,6 +66,8 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(bookings.router)
     app.include_router(tickets.router)
+    if settings.staff_api_enabled:
+        app.include_router(staff.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from assistant.logs import get_logger
+from connectors.errors import HandoffError
 
 log = get_logger(__name__)
 
@@ -57,6 +58,24 @@ class JsonClient:
 
     def close(self) -> None:
         self._client.close()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        errors: dict[str, type[HandoffError]],
+        base: type[HandoffError],
+        not_found: type[HandoffError],
+        **kw: Any,
+    ) -> Any:
+        """``request`` with the far side's error codes turned into the Protocol's errors."""
+        try:
+            return self.request(method, path, **kw)
+        except ExternalError as exc:
+            error = errors.get(exc.code or "", base)
+            if exc.status == 404 and exc.code is None:
+                error = not_found
+            raise error(str(exc), exc.user_message if error is base else None) from exc
 
     def request(
         self,

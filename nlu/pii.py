@@ -92,6 +92,12 @@ def mask_pii(text: str) -> str:
     return "".join(out)
 
 
+def mask_name(name: str) -> str:
+    """张三 -> 张*: the family name is enough to greet someone on the phone."""
+    name = (name or "").strip()
+    return name[0] + "*" * (len(name) - 1) if name else ""
+
+
 def mask_phone(phone: str) -> str:
     """Mask a phone number given on its own (form fields)."""
     digits = re.sub(r"\D", "", phone)

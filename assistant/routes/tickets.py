@@ -35,21 +35,7 @@ class RatingIn(BaseModel):
 
 
 def ticket_out(t: Ticket) -> dict:
-    return {
-        "number": t.number,
-        "category": t.category,
-        "urgency": t.urgency,
-        "district": t.district,
-        "location": t.location,
-        "description": t.description,
-        "contact": t.contact_masked,
-        "department": t.department,
-        "status": t.status,
-        "respond_by": t.respond_by.isoformat(),
-        "resolve_by": t.resolve_by.isoformat(),
-        "satisfaction": t.satisfaction,
-        "history": [{"at": e.at.isoformat(), "status": e.status, "note": e.note} for e in t.history],
-    }
+    return t.as_dict()
 
 
 def _call(fn, *args):

@@ -30,7 +30,7 @@ from connectors.booking.tables import BookingRow, SlotRow
 from connectors.calendar import WorkCalendar
 from connectors.crypto import Sealer
 from knowledge.store.db import session_factory
-from nlu.pii import mask_phone
+from nlu.pii import mask_name, mask_phone
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -38,10 +38,6 @@ _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 def new_number(day: date) -> str:
     """Unguessable: 10 random characters from 32 (50 bits) after the date."""
     return "YY" + day.strftime("%y%m%d") + "".join(secrets.choice(_ALPHABET) for _ in range(10))
-
-
-def _mask_name(name: str) -> str:
-    return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"
 
 
 class StoreBookingService:
@@ -266,6 +262,6 @@ class StoreBookingService:
             start=row.start,
             end=row.end,
             status=row.status,
-            name_masked=_mask_name(contact["name"]),
+            name_masked=mask_name(contact["name"]),
             phone_masked=mask_phone(contact["phone"]),
         )

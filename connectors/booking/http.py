@@ -15,7 +15,7 @@ from connectors.booking.protocol import (
     Slot,
     SlotFullError,
 )
-from connectors.http_client import ExternalError, JsonClient, RetryPolicy
+from connectors.http_client import JsonClient, RetryPolicy
 
 _BY_CODE = {
     "slot_full": SlotFullError,
@@ -51,13 +51,7 @@ class HttpBookingService:
         self.client = JsonClient(base_url, token, timeout, retry, system="预约系统")
 
     def _call(self, method: str, path: str, **kw):
-        try:
-            return self.client.request(method, path, **kw)
-        except ExternalError as exc:
-            error = _BY_CODE.get(exc.code or "", BookingError)
-            if exc.status == 404 and exc.code is None:
-                error = BookingNotFoundError
-            raise error(str(exc), exc.user_message if error is BookingError else None) from exc
+        return self.client.call(method, path, _BY_CODE, BookingError, BookingNotFoundError, **kw)
 
     def halls(self, service_code: str, district: str | None = None) -> list[HallInfo]:
         params = {"service": service_code, **({"district": district} if district else {})}

@@ -7,18 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from connectors.errors import HandoffError
+
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
-class BookingError(Exception):
-    """Base class; ``user_message`` is a polite Chinese sentence for citizens."""
-
+class BookingError(HandoffError):
     user_message = "预约没有成功，请稍后再试，或拨打 12345。"
-
-    def __init__(self, message: str, user_message: str | None = None) -> None:
-        super().__init__(message)
-        if user_message:
-            self.user_message = user_message
 
 
 class InvalidBookingError(BookingError):

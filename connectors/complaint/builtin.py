@@ -33,7 +33,7 @@ from connectors.complaint.tables import TicketEventRow, TicketRow
 from connectors.crypto import Sealer
 from connectors.outbox import Outbox
 from knowledge.store.db import session_factory
-from nlu.pii import mask_phone, mask_pii
+from nlu.pii import mask_name, mask_phone, mask_pii
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 FORWARD_KIND = "ticket.forward"
@@ -194,30 +194,11 @@ class StoreComplaintService:
         out = []
         with self._sessions() as s:
             for t in tickets:
-                item = {
-                    "number": t.number,
-                    "category": t.category,
-                    "urgency": t.urgency,
-                    "district": t.district,
-                    "location": t.location,
-                    "description": t.description,
-                    "anonymous": t.anonymous,
-                    "department": t.department,
-                    "status": t.status,
-                    "respond_by": t.respond_by.isoformat(),
-                    "resolve_by": t.resolve_by.isoformat(),
-                    "created_at": t.created_at.isoformat(),
-                    "satisfaction": t.satisfaction,
-                    "history": [
-                        {"at": e.at.isoformat(), "status": e.status, "actor": e.actor, "note": e.note}
-                        for e in t.history
-                    ],
-                }
+                item = t.as_dict()
                 if include_contact and not t.anonymous:
                     row = s.scalar(select(TicketRow).where(TicketRow.number == t.number))
+                    item.pop("contact_masked")
                     item["contact"] = self.sealer.open(row.contact) if row and row.contact else None
-                else:
-                    item["contact_masked"] = t.contact_masked
                 out.append(item)
         return {"format": "yichuang-12345-tickets", "version": 1, "tickets": out}
 
@@ -268,8 +249,7 @@ class StoreComplaintService:
             masked = "匿名"
         else:
             c = self.sealer.open(row.contact)
-            name = c.get("name") or ""
-            masked = f"{name[:1] + '*' * (len(name) - 1) if name else '市民'}，{mask_phone(c['phone'])}"
+            masked = f"{mask_name(c.get('name') or '') or '市民'}，{mask_phone(c['phone'])}"
         return Ticket(
             number=row.number,
             category=row.category,

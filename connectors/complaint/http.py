@@ -13,7 +13,7 @@ from connectors.complaint.protocol import (
     TicketRequest,
     TicketStateError,
 )
-from connectors.http_client import ExternalError, JsonClient, RetryPolicy
+from connectors.http_client import JsonClient, RetryPolicy
 
 _BY_CODE = {"not_found": TicketNotFoundError, "invalid": InvalidTicketError, "state": TicketStateError}
 
@@ -49,13 +49,7 @@ class HttpComplaintService:
         self.client = JsonClient(base_url, token, timeout, retry, system="12345 平台")
 
     def _call(self, method: str, path: str, **kw):
-        try:
-            return self.client.request(method, path, **kw)
-        except ExternalError as exc:
-            error = _BY_CODE.get(exc.code or "", ComplaintError)
-            if exc.status == 404 and exc.code is None:
-                error = TicketNotFoundError
-            raise error(str(exc), exc.user_message if error is ComplaintError else None) from exc
+        return self.client.call(method, path, _BY_CODE, ComplaintError, TicketNotFoundError, **kw)
 
     def file(self, request: TicketRequest) -> Ticket:
         request.check()

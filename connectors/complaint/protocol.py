@@ -7,19 +7,15 @@ from datetime import date, datetime
 from typing import Protocol
 
 from connectors.booking.protocol import MOBILE_RE
+from connectors.errors import HandoffError
 
 CATEGORIES = ("咨询", "求助", "投诉", "举报", "建议")
 STATUSES = ("受理", "派单", "办理", "办结", "回访", "评价")
 SATISFACTION = ("满意", "基本满意", "不满意")
 
 
-class ComplaintError(Exception):
+class ComplaintError(HandoffError):
     user_message = "工单没有提交成功，请稍后再试，或直接拨打 12345。"
-
-    def __init__(self, message: str, user_message: str | None = None) -> None:
-        super().__init__(message)
-        if user_message:
-            self.user_message = user_message
 
 
 class InvalidTicketError(ComplaintError):
@@ -86,6 +82,29 @@ class Ticket:
     satisfaction: str | None = None
     external_ref: str | None = None
     history: list[TicketEvent] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """The JSON shape used by the API and the 12345 export (contact masked)."""
+        return {
+            "number": self.number,
+            "category": self.category,
+            "urgency": self.urgency,
+            "district": self.district,
+            "location": self.location,
+            "description": self.description,
+            "anonymous": self.anonymous,
+            "contact_masked": self.contact_masked,
+            "department": self.department,
+            "status": self.status,
+            "respond_by": self.respond_by.isoformat(),
+            "resolve_by": self.resolve_by.isoformat(),
+            "created_at": self.created_at.isoformat(),
+            "satisfaction": self.satisfaction,
+            "history": [
+                {"at": e.at.isoformat(), "status": e.status, "actor": e.actor, "note": e.note}
+                for e in self.history
+            ],
+        }
 
 
 class ComplaintService(Protocol):

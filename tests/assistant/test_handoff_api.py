@@ -86,10 +86,37 @@ def test_file_and_follow_a_ticket(client):
     )
     assert made.status_code == 201
     t = made.json()
-    assert t["department"] == "西城区城市管理局" and t["contact"] == "孙*，138****5678"
+    assert t["department"] == "西城区城市管理局" and t["contact_masked"] == "孙*，138****5678"
     assert client.get(f"/api/tickets/{t['number']}").json()["status"] == "派单"
     rated = client.post(f"/api/tickets/{t['number']}/rating", json={"satisfaction": "满意"})
     assert rated.status_code == 409 and "办结后" in rated.json()["detail"]
     bad = client.post("/api/tickets", json={"description": "坏了", "contact_phone": "123"})
     assert bad.status_code == 422 and "具体" in bad.json()["detail"]
     assert client.get("/api/tickets/GD000000XXXX").status_code == 404
+
+
+def test_staff_routes_are_off_by_default(client):
+    assert client.get("/api/staff/tickets").status_code == 404
+
+
+def test_staff_routes_when_enabled(tmp_path, sample_entries):
+    settings = Settings(var_dir=tmp_path, search_enabled=False, staff_api_enabled=True)
+    with TestClient(create_app(settings)) as c:
+        made = c.post(
+            "/api/tickets",
+            json={"description": "楼下烧烤店油烟太大了", "district": "东城区", "anonymous": True},
+        ).json()
+        listed = c.get("/api/staff/tickets").json()
+        assert [t["number"] for t in listed] == [made["number"]]
+        moved = c.post(
+            f"/api/staff/tickets/{made['number']}/advance", json={"status": "办结", "actor": "东城区"}
+        )
+        assert moved.json()["status"] == "办结"
+        assert (
+            c.post(
+                f"/api/staff/tickets/{made['number']}/advance", json={"status": "办理", "actor": "x"}
+            ).status_code
+            == 409
+        )
+        assert c.get("/api/staff/outbox").json()["counts"] == {}
+        assert c.get("/api/staff/bookings").json() == []
