@@ -258,6 +258,25 @@ def _handoffs(settings: Settings):
     return store, build_booking(settings, store), build_complaints(settings, store.engine)
 
 
+@command("unanswered")
+def _unanswered(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.unanswered import UnansweredLog
+
+    log = UnansweredLog(_store(settings).engine)
+    if args.action == "link":
+        log.resolve(args.id, linked_code=args.code)
+        print(f"#{args.id} 已关联到 {args.code}；请在该事项中补充相似问后发布。")
+        return 0
+    if args.action == "dismiss":
+        log.resolve(args.id)
+        print(f"#{args.id} 已忽略")
+        return 0
+    for item in log.items(status=args.status, limit=args.limit):
+        near = "、".join(c["name"] for c in item.candidates[:2])
+        print(f"#{item.id}\t{item.at:%m-%d %H:%M}\t{item.source}\t{item.text}\t（最接近：{near or '-'}）")
+    return 0
+
+
 @command("tickets")
 def _tickets(args: argparse.Namespace, settings: Settings) -> int:
     _, _, complaints = _handoffs(settings)
@@ -414,6 +433,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="检索性能基准：样例库与 10k/100k/1M 合成库")
     p.add_argument("--sizes", default="10000,100000,1000000")
     p.add_argument("--queries", type=int, default=200)
+
+    p = sub.add_parser("unanswered", help="没有匹配到事项的问题（供编辑补充相似问）：列表、关联、忽略")
+    p.add_argument("action", choices=["list", "link", "dismiss"])
+    p.add_argument("--id", type=int)
+    p.add_argument("--code", help="link 时关联的事项编码")
+    p.add_argument("--status", default="open", choices=["open", "linked", "dismissed"])
+    p.add_argument("--limit", type=int, default=100)
 
     p = sub.add_parser("tickets", help="12345 工单：列表、详情、导出")
     p.add_argument("action", choices=["list", "show", "export"])

@@ -29,7 +29,7 @@ import numpy as np
 
 from knowledge.index.bm25 import BM25Index
 from knowledge.index.vectors import DEFAULT_HNSW_ABOVE, VectorIndex
-from knowledge.schema import Bundle, Entry, ServiceGuide, kind_of
+from knowledge.schema import Entry, ServiceGuide, kind_of
 from knowledge.store.content import ChangeEvent, content_hash
 from nlu.normalize import normalize
 from nlu.synonyms import SynonymTable
@@ -418,4 +418,4 @@ class Retriever:
         }
 
 
-__all__ = ["Bundle", "Hit", "Retriever", "SearchResult", "Thresholds", "decide"]
+__all__ = ["Hit", "Retriever", "SearchDoc", "SearchResult", "Thresholds", "decide"]

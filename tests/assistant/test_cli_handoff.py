@@ -38,3 +38,24 @@ def test_tickets_list_show_export_and_outbox_status(settings, tmp_path, capsys):
     assert "待投递 0" in capsys.readouterr().out
     assert cli.main(["outbox", "run"]) == 1  # nothing configured to forward to
     assert cli.main(["tickets", "show", "GD-NOPE"]) == 1
+
+
+def test_unanswered_list_link_dismiss(settings, capsys):
+    from assistant.database import open_store
+    from knowledge.unanswered import UnansweredLog
+
+    log = UnansweredLog(open_store(settings.database_url).engine)
+    first = log.record(
+        "我的电话13812345678 怎么领那个补贴", "x", source="web", candidates=[{"name": "高龄津贴申领"}]
+    )
+    second = log.record("天气怎么样", "x", source="web")
+    capsys.readouterr()
+    assert cli.main(["unanswered", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "138****5678" in out and "13812345678" not in out and "高龄津贴申领" in out
+    assert (
+        cli.main(["unanswered", "link", "--id", str(first), "--code", "370199-000701007000-JF-007-01"]) == 0
+    )
+    assert cli.main(["unanswered", "dismiss", "--id", str(second)]) == 0
+    assert log.count() == 0 and log.items(status="linked")[0].linked_code.endswith("-JF-007-01")
+    assert cli.main(["unanswered", "dismiss", "--id", "999"]) == 1
