@@ -14,7 +14,8 @@ from assistant.database import open_store
 from assistant.handoff import OutboxLoop, build_booking, build_complaints, build_outbox_worker
 from assistant.logs import get_logger, setup_logging
 from assistant.matching import build_retriever
-from assistant.routes import bookings, guides, health, search, staff, tickets
+from assistant.retrieval_dialogue import RetrievalDialogue
+from assistant.routes import bookings, chat, guides, health, search, staff, tickets
 from assistant.settings import Settings, get_settings
 from knowledge.unanswered import UnansweredLog
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
         retriever = getattr(app.state, "retriever", None)
         if retriever is not None:
             store.subscribe(retriever.apply)  # publish/retire update search in place
+            app.state.dialogue = RetrievalDialogue(retriever, store)
         app.state.booking = build_booking(settings, store)
         app.state.complaints = build_complaints(settings, store.engine)
         worker = build_outbox_worker(settings, app.state.complaints)
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(guides.router)
     app.include_router(search.router)
+    app.include_router(chat.router)
     app.include_router(bookings.router)
     app.include_router(tickets.router)
     if settings.staff_api_enabled:

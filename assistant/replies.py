@@ -1,0 +1,187 @@
+"""Channel-neutral replies: what the assistant says about a guide, a bundle or a miss.
+
+A reply is text plus optional buttons (title + payload) and an optional checklist; the web page
+renders buttons as buttons, WeChat as numbered choices. Payloads use Rasa's form
+(``/intent{"slot": "value"}``) so the same buttons work with and without the dialogue server.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from knowledge.checklist import Checklist
+from knowledge.schema import Bundle, BundleQuestion, Hall, ServiceGuide
+
+Aspect = Literal["materials", "steps", "time", "fee", "place", "phone", "online", "conditions"]
+HOTLINE = "12345"
+
+
+@dataclass
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+    checklist: dict | None = None
+    handoff: bool = False  # the page shows a 转人工 notice
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def payload(intent: str, **slots: str) -> str:
+    return f"/{intent}{json.dumps(slots, ensure_ascii=False)}" if slots else f"/{intent}"
+
+
+def _halls(guide: ServiceGuide, region: str | None, limit: int = 2) -> list[Hall]:
+    halls = sorted(guide.halls, key=lambda h: h.district != region)
+    return halls[:limit]
+
+
+def _materials(guide: ServiceGuide) -> list[str]:
+    lines = []
+    for m in guide.materials:
+        forms = "、".join(f.value for f in m.forms)
+        count = f" {m.copies} 份" if m.copies > 1 else ""
+        marks = []
+        if m.exempt:
+            marks.append(f"免提交，系统调取{m.e_licence}")
+        if m.can_defer:
+            marks.append("可容缺后补")
+        if not m.required:
+            marks.append(f"{m.condition}时需要")
+        tail = f"（{'；'.join(marks)}）" if marks else ""
+        lines.append(f"· {m.name}：{forms}{count}{tail}")
+    return lines
+
+
+def _limit(guide: ServiceGuide) -> str:
+    if guide.promised_limit_days == 0:
+        return "即办（材料齐全当场办结）"
+    if guide.promised_limit_days is not None:
+        legal = f"，法定 {guide.legal_limit_days} 个工作日" if guide.legal_limit_days is not None else ""
+        return f"承诺 {guide.promised_limit_days} 个工作日{legal}"
+    return "以窗口告知为准"
+
+
+def _guide_buttons(guide: ServiceGuide) -> list[Button]:
+    buttons = [
+        Button("办理流程", payload("ask_detail", aspect="steps", code=guide.code)),
+        Button("在哪办", payload("ask_detail", aspect="place", code=guide.code)),
+    ]
+    if guide.bookable:
+        buttons.append(Button("预约办理", payload("book", code=guide.code)))
+    buttons.append(Button("转人工", payload("human_handoff")))
+    return buttons
+
+
+def guide_answer(guide: ServiceGuide, region: str | None = None) -> Reply:
+    lines = [f"【{guide.name}】{guide.summary}".rstrip()]
+    if guide.conditions:
+        lines.append("办理条件：" + "；".join(guide.conditions))
+    if guide.materials:
+        lines.append("需要带的材料：")
+        lines.extend(_materials(guide))
+    halls = _halls(guide, region)
+    if halls:
+        lines.append("在哪办：" + "；".join(f"{h.name}（{h.address}，{h.hours}）" for h in halls))
+    lines.append(f"时限：{_limit(guide)}；收费：{guide.fee}")
+    if guide.online_depth.value != "不可网办" and guide.online_url:
+        lines.append(f"网上办理（{guide.online_depth.value}）：{guide.online_url}")
+    return Reply("\n".join(lines), _guide_buttons(guide))
+
+
+def guide_detail(guide: ServiceGuide, aspect: Aspect, region: str | None = None) -> Reply:
+    name = f"【{guide.name}】"
+    if aspect == "materials":
+        text = name + "需要带的材料：\n" + "\n".join(_materials(guide) or ["· 无需提交材料"])
+    elif aspect == "steps":
+        steps = [f"{i}. {s.name}：{s.description}" for i, s in enumerate(guide.steps, start=1)]
+        text = name + "办理流程：\n" + "\n".join(steps or ["以窗口告知为准"])
+    elif aspect == "time":
+        text = f"{name}办理时限：{_limit(guide)}。"
+    elif aspect == "fee":
+        text = f"{name}收费：{guide.fee}。"
+    elif aspect == "place":
+        halls = _halls(guide, region, limit=4)
+        text = (
+            name
+            + "办理地点：\n"
+            + "\n".join(f"· {h.name}：{h.address}，{h.hours}，电话 {h.phone}" for h in halls)
+        )
+    elif aspect == "phone":
+        text = f"{name}咨询电话：{guide.consult_phone or HOTLINE}；监督投诉电话：{guide.complaint_phone or HOTLINE}。"
+    elif aspect == "online":
+        if guide.online_url and guide.online_depth.value != "不可网办":
+            text = f"{name}可以网上办理（{guide.online_depth.value}），入口：{guide.online_url}"
+        else:
+            text = f"{name}目前需要到窗口办理。"
+        text += f" 需要到现场 {guide.visits_needed} 次。"
+    else:
+        text = name + "办理条件：\n" + "\n".join(f"· {c}" for c in guide.conditions)
+    return Reply(text, _guide_buttons(guide))
+
+
+def bundle_question(bundle: Bundle, question: BundleQuestion, lead: str = "") -> Reply:
+    buttons = [
+        Button(o.label, payload("inform", code=bundle.code, question=question.id, answer=o.value))
+        for o in question.options
+    ]
+    return Reply(f"{lead}{question.text}", buttons)
+
+
+def bundle_intro(bundle: Bundle) -> Reply:
+    text = (
+        f"【{bundle.name}】{bundle.summary}".rstrip()
+        + f"\n一次申请，{len(bundle.guides)} 个事项联办；统一窗口：{bundle.single_window}。"
+    )
+    if not bundle.questions:
+        return Reply(text, [Button("查看材料清单", payload("start_bundle", code=bundle.code))])
+    return bundle_question(
+        bundle, bundle.questions[0], text + "\n先回答几个问题，给您列出只属于您的材料清单。\n"
+    )
+
+
+def checklist_reply(checklist: Checklist) -> Reply:
+    data = checklist.as_dict()
+    counts = data["counts"]
+    text = (
+        f"【{checklist.bundle_name}】您需要办理 {counts['guides']} 个事项，准备 {counts['to_submit']} 份材料"
+        f"（另有 {counts['exempt']} 份免提交）"
+    )
+    if checklist.total_days is not None:
+        text += f"，承诺 {checklist.total_days} 个工作日内办结"
+    text += f"。统一窗口：{checklist.single_window}"
+    return Reply(text, checklist=data)
+
+
+def clarify(options: list[tuple[str, str, str]]) -> Reply:
+    """``options``: (kind, code, name) of the top candidates."""
+    buttons = [Button(name, payload("choose", kind=kind, code=code)) for kind, code, name in options]
+    buttons.append(Button("都不是，转人工", payload("human_handoff")))
+    return Reply("您是不是想问：", buttons)
+
+
+def no_match() -> Reply:
+    return Reply(
+        f"抱歉，我没有找到和您的问题对应的办事事项。您可以换个说法再问一次，或者转人工客服；也可以拨打 {HOTLINE} 热线。",
+        [Button("转人工", payload("human_handoff")), Button(f"拨打 {HOTLINE}", "tel:12345")],
+    )
+
+
+def human_handoff() -> Reply:
+    return Reply(
+        f"正在为您转接人工客服。如需电话咨询，请拨打 {HOTLINE} 政务服务便民热线（24 小时）。", handoff=True
+    )
+
+
+def unavailable(what: str) -> Reply:
+    return Reply(
+        f"抱歉，{what}暂时无法在对话中办理，请稍后再试，或拨打 {HOTLINE} 热线。办事咨询仍可以直接问我。"
+    )

@@ -1,0 +1,188 @@
+"""The conversation the app can hold on its own, from the matching core and the store alone.
+
+It is what citizens get when the dialogue server (Rasa) is absent, slow or has no model:
+service questions are answered, follow-ups ("那要带什么材料?") refer to the service in
+context, a clarify offers buttons, a 一件事 is walked through by its buttons, and forms that
+need the dialogue server (booking, complaint) say they are temporarily unavailable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from assistant.replies import (
+    Aspect,
+    Reply,
+    bundle_intro,
+    bundle_question,
+    checklist_reply,
+    clarify,
+    guide_answer,
+    guide_detail,
+    human_handoff,
+    no_match,
+    unavailable,
+)
+from knowledge.checklist import ChecklistError, build_checklist
+from knowledge.schema import Bundle, ServiceGuide
+from knowledge.store import ContentStore, MissingEntryError
+from nlu.normalize import normalize
+
+_PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.S)
+ASPECT_WORDS: list[tuple[Aspect, tuple[str, ...]]] = [
+    ("materials", ("材料", "带什么", "带啥", "要带", "准备什么", "证件")),
+    ("steps", ("流程", "步骤", "怎么办理", "程序")),
+    ("time", ("多久", "几天", "时限", "多长时间", "什么时候能")),
+    ("fee", ("多少钱", "收费", "费用", "要钱", "花钱")),
+    ("place", ("在哪", "哪里办", "地址", "去哪", "窗口", "大厅")),
+    ("phone", ("电话", "联系方式", "热线")),
+    ("online", ("网上", "网办", "手机上", "线上", "跑几次")),
+    ("conditions", ("条件", "能不能办", "符合")),
+]
+HANDOFF_WORDS = ("转人工", "人工客服", "人工服务", "找人工", "真人")
+FORM_WORDS = {"预约": "预约", "排号": "预约", "投诉": "投诉和反映问题", "举报": "投诉和反映问题"}
+
+
+@dataclass
+class Context:
+    kind: str | None = None
+    code: str | None = None
+    answers: dict[str, str] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
+
+
+class ConversationMemory:
+    """What each sender is talking about, kept for ``ttl`` seconds (LRU-bounded)."""
+
+    def __init__(self, ttl: float = 1800, max_senders: int = 50_000) -> None:
+        self.ttl, self.max_senders = ttl, max_senders
+        self._items: OrderedDict[str, Context] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sender: str) -> Context:
+        with self._lock:
+            ctx = self._items.get(sender)
+            if ctx is None or time.monotonic() - ctx.at > self.ttl:
+                ctx = Context()
+            ctx.at = time.monotonic()
+            self._items[sender] = ctx
+            self._items.move_to_end(sender)
+            while len(self._items) > self.max_senders:
+                self._items.popitem(last=False)
+            return ctx
+
+
+def parse_payload(text: str) -> tuple[str, dict] | None:
+    match = _PAYLOAD.match(text.strip())
+    if not match:
+        return None
+    try:
+        slots = json.loads(match.group(2)) if match.group(2) else {}
+    except json.JSONDecodeError:
+        return None
+    return match.group(1), slots if isinstance(slots, dict) else {}
+
+
+def aspect_of(normalized: str) -> Aspect | None:
+    for aspect, words in ASPECT_WORDS:
+        if any(w in normalized for w in words):
+            return aspect
+    return None
+
+
+class RetrievalDialogue:
+    def __init__(self, retriever, store: ContentStore, memory: ConversationMemory | None = None) -> None:
+        self.retriever = retriever
+        self.store = store
+        self.memory = memory or ConversationMemory()
+
+    def respond(self, sender: str, text: str) -> list[Reply]:
+        ctx = self.memory.get(sender)
+        parsed = parse_payload(text)
+        if parsed:
+            return self._payload(ctx, *parsed)
+        norm = normalize(text)
+        if any(w in norm for w in HANDOFF_WORDS):
+            return [human_handoff()]
+        for word, what in FORM_WORDS.items():
+            if word in norm:
+                return [unavailable(what)]
+        aspect = aspect_of(norm)
+        result = self.retriever.search(text, top_k=3)
+        # a short follow-up about the service in context ("那要带什么材料?")
+        if aspect and ctx.kind == "guide" and (result.decision != "answer" or len(norm) <= 12):
+            guide = self._entry(ctx.code)
+            if isinstance(guide, ServiceGuide):
+                return [guide_detail(guide, aspect, result.region)]
+        if result.decision == "answer":
+            return self._show(ctx, result.results[0].kind, result.results[0].code, result.region, aspect)
+        if result.decision == "clarify":
+            return [clarify([(h.kind, h.code, h.name) for h in result.results[:3]])]
+        return [no_match()]
+
+    # -- internals -------------------------------------------------------------------------
+    def _entry(self, code: str | None):
+        if not code:
+            return None
+        try:
+            return self.store.get(code).content
+        except MissingEntryError:
+            return None
+
+    def _show(
+        self, ctx: Context, kind: str, code: str, region: str | None = None, aspect: Aspect | None = None
+    ):
+        entry = self._entry(code)
+        if entry is None:
+            return [no_match()]
+        ctx.kind, ctx.code, ctx.answers = kind, code, {}
+        if isinstance(entry, Bundle):
+            return [bundle_intro(entry)]
+        if aspect:
+            return [guide_detail(entry, aspect, region)]
+        return [guide_answer(entry, region)]
+
+    def _payload(self, ctx: Context, intent: str, slots: dict) -> list[Reply]:
+        if intent == "choose" and slots.get("code"):
+            return self._show(ctx, str(slots.get("kind", "guide")), str(slots["code"]))
+        if intent == "ask_detail":
+            guide = self._entry(slots.get("code") or ctx.code)
+            if isinstance(guide, ServiceGuide) and slots.get("aspect") in dict(ASPECT_WORDS):
+                ctx.kind, ctx.code = "guide", guide.code
+                return [guide_detail(guide, slots["aspect"])]
+        if intent == "human_handoff":
+            return [human_handoff()]
+        if intent in ("book", "cancel_booking", "query_booking"):
+            return [unavailable("预约")]
+        if intent in ("complain", "query_ticket"):
+            return [unavailable("投诉和反映问题")]
+        if intent in ("inform", "start_bundle"):
+            return self._bundle_step(ctx, slots)
+        return [no_match()]
+
+    def _bundle_step(self, ctx: Context, slots: dict) -> list[Reply]:
+        bundle = self._entry(slots.get("code") or ctx.code)
+        if not isinstance(bundle, Bundle):
+            return [no_match()]
+        ctx.kind, ctx.code = "bundle", bundle.code
+        question, answer = slots.get("question"), slots.get("answer")
+        if question and answer:
+            ctx.answers[str(question)] = str(answer)
+        pending = next((q for q in bundle.questions if q.id not in ctx.answers), None)
+        if pending is not None and slots.get("question") is not None:
+            return [bundle_question(bundle, pending)]
+        guides = {}
+        for link in bundle.guides:
+            content = self._entry(link.code)
+            if isinstance(content, ServiceGuide):
+                guides[link.code] = content
+        try:
+            return [checklist_reply(build_checklist(bundle, guides, ctx.answers))]
+        except ChecklistError as exc:
+            ctx.answers = {}
+            return [Reply(f"抱歉，{exc}。我们从头再来一次。"), bundle_intro(bundle)]

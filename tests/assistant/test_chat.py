@@ -1,0 +1,122 @@
+"""/api/chat without the dialogue server: the conversation the app holds on its own."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.app import create_app
+from assistant.retrieval_dialogue import parse_payload
+from assistant.settings import Settings
+from knowledge.retrieval import Retriever
+from nlu.synonyms import SynonymTable
+from nlu.tokenizer import ChineseTokenizer
+from tests.stubs import STUB_THRESHOLDS, HashEmbedder
+
+RESTAURANT = "YJS-370199-002"
+
+
+def _client(tmp_path, sample_entries, retriever):
+    client = TestClient(create_app(Settings(var_dir=tmp_path, search_enabled=False), retriever=retriever))
+    client.__enter__()
+    client.app.state.store.save_many(sample_entries, author="test", publish=True)
+    return client
+
+
+@pytest.fixture
+def client(tmp_path, sample_entries):
+    r = Retriever(
+        HashEmbedder(), ChineseTokenizer(), SynonymTable.load(), STUB_THRESHOLDS, index_dir=tmp_path
+    )
+    r.warm_up(sample_entries)
+    c = _client(tmp_path, sample_entries, r)
+    yield c
+    c.__exit__(None, None, None)
+
+
+def say(client, text, sender="u1"):
+    resp = client.post("/api/chat", json={"sender": sender, "text": text})
+    assert resp.status_code == 200
+    return resp.json()["messages"]
+
+
+def test_payloads_parse():
+    assert parse_payload('/choose{"code": "X"}') == ("choose", {"code": "X"})
+    assert parse_payload("/human_handoff") == ("human_handoff", {})
+    assert parse_payload("/broken{") is None and parse_payload("身份证") is None
+
+
+def test_question_then_follow_up_in_context(client):
+    first = say(client, "驾照丢了怎么办")[0]
+    assert "机动车驾驶证遗失补证" in first["text"] and "需要带的材料" in first["text"]
+    assert any(b["title"] == "在哪办" for b in first["buttons"])
+    follow = say(client, "那要多少钱")[0]
+    assert follow["text"].startswith("【机动车驾驶证遗失补证】收费")
+    place = say(client, "在哪办")[0]
+    assert "车辆管理所" in place["text"]
+
+
+def test_clarify_then_button_answers(client):
+    msg = say(client, "身份证丢了")[0]
+    assert msg["text"] == "您是不是想问：" and len(msg["buttons"]) == 4
+    chosen = next(b for b in msg["buttons"] if b["title"] == "居民身份证补领")
+    answer = say(client, chosen["payload"])[0]
+    assert answer["text"].startswith("【居民身份证补领】")
+
+
+def test_bundle_walk_through_changes_the_checklist(client):
+    def walk(sender, choices):
+        msg = say(client, json.dumps({"kind": "bundle", "code": RESTAURANT}).join(["/choose", ""]), sender)[0]
+        while msg.get("checklist") is None:
+            title = choices.get(msg["text"].split("\n")[-1], "否")
+            button = next(b for b in msg["buttons"] if b["title"] == title)
+            msg = say(client, button["payload"], sender)[0]
+        return [g["name"] for g in msg["checklist"]["guides"]]
+
+    small = walk(
+        "a",
+        {
+            "打算以什么形式经营？": "个体工商户",
+            "经营面积是否在 50 平方米以下、只做简单小吃（小餐饮）？": "是",
+        },
+    )
+    big = walk(
+        "b",
+        {
+            "打算以什么形式经营？": "有限责任公司",
+            "经营面积是否超过 300 平方米？": "是",
+            "是否设置户外招牌？": "是",
+        },
+    )
+    assert small == ["个体工商户设立登记", "小餐饮经营登记"]
+    assert (
+        "公众聚集场所投入使用营业前消防安全检查" in big
+        and "户外招牌设置" in big
+        and "小餐饮经营登记" not in big
+    )
+
+
+def test_handoff_off_topic_and_forms_without_dialogue_server(client):
+    handoff = say(client, "我要转人工")[0]
+    assert handoff["handoff"] is True and "12345" in handoff["text"]
+    assert "没有找到" in say(client, "喂喂喂 xyz")[0]["text"]
+    assert "暂时无法" in say(client, "我想预约办身份证")[0]["text"]
+    assert "暂时无法" in say(client, "/complain")[0]["text"]
+
+
+def test_bad_request_is_polite(client):
+    resp = client.post("/api/chat", json={"sender": "u1", "text": ""})
+    assert resp.status_code == 422 and "请求内容不正确" in resp.json()["detail"]
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_real_model_follow_up(tmp_path, sample_entries, real_retriever):
+    c = _client(tmp_path, sample_entries, real_retriever)
+    first = say(c, "宝宝刚出生 要上户口")[0]
+    follow = say(c, "那要带什么材料")[0]
+    c.__exit__(None, None, None)
+    assert "出生" in first["text"]
+    assert "需要带的材料" in follow["text"] and "出生医学证明" in follow["text"]
