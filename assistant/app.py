@@ -15,11 +15,33 @@ from assistant.handoff import OutboxLoop, build_booking, build_complaints, build
 from assistant.logs import get_logger, setup_logging
 from assistant.matching import build_retriever
 from assistant.retrieval_dialogue import RetrievalDialogue
-from assistant.routes import bookings, chat, guides, health, search, staff, tickets
+from assistant.routes import bookings, chat, guides, health, search, staff, tickets, wechat
 from assistant.settings import Settings, get_settings
 from knowledge.unanswered import UnansweredLog
 
 log = get_logger(__name__)
+
+
+def _wechat_channel(app: FastAPI, settings: Settings):
+    """The 公众号 channel when a token is configured (safe mode when an EncodingAESKey is too)."""
+    if not settings.wechat_token:
+        return None
+    from assistant.wechat_channel import WeChatChannel
+    from connectors.wechat.api import WeChatApi
+    from connectors.wechat.crypto import MessageCrypto
+
+    api = (
+        WeChatApi(settings.wechat_api_base, settings.wechat_appid, settings.wechat_secret)
+        if settings.wechat_secret
+        else None
+    )
+    app.state.wechat = WeChatChannel(getattr(app.state, "dialogue", None), api, settings.wechat_reply_budget)
+    app.state.wechat_crypto = (
+        MessageCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
+        if settings.wechat_aes_key
+        else None
+    )
+    return app.state.wechat
 
 
 def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
@@ -51,7 +73,10 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
             search=retriever.size if retriever else "off",
             forwarding=bool(loop),
         )
+        channel = _wechat_channel(app, settings)
         yield
+        if channel:
+            channel.close()
         if loop:
             loop.stop()
         store.engine.dispose()
@@ -71,6 +96,8 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
     app.include_router(tickets.router)
     if settings.staff_api_enabled:
         app.include_router(staff.router)
+    if settings.wechat_token:
+        app.include_router(wechat.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

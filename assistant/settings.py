@@ -64,6 +64,16 @@ class Settings(BaseSettings):
     outbox_interval_seconds: float = Field(default=5.0, gt=0)
     staff_api_enabled: bool = Field(default=False, description="staff routes; off until staff log-in exists")
 
+    # WeChat 公众号 channel (off while wechat_token is empty)
+    wechat_token: str = ""
+    wechat_appid: str = ""
+    wechat_secret: str = ""
+    wechat_aes_key: str = Field(default="", description="EncodingAESKey (43 characters) for safe mode")
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_reply_budget: float = Field(
+        default=4.5, gt=0, le=4.9, description="seconds before replying 'success'"
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -1,0 +1,66 @@
+"""The 公众号 callback: GET for URL verification, POST for messages (plaintext or safe mode).
+
+The signature is checked before the body is read; a bad one is refused with the protocol's
+code (-40001) and a log line.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from assistant.logs import get_logger
+from connectors.wechat.crypto import WeChatError, check_signature
+from connectors.wechat.messages import encrypted_envelope, parse_xml, text_reply, to_message
+
+router = APIRouter(tags=["wechat"])
+log = get_logger(__name__)
+
+
+def _refuse(exc: WeChatError) -> Response:
+    log.warning("wechat callback refused", code=exc.code, reason=str(exc))
+    return PlainTextResponse(str(exc.code), status_code=403 if exc.code == -40001 else 400)
+
+
+@router.get("/wechat", response_class=PlainTextResponse)
+def verify(request: Request, signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""):
+    """URL verification: echo ``echostr`` when the signature is right."""
+    try:
+        check_signature(request.app.state.settings.wechat_token, signature, timestamp, nonce)
+    except WeChatError as exc:
+        return _refuse(exc)
+    return PlainTextResponse(echostr)
+
+
+@router.post("/wechat")
+async def receive(
+    request: Request,
+    signature: str = "",
+    timestamp: str = "",
+    nonce: str = "",
+    encrypt_type: str = "raw",
+    msg_signature: str = "",
+) -> Response:
+    """A citizen's message or event; answered within the 5-second budget or later by 客服消息."""
+    state = request.app.state
+    try:
+        check_signature(state.settings.wechat_token, signature, timestamp, nonce)
+        body = await request.body()
+        if encrypt_type == "aes":
+            envelope = parse_xml(body)
+            body = state.wechat_crypto.decrypt(envelope.get("Encrypt", ""), msg_signature, timestamp, nonce)
+        message = to_message(parse_xml(body))
+    except WeChatError as exc:
+        return _refuse(exc)
+    content = await run_in_threadpool(state.wechat.handle, message)
+    if content is None:
+        return PlainTextResponse("success")
+    reply = text_reply(message.from_user, message.to_user, content)
+    if encrypt_type == "aes":
+        stamp = str(int(time.time()))
+        encrypted, sig = state.wechat_crypto.encrypt(reply, nonce, stamp)
+        reply = encrypted_envelope(encrypted, sig, stamp, nonce)
+    return Response(reply, media_type="application/xml")
