@@ -10,12 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from assistant import __version__
+from assistant.auth import Accounts
 from assistant.database import open_store
 from assistant.handoff import OutboxLoop, build_booking, build_complaints, build_outbox_worker
+from assistant.limits import BodySizeMiddleware, RateLimitMiddleware
 from assistant.logs import get_logger, setup_logging
 from assistant.matching import build_retriever
 from assistant.retrieval_dialogue import RetrievalDialogue
-from assistant.routes import bookings, chat, guides, health, search, staff, tickets, wechat
+from assistant.routes import auth, bookings, chat, guides, health, search, staff, tickets, wechat
 from assistant.settings import Settings, get_settings
 from knowledge.unanswered import UnansweredLog
 
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
         store = open_store(settings.database_url)
         app.state.store = store
         app.state.unanswered = UnansweredLog(store.engine)
+        app.state.accounts = Accounts(store.engine)
         if settings.search_enabled and getattr(app.state, "retriever", None) is None:
             app.state.retriever = build_retriever(settings, store.published())
         retriever = getattr(app.state, "retriever", None)
@@ -94,8 +97,12 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
     app.include_router(chat.router)
     app.include_router(bookings.router)
     app.include_router(tickets.router)
-    if settings.staff_api_enabled:
-        app.include_router(staff.router)
+    app.include_router(auth.router)
+    app.include_router(staff.router)
+    app.add_middleware(
+        RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+    )
+    app.add_middleware(BodySizeMiddleware, max_bytes=settings.max_body_bytes)
     if settings.wechat_token:
         app.include_router(wechat.router)
 

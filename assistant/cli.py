@@ -258,6 +258,24 @@ def _handoffs(settings: Settings):
     return store, build_booking(settings, store), build_complaints(settings, store.engine)
 
 
+@command("users")
+def _users(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.auth import Accounts, AuthError
+
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if args.password_stdin
+        else getpass.getpass("密码（至少 10 个字符）：")
+    )
+    try:
+        user = Accounts(_store(settings).engine).add(args.username, password, args.role)
+    except AuthError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(f"已创建 {user.role} 账号 {user.username}")
+    return 0
+
+
 @command("unanswered")
 def _unanswered(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.unanswered import UnansweredLog
@@ -433,6 +451,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="检索性能基准：样例库与 10k/100k/1M 合成库")
     p.add_argument("--sizes", default="10000,100000,1000000")
     p.add_argument("--queries", type=int, default=200)
+
+    p = sub.add_parser("users", help="创建工作人员账号（staff / editor / admin）")
+    p.add_argument("action", choices=["add"])
+    p.add_argument("username")
+    p.add_argument("--role", choices=["staff", "editor", "admin"], default="staff")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（脚本用）")
 
     p = sub.add_parser("unanswered", help="没有匹配到事项的问题（供编辑补充相似问）：列表、关联、忽略")
     p.add_argument("action", choices=["list", "link", "dismiss"])

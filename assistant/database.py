@@ -15,7 +15,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def metadata() -> MetaData:
     """Every table the project keeps, for Alembic."""
-    import connectors.booking.tables  # noqa: F401  (each import registers its tables)
+    import assistant.auth  # noqa: F401  (each import registers its tables)
+    import connectors.booking.tables  # noqa: F401
     import connectors.complaint.tables  # noqa: F401
     import connectors.outbox  # noqa: F401
     import knowledge.store.tables  # noqa: F401

@@ -62,7 +62,11 @@ class Settings(BaseSettings):
     )
     complaint_token: str = ""
     outbox_interval_seconds: float = Field(default=5.0, gt=0)
-    staff_api_enabled: bool = Field(default=False, description="staff routes; off until staff log-in exists")
+    rate_limit_per_minute: float = Field(
+        default=60, gt=0, description="public API requests per client per minute"
+    )
+    rate_limit_burst: int = Field(default=20, ge=1)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
     # WeChat 公众号 channel (off while wechat_token is empty)
     wechat_token: str = ""

@@ -1,22 +1,19 @@
-"""Operator routes for hotline staff: tickets, bookings, the outbox.
-
-Mounted only when ``staff_api_enabled`` is set: staff log-in arrives with the channels work,
-and until then these routes must not be reachable by citizens.
-"""
+"""Operator routes for hotline staff: tickets, bookings, the outbox. Logged-in staff only."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from assistant.deps import require
 from assistant.routes.bookings import _out as booking_out
 from assistant.routes.tickets import ticket_out
 from connectors.complaint.protocol import ComplaintError, TicketNotFoundError
 
-router = APIRouter(prefix="/api/staff", tags=["staff"])
+router = APIRouter(prefix="/api/staff", tags=["staff"], dependencies=[Depends(require("staff"))])
 
 
 class AdvanceIn(BaseModel):

@@ -59,3 +59,13 @@ def test_unanswered_list_link_dismiss(settings, capsys):
     assert cli.main(["unanswered", "dismiss", "--id", str(second)]) == 0
     assert log.count() == 0 and log.items(status="linked")[0].linked_code.endswith("-JF-007-01")
     assert cli.main(["unanswered", "dismiss", "--id", "999"]) == 1
+
+
+def test_users_add(settings, monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    assert cli.main(["users", "add", "editor1", "--role", "editor", "--password-stdin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert cli.main(["users", "add", "editor2", "--password-stdin"]) == 1
+    assert "至少 10" in capsys.readouterr().err

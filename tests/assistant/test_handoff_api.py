@@ -95,28 +95,39 @@ def test_file_and_follow_a_ticket(client):
     assert client.get("/api/tickets/GD000000XXXX").status_code == 404
 
 
-def test_staff_routes_are_off_by_default(client):
-    assert client.get("/api/staff/tickets").status_code == 404
+def test_staff_routes_refuse_anonymous_requests(client):
+    assert client.get("/api/staff/tickets").status_code == 401
+    assert client.post("/api/staff/outbox/retry").status_code == 401
 
 
-def test_staff_routes_when_enabled(tmp_path, sample_entries):
-    settings = Settings(var_dir=tmp_path, search_enabled=False, staff_api_enabled=True)
-    with TestClient(create_app(settings)) as c:
-        made = c.post(
-            "/api/tickets",
-            json={"description": "楼下烧烤店油烟太大了", "district": "东城区", "anonymous": True},
-        ).json()
-        listed = c.get("/api/staff/tickets").json()
-        assert [t["number"] for t in listed] == [made["number"]]
-        moved = c.post(
-            f"/api/staff/tickets/{made['number']}/advance", json={"status": "办结", "actor": "东城区"}
-        )
-        assert moved.json()["status"] == "办结"
-        assert (
-            c.post(
-                f"/api/staff/tickets/{made['number']}/advance", json={"status": "办理", "actor": "x"}
-            ).status_code
-            == 409
-        )
-        assert c.get("/api/staff/outbox").json()["counts"] == {}
-        assert c.get("/api/staff/bookings").json() == []
+def test_staff_routes_with_log_in_roles_and_csrf(client):
+    accounts = client.app.state.accounts
+    accounts.add("hotline1", "correct horse battery", "staff")
+    assert (
+        client.post(
+            "/api/auth/login", json={"username": "hotline1", "password": "wrong password!"}
+        ).status_code
+        == 401
+    )
+    login = client.post(
+        "/api/auth/login", json={"username": "hotline1", "password": "correct horse battery"}
+    ).json()
+    made = client.post(
+        "/api/tickets", json={"description": "楼下烧烤店油烟太大了", "district": "东城区", "anonymous": True}
+    ).json()
+    listed = client.get("/api/staff/tickets").json()  # the session cookie set by the log-in
+    assert [t["number"] for t in listed] == [made["number"]]
+    path = f"/api/staff/tickets/{made['number']}/advance"
+    assert (
+        client.post(path, json={"status": "办结", "actor": "东城区"}).status_code == 403
+    )  # cookie without CSRF
+    moved = client.post(
+        path, json={"status": "办结", "actor": "东城区"}, headers={"X-CSRF-Token": login["csrf"]}
+    )
+    assert moved.json()["status"] == "办结"
+    bearer = {"Authorization": f"Bearer {login['token']}"}
+    client.cookies.clear()
+    assert client.post(path, json={"status": "办理", "actor": "x"}, headers=bearer).status_code == 409
+    assert client.get("/api/staff/outbox", headers=bearer).json()["counts"] == {}
+    assert client.post("/api/auth/logout", headers=bearer).json() == {"ok": True}
+    assert client.get("/api/staff/bookings", headers=bearer).status_code == 401

@@ -1,0 +1,143 @@
+"""Staff and editor accounts: argon2 password hashes, server-side sessions, roles, CSRF.
+
+Citizens are anonymous. Staff, editors and admins log in (``POST /api/auth/login``) and get a
+session token, usable as an HttpOnly cookie (then every state-changing request must repeat the
+session's CSRF token in ``X-CSRF-Token``) or as ``Authorization: Bearer`` (no cookie, no CSRF).
+Only a SHA-256 of the token is stored. Roles nest: admin ⊃ editor ⊃ staff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, DateTime, Engine, ForeignKey, Integer, String, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from knowledge.store.db import Base, session_factory
+
+ROLES = ("staff", "editor", "admin")
+_RANK = {role: i for i, role in enumerate(ROLES)}
+SESSION_HOURS = 12
+_hasher = PasswordHasher()
+
+
+class AuthError(Exception):
+    """Log-in refused or an account problem; the message is safe to show."""
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SessionRow(Base):
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    role: str
+
+    def can(self, role: str) -> bool:
+        return _RANK[self.role] >= _RANK[role]
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str
+    csrf: str
+    user: User
+    expires_at: datetime
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class Accounts:
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = session_factory(engine)
+
+    def add(self, username: str, password: str, role: str) -> User:
+        if role not in ROLES:
+            raise AuthError(f"角色应为 {'/'.join(ROLES)}")
+        if not username.strip() or len(username) > 50:
+            raise AuthError("用户名不能为空，且不超过 50 个字符")
+        if len(password) < 10:
+            raise AuthError("密码至少 10 个字符")
+        try:
+            with self._sessions.begin() as s:
+                row = UserRow(
+                    username=username.strip(),
+                    password_hash=_hasher.hash(password),
+                    role=role,
+                    active=True,
+                    created_at=datetime.now(UTC),
+                )
+                s.add(row)
+                s.flush()
+                return User(row.id, row.username, row.role)
+        except IntegrityError:
+            raise AuthError(f"用户 {username} 已存在") from None
+
+    def login(self, username: str, password: str) -> Session:
+        with self._sessions.begin() as s:
+            row = s.scalar(select(UserRow).where(UserRow.username == username.strip()))
+            try:
+                if row is None or not row.active:
+                    _hasher.hash(password)  # same work either way: no user enumeration by timing
+                    raise VerificationError
+                _hasher.verify(row.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                raise AuthError("用户名或密码不正确") from None
+            if _hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = _hasher.hash(password)
+            token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+            expires = datetime.now(UTC) + timedelta(hours=SESSION_HOURS)
+            s.execute(delete(SessionRow).where(SessionRow.expires_at < datetime.now(UTC)))
+            s.add(SessionRow(token_hash=_digest(token), csrf=csrf, user_id=row.id, expires_at=expires))
+            return Session(token, csrf, User(row.id, row.username, row.role), expires)
+
+    def session(self, token: str) -> Session | None:
+        if not token:
+            return None
+        with self._sessions() as s:
+            found = s.execute(
+                select(SessionRow, UserRow)
+                .join(UserRow, UserRow.id == SessionRow.user_id)
+                .where(SessionRow.token_hash == _digest(token))
+            ).first()
+            if found is None:
+                return None
+            sess, user = found
+            if _aware(sess.expires_at) < datetime.now(UTC) or not user.active:
+                return None
+            return Session(token, sess.csrf, User(user.id, user.username, user.role), _aware(sess.expires_at))
+
+    def logout(self, token: str) -> None:
+        with self._sessions.begin() as s:
+            s.execute(delete(SessionRow).where(SessionRow.token_hash == _digest(token)))

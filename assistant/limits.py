@@ -1,0 +1,106 @@
+"""Protection for public endpoints: a per-client rate limit and a request body size limit.
+
+Both answer in Chinese (429 / 413) and are pure ASGI middleware, so they run before any body
+is parsed. Staff and WeChat traffic (the WeChat servers speak for many citizens) are not rate
+limited here.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+
+LIMITED_PREFIXES = (
+    "/api/search",
+    "/api/chat",
+    "/api/tickets",
+    "/api/bookings",
+    "/api/halls",
+    "/api/auth/login",
+)
+
+
+async def _send_json(send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class TokenBuckets:
+    """``rate`` requests per minute per key, with bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int, max_keys: int = 100_000) -> None:
+        self.rate, self.burst, self.max_keys = rate / 60.0, burst, max_keys
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def allow(self, key: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            allowed = tokens >= 1
+            self._buckets[key] = (tokens - 1 if allowed else tokens, now)
+            self._buckets.move_to_end(key)
+            while len(self._buckets) > self.max_keys:
+                self._buckets.popitem(last=False)
+            return allowed
+
+
+class RateLimitMiddleware:
+    def __init__(self, app, per_minute: float, burst: int) -> None:
+        self.app = app
+        self.buckets = TokenBuckets(per_minute, burst)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"].startswith(LIMITED_PREFIXES):
+            client = (scope.get("client") or ("?", 0))[0]
+            if not self.buckets.allow(client):
+                await _send_json(send, 429, "请求太频繁，请稍后再试。")
+                return
+        await self.app(scope, receive, send)
+
+
+class BodySizeMiddleware:
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _send_json(send, 413, f"请求内容太大（上限 {self.max_bytes // 1024} KB）。")
+            return
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _send_json(send, 413, f"请求内容太大（上限 {self.max_bytes // 1024} KB）。")
+
+
+class _TooLarge(Exception):
+    pass

@@ -1,0 +1,54 @@
+"""Log-in for staff, editors and admins."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import BaseModel, Field
+
+from assistant.auth import AuthError
+from assistant.deps import SESSION_COOKIE, CurrentSession
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=50)
+    password: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/login")
+def login(body: LoginIn, request: Request, response: Response) -> dict:
+    """Log in; sets an HttpOnly session cookie and returns the token and the CSRF token."""
+    try:
+        session = request.app.state.accounts.login(body.username, body.password)
+    except AuthError as exc:
+        raise HTTPException(status_code=401, detail=str(exc)) from None
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.env == "prod",
+        max_age=12 * 3600,
+    )
+    return {
+        "token": session.token,
+        "csrf": session.csrf,
+        "user": session.user.username,
+        "role": session.user.role,
+        "expires_at": session.expires_at.isoformat(),
+    }
+
+
+@router.post("/logout")
+def logout(session: CurrentSession, request: Request, response: Response) -> dict:
+    """End the session."""
+    request.app.state.accounts.logout(session.token)
+    response.delete_cookie(SESSION_COOKIE)
+    return {"ok": True}
+
+
+@router.get("/me")
+def me(session: CurrentSession) -> dict:
+    """Who is logged in."""
+    return {"user": session.user.username, "role": session.user.role, "csrf": session.csrf}
