@@ -17,7 +17,7 @@ from assistant.limits import BodySizeMiddleware, RateLimitMiddleware
 from assistant.logs import get_logger, setup_logging
 from assistant.matching import build_retriever
 from assistant.retrieval_dialogue import RetrievalDialogue
-from assistant.routes import auth, bookings, chat, guides, health, search, staff, tickets, wechat
+from assistant.routes import admin, auth, bookings, chat, guides, health, search, staff, tickets, wechat
 from assistant.settings import Settings, get_settings
 from knowledge.unanswered import UnansweredLog
 
@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
     app.include_router(tickets.router)
     app.include_router(auth.router)
     app.include_router(staff.router)
+    app.include_router(admin.router)
     app.add_middleware(
         RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
     )

@@ -49,3 +49,4 @@ def require(role: str):
 
 CurrentSession = Annotated[Session, Depends(current_session)]
 StaffSession = Annotated[Session, Depends(require("staff"))]
+EditorSession = Annotated[Session, Depends(require("editor"))]

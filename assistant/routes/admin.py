@@ -1,0 +1,341 @@
+"""Editor API: find, validate, edit (as drafts), preview, publish, retire, restore and compare
+versions of guides and bundles; import/export files; turn unanswered questions into 相似问.
+Editors and admins only. Publishing updates search in place (store events)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from assistant.deps import EditorSession, require
+from assistant.replies import bundle_intro, guide_answer
+from knowledge.formats import RawRecord, write_path
+from knowledge.importer import import_path
+from knowledge.schema import ServiceGuide
+from knowledge.store import MissingEntryError, StoreError
+from knowledge.validation import validate_records
+
+router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require("editor"))])
+
+
+class EntryIn(BaseModel):
+    kind: Literal["guide", "bundle"]
+    content: dict[str, Any]
+    note: str = Field(default="", max_length=500)
+
+
+class PublishIn(BaseModel):
+    version: int | None = None
+    note: str = Field(default="", max_length=500)
+
+
+class RestoreIn(BaseModel):
+    version: int
+    publish: bool = False
+
+
+class LinkIn(BaseModel):
+    code: str
+    add_similar_question: bool = True
+    publish: bool = False
+
+
+def _store(request: Request):
+    return request.app.state.store
+
+
+def _problems(request: Request, body: EntryIn) -> tuple[list[dict], Any]:
+    store = _store(request)
+    existing = store.find()
+    record = RawRecord(kind=body.kind, data=body.content, file="editor")
+    report = validate_records(
+        [record],
+        known_guides=[e.code for e in existing if e.kind == "guide"],
+        known_names={e.name: e.code for e in existing},
+    )
+    problems = [{"field": p.field, "message": p.message} for p in report.problems]
+    return problems, (report.entries[0] if report.entries else None)
+
+
+def _checked(request: Request, body: EntryIn):
+    problems, entry = _problems(request, body)
+    if problems:
+        raise HTTPException(status_code=422, detail={"message": "内容有问题，未保存", "problems": problems})
+    return entry
+
+
+def _entry_out(request: Request, code: str) -> dict:
+    store = _store(request)
+    try:
+        stored = store.get(code, published=False)
+    except MissingEntryError:
+        raise HTTPException(status_code=404, detail=f"没有编码为 {code} 的条目") from None
+    return {
+        "kind": stored.kind,
+        "code": code,
+        "status": stored.status,
+        "latest_version": stored.latest_version,
+        "published_version": stored.published_version,
+        "content": stored.content.model_dump(mode="json"),
+        "versions": [
+            {
+                "version": v.version,
+                "author": v.author,
+                "note": v.note,
+                "at": v.created_at.isoformat(),
+                "published": v.published,
+            }
+            for v in store.history(code)
+        ],
+    }
+
+
+@router.get("/entries")
+def entries(
+    request: Request,
+    kind: Literal["guide", "bundle"] | None = None,
+    status: Literal["draft", "published", "retired"] | None = None,
+    department: str | None = None,
+    q: str | None = Query(default=None, max_length=100),
+) -> list[dict]:
+    """All entries in any status, filtered."""
+    rows = _store(request).find(kind=kind, status=status, department=department, text=q)
+    return [
+        {
+            "kind": r.kind,
+            "code": r.code,
+            "name": r.name,
+            "department": r.department,
+            "status": r.status,
+            "latest_version": r.latest_version,
+            "published_version": r.published_version,
+            "draft_pending": r.published_version is not None and r.latest_version > r.published_version,
+            "updated_at": r.updated_at.isoformat(),
+            "updated_by": r.updated_by,
+        }
+        for r in rows
+    ]
+
+
+@router.get("/entries/{code}")
+def entry(code: str, request: Request) -> dict:
+    """The latest version (draft or published) with its history."""
+    return _entry_out(request, code)
+
+
+@router.post("/validate")
+def validate(body: EntryIn, request: Request) -> dict:
+    """Check content without saving: the problems, each with its field."""
+    problems, _ = _problems(request, body)
+    return {"ok": not problems, "problems": problems}
+
+
+@router.post("/entries", status_code=201)
+def create(body: EntryIn, request: Request, session: EditorSession) -> dict:
+    """Create an entry as a draft."""
+    entry_ = _checked(request, body)
+    try:
+        _store(request).get(entry_.code, published=False)
+        raise HTTPException(status_code=409, detail=f"编码 {entry_.code} 已存在，请用修改")
+    except MissingEntryError:
+        pass
+    _save(request, entry_, session, body.note)
+    return _entry_out(request, entry_.code)
+
+
+@router.put("/entries/{code}")
+def update(code: str, body: EntryIn, request: Request, session: EditorSession) -> dict:
+    """Save an edit as a new draft version (citizens keep seeing the published one)."""
+    entry_ = _checked(request, body)
+    if entry_.code != code:
+        raise HTTPException(
+            status_code=422,
+            detail={"message": "编码不能修改", "problems": [{"field": "code", "message": f"应为 {code}"}]},
+        )
+    _save(request, entry_, session, body.note)
+    return _entry_out(request, code)
+
+
+def _save(request: Request, entry_, session, note: str) -> None:
+    try:
+        _store(request).save(entry_, author=session.user.username, note=note)
+    except StoreError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+
+
+@router.get("/entries/{code}/preview")
+def preview(code: str, request: Request) -> dict:
+    """How the latest version would be answered to a citizen."""
+    try:
+        content = _store(request).get(code, published=False).content
+    except MissingEntryError:
+        raise HTTPException(status_code=404, detail=f"没有编码为 {code} 的条目") from None
+    reply = guide_answer(content) if isinstance(content, ServiceGuide) else bundle_intro(content)
+    return reply.as_dict()
+
+
+@router.post("/entries/{code}/publish")
+def publish(code: str, body: PublishIn, request: Request, session: EditorSession) -> dict:
+    """Publish the latest (or a given) version; search picks it up at once."""
+    try:
+        _store(request).publish(code, author=session.user.username, version=body.version, note=body.note)
+    except StoreError as exc:
+        raise HTTPException(
+            status_code=404 if isinstance(exc, MissingEntryError) else 409, detail=str(exc)
+        ) from None
+    return _entry_out(request, code)
+
+
+@router.post("/entries/{code}/retire")
+def retire(code: str, request: Request, session: EditorSession) -> dict:
+    """Withdraw an entry from citizens."""
+    try:
+        _store(request).retire(code, author=session.user.username)
+    except StoreError as exc:
+        raise HTTPException(
+            status_code=404 if isinstance(exc, MissingEntryError) else 409, detail=str(exc)
+        ) from None
+    return _entry_out(request, code)
+
+
+@router.post("/entries/{code}/restore")
+def restore(code: str, body: RestoreIn, request: Request, session: EditorSession) -> dict:
+    """Bring back an earlier version as a new version (optionally publishing it)."""
+    try:
+        _store(request).restore(code, body.version, author=session.user.username, publish=body.publish)
+    except MissingEntryError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    return _entry_out(request, code)
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else k))
+        return out
+    if isinstance(value, list):
+        out = {}
+        for i, v in enumerate(value):
+            out.update(_flatten(v, f"{prefix}[{i}]"))
+        return out or {prefix: []}
+    return {prefix: value}
+
+
+@router.get("/entries/{code}/diff")
+def diff(code: str, request: Request, a: int = Query(alias="from"), b: int = Query(alias="to")) -> dict:
+    """Field-level differences between two versions."""
+    store = _store(request)
+    try:
+        old = _flatten(store.get(code, version=a).content.model_dump(mode="json"))
+        new = _flatten(store.get(code, version=b).content.model_dump(mode="json"))
+    except MissingEntryError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    changes = []
+    for field in sorted(set(old) | set(new)):
+        if old.get(field) != new.get(field):
+            kind = "added" if field not in old else "removed" if field not in new else "changed"
+            changes.append({"field": field, "change": kind, "from": old.get(field), "to": new.get(field)})
+    return {"code": code, "from": a, "to": b, "changes": changes}
+
+
+@router.post("/import")
+async def import_file(
+    request: Request, session: EditorSession, file: UploadFile = File(...), publish: bool = False
+) -> dict:
+    """Import a YAML or XLSX file (validated as a whole; nothing is written on any problem)."""
+    suffix = Path(file.filename or "").suffix.lower()
+    if suffix not in (".yaml", ".yml", ".xlsx"):
+        raise HTTPException(status_code=422, detail="只支持 .yaml/.yml 或 .xlsx 文件")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(await file.read())
+        result = import_path(
+            _store(request), path, author=session.user.username, publish=publish, note=f"上传 {file.filename}"
+        )
+    if not result.ok:
+        problems = [{**p.as_dict(), "file": file.filename} for p in result.problems]
+        raise HTTPException(
+            status_code=422, detail={"message": "文件有问题，未导入任何内容", "problems": problems}
+        )
+    r = result.report
+    return {
+        "created": r.created,
+        "updated": r.updated,
+        "unchanged": len(r.unchanged),
+        "published": r.published,
+    }
+
+
+@router.get("/export")
+def export(request: Request, format: Literal["yaml", "xlsx"] = "xlsx", latest: bool = False):
+    """Download the content (published, or the latest versions with drafts)."""
+    store = _store(request)
+    items = (
+        [store.get(s.code, published=False).content for s in store.find()] if latest else store.published()
+    )
+    tmp = Path(tempfile.mkdtemp()) / f"content.{format}"
+    write_path(items, tmp)
+    media = (
+        "application/x-yaml"
+        if format == "yaml"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return FileResponse(tmp, media_type=media, filename=tmp.name)
+
+
+@router.get("/unanswered")
+def unanswered(request: Request, status: Literal["open", "linked", "dismissed"] = "open") -> list[dict]:
+    """What citizens asked that no service matched (PII masked)."""
+    return [
+        {
+            "id": i.id,
+            "at": i.at.isoformat(),
+            "text": i.text,
+            "source": i.source,
+            "region": i.region,
+            "candidates": i.candidates,
+            "status": i.status,
+            "linked_code": i.linked_code,
+        }
+        for i in request.app.state.unanswered.items(status=status)
+    ]
+
+
+@router.post("/unanswered/{item_id}/link")
+def link(item_id: int, body: LinkIn, request: Request, session: EditorSession) -> dict:
+    """Link a question to a guide, adding it there as a 相似问 (a draft, or published at once)."""
+    store, log = _store(request), request.app.state.unanswered
+    item = next((i for i in log.items(status=None, limit=1000) if i.id == item_id), None)
+    if item is None:
+        raise HTTPException(status_code=404, detail=f"没有编号为 {item_id} 的未答问题")
+    try:
+        current = store.get(body.code, published=False).content
+    except MissingEntryError:
+        raise HTTPException(status_code=404, detail=f"没有编码为 {body.code} 的条目") from None
+    if body.add_similar_question and item.text not in current.similar_questions:
+        data = current.model_dump(mode="json")
+        data["similar_questions"] = [*current.similar_questions, item.text]
+        store.save(
+            type(current).model_validate(data),
+            author=session.user.username,
+            note=f"从未答问题 #{item_id} 补充相似问",
+            publish=body.publish,
+        )
+    log.resolve(item_id, linked_code=body.code)
+    return _entry_out(request, body.code)
+
+
+@router.post("/unanswered/{item_id}/dismiss")
+def dismiss(item_id: int, request: Request) -> dict:
+    """Not a service question (chit-chat, abuse…): take it off the queue."""
+    try:
+        request.app.state.unanswered.resolve(item_id)
+    except MissingEntryError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    return {"ok": True}
