@@ -106,3 +106,24 @@ def real_retriever(prepared_models, sample_entries, tmp_path_factory):
     var = tmp_path_factory.mktemp("var")
     settings = Settings(var_dir=var, models_dir=prepared_models, index_dir=ROOT / "var" / "index")
     return build_retriever(settings, sample_entries)
+
+
+@pytest.fixture(scope="session")
+def stub_index_dir(tmp_path_factory) -> Path:
+    # shared: an index whose content fingerprint matches is loaded, any other is rebuilt
+    return tmp_path_factory.mktemp("stub-index")
+
+
+@pytest.fixture
+def stub_retriever(sample_entries, stub_index_dir):
+    """A fresh retriever over the sample KB with the stub embedding backend (no model)."""
+    from knowledge.retrieval import Retriever
+    from nlu.synonyms import SynonymTable
+    from nlu.tokenizer import ChineseTokenizer
+    from tests.stubs import STUB_THRESHOLDS, HashEmbedder
+
+    r = Retriever(
+        HashEmbedder(), ChineseTokenizer(), SynonymTable.load(), STUB_THRESHOLDS, index_dir=stub_index_dir
+    )
+    r.warm_up(sample_entries)
+    return r

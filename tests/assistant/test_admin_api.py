@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.settings import Settings
 from knowledge.formats import write_path
-from knowledge.retrieval import Retriever
-from nlu.synonyms import SynonymTable
-from nlu.tokenizer import ChineseTokenizer
-from tests.stubs import STUB_THRESHOLDS, HashEmbedder
 
 HUKOU = "户口簿补领"
 
 
 @pytest.fixture
-def client(tmp_path, sample_entries):
-    r = Retriever(
-        HashEmbedder(), ChineseTokenizer(), SynonymTable.load(), STUB_THRESHOLDS, index_dir=tmp_path
-    )
-    r.warm_up(sample_entries)
-    with TestClient(create_app(Settings(var_dir=tmp_path, search_enabled=False), retriever=r)) as c:
-        c.app.state.store.save_many(sample_entries, author="seed", publish=True)
-        c.app.state.accounts.add("editor1", "editor password 1", "editor")
-        c.app.state.accounts.add("hotline1", "hotline password 1", "staff")
-        yield c
+def client(app_client, stub_retriever):
+    c = app_client(stub_retriever)
+    c.app.state.accounts.add("editor1", "editor password 1", "editor")
+    c.app.state.accounts.add("hotline1", "hotline password 1", "staff")
+    return c
 
 
 def _login(client, user, password):

@@ -1,20 +1,13 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
-
-from assistant.app import create_app
-from assistant.settings import Settings
 
 RESTAURANT = "YJS-370199-002"
 
 
 @pytest.fixture
-def client(tmp_path, sample_entries):
-    settings = Settings(var_dir=tmp_path, search_enabled=False)
-    with TestClient(create_app(settings)) as c:
-        c.app.state.store.save_many(sample_entries, author="test", publish=True)
-        yield c
+def client(app_client):
+    return app_client()
 
 
 def test_health_counts_published_content(client):

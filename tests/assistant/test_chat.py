@@ -5,35 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 
-from assistant.app import create_app
 from assistant.retrieval_dialogue import parse_payload
-from assistant.settings import Settings
-from knowledge.retrieval import Retriever
-from nlu.synonyms import SynonymTable
-from nlu.tokenizer import ChineseTokenizer
-from tests.stubs import STUB_THRESHOLDS, HashEmbedder
 
 RESTAURANT = "YJS-370199-002"
 
 
-def _client(tmp_path, sample_entries, retriever):
-    client = TestClient(create_app(Settings(var_dir=tmp_path, search_enabled=False), retriever=retriever))
-    client.__enter__()
-    client.app.state.store.save_many(sample_entries, author="test", publish=True)
-    return client
-
-
 @pytest.fixture
-def client(tmp_path, sample_entries):
-    r = Retriever(
-        HashEmbedder(), ChineseTokenizer(), SynonymTable.load(), STUB_THRESHOLDS, index_dir=tmp_path
-    )
-    r.warm_up(sample_entries)
-    c = _client(tmp_path, sample_entries, r)
-    yield c
-    c.__exit__(None, None, None)
+def client(app_client, stub_retriever):
+    return app_client(stub_retriever)
 
 
 def say(client, text, sender="u1"):
@@ -113,10 +93,9 @@ def test_bad_request_is_polite(client):
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_real_model_follow_up(tmp_path, sample_entries, real_retriever):
-    c = _client(tmp_path, sample_entries, real_retriever)
+def test_real_model_follow_up(app_client, real_retriever):
+    c = app_client(real_retriever)
     first = say(c, "宝宝刚出生 要上户口")[0]
     follow = say(c, "那要带什么材料")[0]
-    c.__exit__(None, None, None)
     assert "出生" in first["text"]
     assert "需要带的材料" in follow["text"] and "出生医学证明" in follow["text"]

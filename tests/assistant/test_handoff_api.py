@@ -5,19 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
-
-from assistant.app import create_app
-from assistant.settings import Settings
 
 SERVICE_NAME = "居民身份证补领"
 
 
 @pytest.fixture
-def client(tmp_path, sample_entries):
-    with TestClient(create_app(Settings(var_dir=tmp_path, search_enabled=False))) as c:
-        c.app.state.store.save_many(sample_entries, author="test", publish=True)
-        yield c
+def client(app_client):
+    return app_client()
 
 
 def _code(client, name=SERVICE_NAME):

@@ -1,33 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
-
-from assistant.app import create_app
-from assistant.settings import Settings
-from knowledge.retrieval import Retriever
-from nlu.synonyms import SynonymTable
-from nlu.tokenizer import ChineseTokenizer
-from tests.stubs import STUB_THRESHOLDS, HashEmbedder
-
-
-def _client(tmp_path, sample_entries, retriever):
-    settings = Settings(var_dir=tmp_path, search_enabled=False)
-    client = TestClient(create_app(settings, retriever=retriever))
-    client.__enter__()
-    client.app.state.store.save_many(sample_entries, author="test", publish=True)
-    return client
 
 
 @pytest.fixture
-def client(tmp_path, sample_entries):
-    r = Retriever(
-        HashEmbedder(), ChineseTokenizer(), SynonymTable.load(), STUB_THRESHOLDS, index_dir=tmp_path
-    )
-    r.warm_up(sample_entries)
-    c = _client(tmp_path, sample_entries, r)
-    yield c
-    c.__exit__(None, None, None)
+def client(app_client, stub_retriever):
+    return app_client(stub_retriever)
 
 
 def test_search_answers_with_a_guide(client):
@@ -61,17 +39,13 @@ def test_publishing_through_the_store_updates_search(client, sample_entries):
     assert client.post("/api/search", json={"q": phrase}).json()["results"][0]["name"] == "户口簿补领"
 
 
-def test_without_retriever_search_says_so_politely(tmp_path, sample_entries):
-    c = _client(tmp_path, sample_entries, None)
-    resp = c.post("/api/search", json={"q": "身份证"})
-    c.__exit__(None, None, None)
+def test_without_retriever_search_says_so_politely(app_client):
+    resp = app_client().post("/api/search", json={"q": "身份证"})
     assert resp.status_code == 503 and "12345" in resp.json()["detail"]
 
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_real_model_through_the_api(tmp_path, sample_entries, real_retriever):
-    c = _client(tmp_path, sample_entries, real_retriever)
-    body = c.post("/api/search", json={"q": "宝宝刚出生 上户口要带啥"}).json()
-    c.__exit__(None, None, None)
+def test_real_model_through_the_api(app_client, real_retriever):
+    body = app_client(real_retriever).post("/api/search", json={"q": "宝宝刚出生 上户口要带啥"}).json()
     assert body["results"][0]["name"] in ("出生登记（新生儿落户）", "新生儿出生一件事")

@@ -9,17 +9,10 @@ import time
 
 import pytest
 from fastapi import FastAPI, Request
-from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.settings import Settings
 from connectors.wechat.crypto import MessageCrypto, signature
 from connectors.wechat.messages import parse_xml
-from knowledge.retrieval import Retriever
-from nlu.synonyms import SynonymTable
-from nlu.tokenizer import ChineseTokenizer
 from tests.connectors.fakes import serve
-from tests.stubs import STUB_THRESHOLDS, HashEmbedder
 
 TOKEN, APPID = "tok", "wxappid0000000000"
 AES_KEY = base64.b64encode(os.urandom(32)).decode().rstrip("=")
@@ -46,19 +39,6 @@ class FakeWeChatApi:
             return {"errcode": 0, "errmsg": "ok"}
 
 
-@pytest.fixture(scope="module")
-def retriever(sample_entries, tmp_path_factory):
-    r = Retriever(
-        HashEmbedder(),
-        ChineseTokenizer(),
-        SynonymTable.load(),
-        STUB_THRESHOLDS,
-        index_dir=tmp_path_factory.mktemp("idx"),
-    )
-    r.warm_up(sample_entries)
-    return r
-
-
 @pytest.fixture
 def fake_api():
     fake = FakeWeChatApi()
@@ -68,10 +48,9 @@ def fake_api():
 
 
 @pytest.fixture
-def client(tmp_path, sample_entries, retriever, fake_api):
-    settings = Settings(
-        var_dir=tmp_path,
-        search_enabled=False,
+def client(app_client, stub_retriever, fake_api):
+    return app_client(
+        stub_retriever,
         wechat_token=TOKEN,
         wechat_appid=APPID,
         wechat_secret="s",
@@ -79,9 +58,6 @@ def client(tmp_path, sample_entries, retriever, fake_api):
         wechat_api_base=fake_api.url,
         wechat_reply_budget=1.0,
     )
-    with TestClient(create_app(settings, retriever=retriever)) as c:
-        c.app.state.store.save_many(sample_entries, author="test", publish=True)
-        yield c
 
 
 def _query(ts="1763700000", nonce="n1"):

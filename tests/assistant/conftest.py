@@ -1,0 +1,27 @@
+"""App clients for the route tests: the sample KB published, search on a given retriever."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.app import create_app
+from assistant.settings import Settings
+
+
+@pytest.fixture
+def app_client(tmp_path, sample_entries):
+    """``app_client(retriever=None, **settings)`` -> a started TestClient; all are closed afterwards."""
+    opened: list[TestClient] = []
+
+    def make(retriever=None, **overrides) -> TestClient:
+        settings = Settings(var_dir=tmp_path / f"app{len(opened)}", **{"search_enabled": False, **overrides})
+        client = TestClient(create_app(settings, retriever=retriever))
+        client.__enter__()
+        client.app.state.store.save_many(sample_entries, author="seed", publish=True)
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        client.__exit__(None, None, None)
