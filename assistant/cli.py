@@ -50,7 +50,9 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     if report.problems:
         _print_problems(report.problems, args.json)
         return 1
-    guides = sum(1 for e in report.entries if e.__class__.__name__ == "ServiceGuide")
+    from knowledge.schema import ServiceGuide
+
+    guides = sum(1 for e in report.entries if isinstance(e, ServiceGuide))
     if args.json:
         print(json.dumps({"ok": True, "guides": guides, "bundles": len(report.entries) - guides}))
     else:

@@ -44,12 +44,13 @@ def build_retriever(
     settings: Settings, entries: list[Entry], model: str | None = None, embedder: Embedder | None = None
 ) -> Retriever:
     """Write the jieba dictionary, load the model and the index (building it if the content changed)."""
-    folder = write_dictionary(dictionary_dir(settings), entries, SynonymTable.load())
+    synonyms = SynonymTable.load()
+    folder = write_dictionary(dictionary_dir(settings), entries, synonyms)
     embedder = embedder or embedder_for(settings, model)
     retriever = Retriever(
         embedder,
         ChineseTokenizer(folder),
-        SynonymTable.load(),
+        synonyms,
         calibrated_thresholds(embedder.name, settings.retrieval_overrides),
         index_dir=settings.index_dir,
     )

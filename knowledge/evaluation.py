@@ -215,19 +215,18 @@ class ModelReport:
 
 
 def evaluate(retriever: Retriever, items: Sequence[EvalItem], *, do_calibrate: bool = False) -> ModelReport:
-    fused = rank_all(retriever, items)
-    ranked = {mode: fused for mode in ("bm25", "dense", "fused")}
+    ranked = rank_all(retriever, items)
     t = retriever.thresholds
     held_out = None
     if do_calibrate:
-        cal = [r for i, r in enumerate(ranked["fused"]) if i % 2 == 0]
-        hold = [r for i, r in enumerate(ranked["fused"]) if i % 2 == 1]
+        cal = [r for i, r in enumerate(ranked) if i % 2 == 0]
+        hold = [r for i, r in enumerate(ranked) if i % 2 == 1]
         t = calibrate(cal, t)
         held_out = asdict(measure(hold, t, "fused"))
     rankings = {}
-    for mode, rs in ranked.items():
-        mode_t = t if mode == "fused" else _with_none_threshold(rs, t, mode)
-        rankings[mode] = asdict(measure(rs, mode_t, mode))
+    for mode in ("bm25", "dense", "fused"):
+        mode_t = t if mode == "fused" else _with_none_threshold(ranked, t, mode)
+        rankings[mode] = asdict(measure(ranked, mode_t, mode))
         rankings[mode]["none_threshold"] = mode_t.none_below if mode == "bm25" else mode_t.none_dense_below
     return ModelReport(retriever.embedder.name, asdict(t), rankings, held_out)
 

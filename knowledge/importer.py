@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.problems import Problem
+from knowledge.schema import ServiceGuide
 from knowledge.store import ContentStore
 from knowledge.store.content import ImportReport
 from knowledge.validation import validate_path
@@ -32,6 +33,6 @@ def import_path(
     if not checked.ok:
         return ImportResult(problems=checked.problems)
     # guides first, so bundles published in the same run find their guides
-    entries = sorted(checked.entries, key=lambda e: 0 if e.__class__.__name__ == "ServiceGuide" else 1)
+    entries = sorted(checked.entries, key=lambda e: 0 if isinstance(e, ServiceGuide) else 1)
     report = store.save_many(entries, author=author, note=note or f"导入 {path}", publish=publish)
     return ImportResult(report=report)

@@ -171,6 +171,7 @@ class Retriever:
         self.doc_texts: dict[int, list[int]] = {}
         self.doc_hash: dict[tuple[str, str], str] = {}
         self.regions: dict[str, str] = {}
+        self._region_order: list[str] | None = None  # longest first; rebuilt when regions change
         self.bm25 = BM25Index()
         self.vectors: VectorIndex | None = None
 
@@ -189,7 +190,7 @@ class Retriever:
 
     def build(self, entries: Sequence[Entry]) -> None:
         self.build_docs((doc_of(e), content_hash(e), entry_texts(e)) for e in entries)
-        self.regions = region_names(entries)
+        self.regions, self._region_order = region_names(entries), None
 
     def build_docs(self, items: Iterable[tuple[SearchDoc, str, list[str]]]) -> None:
         """Rebuild everything from ``(doc, content hash, texts)``; the one place that embeds in bulk."""
@@ -255,6 +256,7 @@ class Retriever:
             self.vectors.add(np.array(ids, dtype=np.int64), vectors)
             if isinstance(entry, ServiceGuide):
                 self.regions.update(region_names([entry]))
+                self._region_order = None
         return True
 
     def apply(self, event: ChangeEvent) -> None:
@@ -324,13 +326,15 @@ class Retriever:
             self.doc_index = {(d.kind, d.code): i for i, d in enumerate(self.docs)}
             self.doc_texts = {int(k): v for k, v in meta["doc_texts"].items()}
             self.doc_hash = {(k, c): h for k, c, h in meta["doc_hash"]}
-            self.regions = meta["regions"]
+            self.regions, self._region_order = meta["regions"], None
             self.bm25, self.vectors = bm25, vectors
         return True
 
     # -- querying ----------------------------------------------------------------------------
     def detect_region(self, normalized: str) -> str | None:
-        for name in sorted(self.regions, key=len, reverse=True):
+        if self._region_order is None:
+            self._region_order = sorted(self.regions, key=len, reverse=True)
+        for name in self._region_order:
             if name in normalized:
                 return self.regions[name]
         return None

@@ -66,6 +66,13 @@ class UnansweredLog:
                 for r in s.scalars(stmt)
             ]
 
+    def get(self, item_id: int) -> Unanswered:
+        with self._sessions() as s:
+            r = s.get(UnansweredRow, item_id)
+            if r is None:
+                raise MissingEntryError(f"没有编号为 {item_id} 的未答问题")
+            return Unanswered(r.id, r.at, r.text, r.source, r.region, r.candidates, r.status, r.linked_code)
+
     def count(self, status: str | None = "open") -> int:
         stmt = select(func.count(UnansweredRow.id))
         if status:

@@ -311,9 +311,10 @@ def unanswered(request: Request, status: Literal["open", "linked", "dismissed"] 
 def link(item_id: int, body: LinkIn, request: Request, session: EditorSession) -> dict:
     """Link a question to a guide, adding it there as a 相似问 (a draft, or published at once)."""
     store, log = _store(request), request.app.state.unanswered
-    item = next((i for i in log.items(status=None, limit=1000) if i.id == item_id), None)
-    if item is None:
-        raise HTTPException(status_code=404, detail=f"没有编号为 {item_id} 的未答问题")
+    try:
+        item = log.get(item_id)
+    except MissingEntryError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
     try:
         current = store.get(body.code, published=False).content
     except MissingEntryError:

@@ -48,19 +48,8 @@ class RescheduleIn(PhoneIn):
     start: str = Field(pattern=r"^\d{2}:\d{2}$")
 
 
-def _out(b: Booking) -> dict:
-    return {
-        "number": b.number,
-        "service_code": b.service_code,
-        "service_name": b.service_name,
-        "hall": b.hall.__dict__,
-        "day": b.day.isoformat(),
-        "start": b.start,
-        "end": b.end,
-        "status": b.status,
-        "name_masked": b.name_masked,
-        "phone_masked": b.phone_masked,
-    }
+def _booking_dict(b: Booking) -> dict:
+    return b.as_dict()
 
 
 @router.get("/halls")
@@ -109,7 +98,7 @@ def book(body: BookingIn, request: Request) -> dict:
         body.idempotency_key or f"web:{uuid.uuid4()}",
     )
     try:
-        return _out(_service(request).book(req))
+        return _booking_dict(_service(request).book(req))
     except BookingError as exc:
         raise _fail(exc) from None
 
@@ -118,7 +107,7 @@ def book(body: BookingIn, request: Request) -> dict:
 def lookup(body: PhoneIn, request: Request, number: str | None = None) -> list[dict]:
     """A citizen's bookings: by number and phone, or all active ones of the phone."""
     try:
-        return [_out(b) for b in _service(request).query(number=number, phone=body.phone)]
+        return [_booking_dict(b) for b in _service(request).query(number=number, phone=body.phone)]
     except BookingError as exc:
         raise _fail(exc) from None
 
@@ -127,7 +116,7 @@ def lookup(body: PhoneIn, request: Request, number: str | None = None) -> list[d
 def cancel(number: str, body: PhoneIn, request: Request) -> dict:
     """Cancel a booking (frees the seat)."""
     try:
-        return _out(_service(request).cancel(number, body.phone))
+        return _booking_dict(_service(request).cancel(number, body.phone))
     except BookingError as exc:
         raise _fail(exc) from None
 
@@ -136,6 +125,6 @@ def cancel(number: str, body: PhoneIn, request: Request) -> dict:
 def reschedule(number: str, body: RescheduleIn, request: Request) -> dict:
     """Move a booking to another free slot of the same hall."""
     try:
-        return _out(_service(request).reschedule(number, body.phone, body.day, body.start))
+        return _booking_dict(_service(request).reschedule(number, body.phone, body.day, body.start))
     except BookingError as exc:
         raise _fail(exc) from None

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from assistant.deps import require
-from assistant.routes.bookings import _out as booking_out
 from assistant.routes.tickets import ticket_out
 from connectors.complaint.protocol import ComplaintError, TicketNotFoundError
 
@@ -51,7 +50,7 @@ def bookings(request: Request, day: date | None = None, hall: str | None = None)
     service = request.app.state.booking
     if not hasattr(service, "find"):
         raise HTTPException(status_code=501, detail="已配置外部预约系统，请在该系统中查看预约。")
-    return [booking_out(b) for b in service.find(day=day, hall_id=hall)]
+    return [b.as_dict() for b in service.find(day=day, hall_id=hall)]
 
 
 @router.get("/outbox")

@@ -85,6 +85,21 @@ class Booking:
     name_masked: str
     phone_masked: str
 
+    def as_dict(self) -> dict:
+        """The JSON shape used by the API (contact masked)."""
+        return {
+            "number": self.number,
+            "service_code": self.service_code,
+            "service_name": self.service_name,
+            "hall": self.hall.__dict__,
+            "day": self.day.isoformat(),
+            "start": self.start,
+            "end": self.end,
+            "status": self.status,
+            "name_masked": self.name_masked,
+            "phone_masked": self.phone_masked,
+        }
+
 
 class BookingService(Protocol):
     def halls(self, service_code: str, district: str | None = None) -> list[HallInfo]: ...

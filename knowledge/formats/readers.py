@@ -43,8 +43,14 @@ def read_yaml(path: Path, problems: list[Problem]) -> list[RawRecord]:
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()  # the node tree gives line numbers,
+            data = (
+                loader.construct_document(node) if node is not None else None
+            )  # and the same parse the data
+        finally:
+            loader.dispose()
     except UnicodeDecodeError:
         problems.append(Problem(file, "", "", "文件不是 UTF-8 编码"))
         return []
