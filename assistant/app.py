@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
         retriever = getattr(app.state, "retriever", None)
         if retriever is not None:
             store.subscribe(retriever.apply)  # publish/retire update search in place
-            app.state.dialogue = RetrievalDialogue(retriever, store)
+            app.state.dialogue = RetrievalDialogue(retriever, store, unanswered=app.state.unanswered)
         app.state.booking = build_booking(settings, store)
         app.state.complaints = build_complaints(settings, store.engine)
         worker = build_outbox_worker(settings, app.state.complaints)

@@ -31,6 +31,7 @@ from assistant.replies import (
 from knowledge.checklist import ChecklistError, build_checklist
 from knowledge.schema import Bundle, ServiceGuide
 from knowledge.store import ContentStore, MissingEntryError
+from knowledge.unanswered import UnansweredLog
 from nlu.normalize import normalize
 
 _PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.S)
@@ -96,10 +97,17 @@ def aspect_of(normalized: str) -> Aspect | None:
 
 
 class RetrievalDialogue:
-    def __init__(self, retriever, store: ContentStore, memory: ConversationMemory | None = None) -> None:
+    def __init__(
+        self,
+        retriever,
+        store: ContentStore,
+        memory: ConversationMemory | None = None,
+        unanswered: UnansweredLog | None = None,
+    ) -> None:
         self.retriever = retriever
         self.store = store
         self.memory = memory or ConversationMemory()
+        self.unanswered = unanswered  # misses go to the editors' queue
 
     def respond(self, sender: str, text: str) -> list[Reply]:
         ctx = self.memory.get(sender)
@@ -123,6 +131,8 @@ class RetrievalDialogue:
             return self._show(ctx, result.results[0].kind, result.results[0].code, result.region, aspect)
         if result.decision == "clarify":
             return [clarify([(h.kind, h.code, h.name) for h in result.results[:3]])]
+        if self.unanswered is not None:
+            self.unanswered.record_miss(result, source=sender.split(":", 1)[0] if ":" in sender else "web")
         return [no_match()]
 
     # -- internals -------------------------------------------------------------------------

@@ -56,6 +56,13 @@ class UnansweredLog:
             s.flush()
             return row.id
 
+    def record_miss(self, result, *, source: str) -> int:
+        """Log a ``SearchResult`` whose decision was none, with its nearest candidates."""
+        candidates = [{"code": h.code, "name": h.name, "score": round(h.score, 4)} for h in result.results]
+        return self.record(
+            result.query, result.normalized, source=source, region=result.region, candidates=candidates
+        )
+
     def items(self, status: str | None = "open", limit: int = 100) -> list[Unanswered]:
         stmt = select(UnansweredRow).order_by(UnansweredRow.id.desc()).limit(limit)
         if status:

@@ -46,13 +46,7 @@ def search(body: SearchIn, request: Request) -> SearchOut:
     retriever = get_retriever(request)
     result = retriever.search(body.q, top_k=body.top_k, region=body.region)
     if result.decision == "none":
-        request.app.state.unanswered.record(
-            body.q,
-            result.normalized,
-            source=body.source,
-            region=result.region,
-            candidates=[{"code": h.code, "name": h.name, "score": round(h.score, 4)} for h in result.results],
-        )
+        request.app.state.unanswered.record_miss(result, source=body.source)
     log.info(
         "search",
         decision=result.decision,

@@ -86,6 +86,12 @@ def test_handoff_off_topic_and_forms_without_dialogue_server(client):
     assert "暂时无法" in say(client, "/complain")[0]["text"]
 
 
+def test_chat_misses_reach_the_editors_queue_without_pii(client):
+    say(client, "喂喂喂 xyz 13812345678", sender="wechat:oUser")
+    (item,) = client.app.state.unanswered.items()
+    assert item.source == "wechat" and "13812345678" not in item.text and "138****5678" in item.text
+
+
 def test_bad_request_is_polite(client):
     resp = client.post("/api/chat", json={"sender": "u1", "text": ""})
     assert resp.status_code == 422 and "请求内容不正确" in resp.json()["detail"]
