@@ -42,6 +42,9 @@ class RestoreIn(BaseModel):
 class LinkIn(BaseModel):
     code: str
     add_similar_question: bool = True
+    question: str | None = Field(
+        default=None, max_length=200, description="the 相似问 as the editor tidied it"
+    )
     publish: bool = False
 
 
@@ -319,9 +322,10 @@ def link(item_id: int, body: LinkIn, request: Request, session: EditorSession) -
         current = store.get(body.code, published=False).content
     except MissingEntryError:
         raise HTTPException(status_code=404, detail=f"没有编码为 {body.code} 的条目") from None
-    if body.add_similar_question and item.text not in current.similar_questions:
+    question = (body.question or item.text).strip()
+    if body.add_similar_question and question not in current.similar_questions:
         data = current.model_dump(mode="json")
-        data["similar_questions"] = [*current.similar_questions, item.text]
+        data["similar_questions"] = [*current.similar_questions, question]
         store.save(
             type(current).model_validate(data),
             author=session.user.username,

@@ -109,3 +109,12 @@ def test_unanswered_question_becomes_a_similar_question(client):
     ).json()
     assert item["text"] in linked["content"]["similar_questions"] and linked["published_version"] == 2
     assert client.get("/api/admin/unanswered", headers=ed).json() == []
+    client.post("/api/chat", json={"sender": "u", "text": "簿子被狗啃烂了 电话13812345678"})
+    (item,) = client.get("/api/admin/unanswered", headers=ed).json()
+    tidied = client.post(
+        f"/api/admin/unanswered/{item['id']}/link",
+        json={"code": code, "question": "簿子被狗啃烂了", "publish": True},
+        headers=ed,
+    ).json()
+    assert "簿子被狗啃烂了" in tidied["content"]["similar_questions"]
+    assert not any("138" in q for q in tidied["content"]["similar_questions"])
