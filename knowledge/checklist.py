@@ -188,3 +188,45 @@ def build_checklist(
         total_days=total,
         stages=[stages[k] for k in sorted(stages)],
     )
+
+
+def _core(name: str) -> str:
+    """A material's name without brackets and the words every material shares."""
+    text = re.sub(r"[（(].*?[）)]", "", material_key(name))
+    for word in ("复印件", "原件", "副本", "正本"):
+        text = text.replace(word, "")
+    return text
+
+
+def _common_run(a: str, b: str) -> int:
+    """Length of the longest run of characters ``a`` and ``b`` share."""
+    best = 0
+    for i in range(len(a)):
+        for j in range(i + best + 1, len(a) + 1):
+            if a[i:j] in b:
+                best = j - i
+            else:
+                break
+    return best
+
+
+def materials_mentioned(text: str, names: Sequence[str]) -> list[str]:
+    """Which of ``names`` a citizen's sentence refers to ("营业执照我已经有了" → 营业执照).
+
+    A material is meant when its core name is in the text, or when the text shares at least
+    three characters of it in a row (the whole core when it is shorter); only the best-matching
+    materials are returned, so "身份证" does not tick every certificate.
+    """
+    said = material_key(text)
+    scored = []
+    for name in names:
+        core = _core(name)
+        if not core:
+            continue
+        run = len(core) if core in said else _common_run(core, said)
+        if run >= min(3, len(core)):
+            scored.append((run, name))
+    if not scored:
+        return []
+    top = max(run for run, _ in scored)
+    return [name for run, name in scored if run == top]

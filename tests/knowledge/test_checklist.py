@@ -90,3 +90,13 @@ def test_bad_answer_is_refused_with_the_allowed_values(kb):
         build_checklist(bundles["开办餐饮店一件事"], guides, {"signboard": "也许"})
     with pytest.raises(ChecklistError, match="没有问题"):
         build_checklist(bundles["开办餐饮店一件事"], guides, {"nope": "是"})
+
+
+def test_materials_mentioned_picks_the_best_match():
+    from knowledge.checklist import materials_mentioned
+
+    names = ["营业执照（副本）", "居民身份证", "居民户口簿", "食品经营许可证", "房屋租赁合同"]
+    assert materials_mentioned("营业执照我已经有了", names) == ["营业执照（副本）"]
+    assert materials_mentioned("身份证带了", names) == ["居民身份证"]
+    assert materials_mentioned("租赁合同准备好了", names) == ["房屋租赁合同"]
+    assert materials_mentioned("今天天气不错", names) == []
