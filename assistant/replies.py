@@ -130,7 +130,7 @@ def guide_detail(guide: ServiceGuide, aspect: Aspect, region: str | None = None)
 
 def bundle_question(bundle: Bundle, question: BundleQuestion, lead: str = "") -> Reply:
     buttons = [
-        Button(o.label, payload("inform", code=bundle.code, question=question.id, answer=o.value))
+        Button(o.label, payload("bundle_answer", code=bundle.code, question=question.id, answer=o.value))
         for o in question.options
     ]
     return Reply(f"{lead}{question.text}", buttons)

@@ -28,7 +28,7 @@ from assistant.replies import (
     no_match,
     unavailable,
 )
-from knowledge.checklist import ChecklistError, build_checklist
+from knowledge.checklist import ChecklistError, build_checklist, materials_mentioned
 from knowledge.schema import Bundle, ServiceGuide
 from knowledge.store import ContentStore, MissingEntryError
 from knowledge.unanswered import UnansweredLog
@@ -45,15 +45,23 @@ ASPECT_WORDS: list[tuple[Aspect, tuple[str, ...]]] = [
     ("online", ("网上", "网办", "手机上", "线上", "跑几次")),
     ("conditions", ("条件", "能不能办", "符合")),
 ]
+ASPECT_NAMES = {
+    "materials": "材料", "steps": "办理流程", "time": "办理时限", "fee": "收费",
+    "place": "办理地点", "phone": "咨询电话", "online": "网上办理", "conditions": "办理条件",
+}  # fmt: skip
 HANDOFF_WORDS = ("转人工", "人工客服", "人工服务", "找人工", "真人")
+HAVE_WORDS = ("有了", "已经有", "我有", "带了", "准备好", "办好了", "拿到了", "划掉")
 FORM_WORDS = {"预约": "预约", "排号": "预约", "投诉": "投诉和反映问题", "举报": "投诉和反映问题"}
 
 
 @dataclass
 class Context:
+    """What a conversation is about: the service or 一件事 in context and the walk-through state."""
+
     kind: str | None = None
     code: str | None = None
     answers: dict[str, str] = field(default_factory=dict)
+    done: list[str] = field(default_factory=list)  # materials the citizen already has
     at: float = field(default_factory=time.monotonic)
 
 
@@ -110,33 +118,67 @@ class RetrievalDialogue:
         self.unanswered = unanswered  # misses go to the editors' queue
 
     def respond(self, sender: str, text: str) -> list[Reply]:
+        """One turn of the degraded mode: hand-off and forms are recognised by keywords."""
         ctx = self.memory.get(sender)
+        if parse_payload(text) is None:
+            norm = normalize(text)
+            if any(w in norm for w in HANDOFF_WORDS):
+                return [human_handoff()]
+            for word, what in FORM_WORDS.items():
+                if word in norm:
+                    return [unavailable(what)]
+        return self.turn(ctx, text, source=sender.split(":", 1)[0] if ":" in sender else "web")
+
+    def turn(self, ctx: Context, text: str, source: str = "web", *, confident_only: bool = False) -> list[Reply]:
+        """Answer ``text`` (words or a button payload) about the service in ``ctx``, updating it.
+
+        Shared by the degraded mode and the dialogue server's actions, which keep ``ctx`` in
+        slots. ``confident_only``: answer only a clear match (the message looked off-topic).
+        """
         parsed = parse_payload(text)
         if parsed:
             return self._payload(ctx, *parsed)
         norm = normalize(text)
-        if any(w in norm for w in HANDOFF_WORDS):
-            return [human_handoff()]
-        for word, what in FORM_WORDS.items():
-            if word in norm:
-                return [unavailable(what)]
+        if ctx.kind == "bundle" and any(w in norm for w in HAVE_WORDS):
+            ticked = self.tick(ctx, text)
+            if ticked:
+                return ticked
         aspect = aspect_of(norm)
+        if aspect == "materials" and ctx.kind == "bundle":  # "要带什么" after a checklist
+            return self._bundle_step(ctx, {})
         result = self.retriever.search(text, top_k=3)
         # a short follow-up about the service in context ("那要带什么材料?")
         if aspect and ctx.kind == "guide" and (result.decision != "answer" or len(norm) <= 12):
-            guide = self._entry(ctx.code)
+            guide = self.entry(ctx.code)
             if isinstance(guide, ServiceGuide):
                 return [guide_detail(guide, aspect, result.region)]
         if result.decision == "answer":
             return self._show(ctx, result.results[0].kind, result.results[0].code, result.region, aspect)
-        if result.decision == "clarify":
+        if aspect and ctx.kind is None and len(norm) <= 12:  # "要带什么?" with nothing in context
+            return [Reply(f"请问您想了解哪个事项的{ASPECT_NAMES[aspect]}？告诉我事项名称就行，比如“护照怎么办”。")]
+        if result.decision == "clarify" and not confident_only:
             return [clarify([(h.kind, h.code, h.name) for h in result.results[:3]])]
         if self.unanswered is not None:
-            self.unanswered.record_miss(result, source=sender.split(":", 1)[0] if ":" in sender else "web")
+            self.unanswered.record_miss(result, source=source)
         return [no_match()]
 
+    def tick(self, ctx: Context, text: str) -> list[Reply] | None:
+        """"营业执照我已经有了": tick the material off the checklist in context (None: no match)."""
+        replies = self._bundle_step(ctx, {})
+        checklist = replies[-1].checklist if replies else None
+        if not checklist:
+            return None
+        names = [m["name"] for m in checklist["materials"] if not m["done"]]
+        found = materials_mentioned(text, names)
+        if not found:
+            return None
+        ctx.done = sorted(set(ctx.done) | set(found))
+        replies = self._bundle_step(ctx, {})
+        replies[-1].text = f"好的，已为您划掉：{'、'.join(found)}。\n" + replies[-1].text
+        return replies
+
     # -- internals -------------------------------------------------------------------------
-    def _entry(self, code: str | None):
+    def entry(self, code: str | None):
         if not code:
             return None
         try:
@@ -147,10 +189,10 @@ class RetrievalDialogue:
     def _show(
         self, ctx: Context, kind: str, code: str, region: str | None = None, aspect: Aspect | None = None
     ):
-        entry = self._entry(code)
+        entry = self.entry(code)
         if entry is None:
             return [no_match()]
-        ctx.kind, ctx.code, ctx.answers = kind, code, {}
+        ctx.kind, ctx.code, ctx.answers, ctx.done = kind, code, {}, []
         if isinstance(entry, Bundle):
             return [bundle_intro(entry)]
         if aspect:
@@ -161,7 +203,7 @@ class RetrievalDialogue:
         if intent == "choose" and slots.get("code"):
             return self._show(ctx, str(slots.get("kind", "guide")), str(slots["code"]))
         if intent == "ask_detail":
-            guide = self._entry(slots.get("code") or ctx.code)
+            guide = self.entry(slots.get("code") or ctx.code)
             if isinstance(guide, ServiceGuide) and slots.get("aspect") in dict(ASPECT_WORDS):
                 ctx.kind, ctx.code = "guide", guide.code
                 return [guide_detail(guide, slots["aspect"])]
@@ -171,14 +213,16 @@ class RetrievalDialogue:
             return [unavailable("预约")]
         if intent in ("complain", "query_ticket"):
             return [unavailable("投诉和反映问题")]
-        if intent in ("inform", "start_bundle"):
+        if intent in ("bundle_answer", "start_bundle"):
             return self._bundle_step(ctx, slots)
         return [no_match()]
 
     def _bundle_step(self, ctx: Context, slots: dict) -> list[Reply]:
-        bundle = self._entry(slots.get("code") or ctx.code)
+        bundle = self.entry(slots.get("code") or ctx.code)
         if not isinstance(bundle, Bundle):
             return [no_match()]
+        if ctx.code != bundle.code:
+            ctx.answers, ctx.done = {}, []
         ctx.kind, ctx.code = "bundle", bundle.code
         question, answer = slots.get("question"), slots.get("answer")
         if question and answer:
@@ -188,11 +232,11 @@ class RetrievalDialogue:
             return [bundle_question(bundle, pending)]
         guides = {}
         for link in bundle.guides:
-            content = self._entry(link.code)
+            content = self.entry(link.code)
             if isinstance(content, ServiceGuide):
                 guides[link.code] = content
         try:
-            return [checklist_reply(build_checklist(bundle, guides, ctx.answers))]
+            return [checklist_reply(build_checklist(bundle, guides, ctx.answers, ctx.done))]
         except ChecklistError as exc:
-            ctx.answers = {}
+            ctx.answers, ctx.done = {}, []
             return [Reply(f"抱歉，{exc}。我们从头再来一次。"), bundle_intro(bundle)]
