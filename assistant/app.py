@@ -10,14 +10,28 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from assistant import __version__
+from assistant.actions import build_actions
 from assistant.auth import Accounts
+from assistant.conversation import Conversation
 from assistant.database import open_store
 from assistant.handoff import OutboxLoop, build_booking, build_complaints, build_outbox_worker
 from assistant.limits import BodySizeMiddleware, RateLimitMiddleware
 from assistant.logs import get_logger, setup_logging
 from assistant.matching import build_retriever
 from assistant.retrieval_dialogue import RetrievalDialogue
-from assistant.routes import admin, auth, bookings, chat, guides, health, search, staff, tickets, wechat
+from assistant.routes import (
+    actions,
+    admin,
+    auth,
+    bookings,
+    chat,
+    guides,
+    health,
+    search,
+    staff,
+    tickets,
+    wechat,
+)
 from assistant.settings import Settings, get_settings
 from knowledge.unanswered import UnansweredLog
 
@@ -37,7 +51,7 @@ def _wechat_channel(app: FastAPI, settings: Settings):
         if settings.wechat_secret
         else None
     )
-    app.state.wechat = WeChatChannel(getattr(app.state, "dialogue", None), api, settings.wechat_reply_budget)
+    app.state.wechat = WeChatChannel(app.state.conversation, api, settings.wechat_reply_budget)
     app.state.wechat_crypto = (
         MessageCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
         if settings.wechat_aes_key
@@ -66,6 +80,12 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
             app.state.dialogue = RetrievalDialogue(retriever, store, unanswered=app.state.unanswered)
         app.state.booking = build_booking(settings, store)
         app.state.complaints = build_complaints(settings, store.engine)
+        dialogue = getattr(app.state, "dialogue", None)
+        if dialogue is not None:
+            app.state.actions = build_actions(dialogue, app.state.booking, app.state.complaints)
+        app.state.conversation = Conversation(
+            dialogue, settings.rasa_url, settings.rasa_timeout, settings.rasa_retry_after
+        )
         worker = build_outbox_worker(settings, app.state.complaints)
         loop = OutboxLoop(worker, settings.outbox_interval_seconds) if worker else None
         if loop:
@@ -80,6 +100,7 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
         yield
         if channel:
             channel.close()
+        app.state.conversation.close()
         if loop:
             loop.stop()
         store.engine.dispose()
@@ -95,6 +116,7 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
     app.include_router(guides.router)
     app.include_router(search.router)
     app.include_router(chat.router)
+    app.include_router(actions.router)
     app.include_router(bookings.router)
     app.include_router(tickets.router)
     app.include_router(auth.router)

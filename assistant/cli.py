@@ -371,19 +371,76 @@ def _outbox(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _dialogue_dictionary(settings: Settings):
+    """The jieba dictionary Rasa trains with, generated from the published content."""
+    from assistant.matching import dictionary_dir
+    from nlu.dictionary import write_dictionary
+    from nlu.synonyms import SynonymTable
+
+    return write_dictionary(dictionary_dir(settings), _published_entries(settings), SynonymTable.load())
+
+
+@command("train")
+def _train(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant import dialogue_server as ds
+
+    result = ds.train(settings, _dialogue_dictionary(settings), force=args.force)
+    if result.trained:
+        print(f"对话模型已训练：{result.model}（{result.seconds:.0f} 秒，{result.size_mb:.1f} MB）")
+    else:
+        print(f"对话模型没有变化，沿用 {result.model}（{result.size_mb:.1f} MB）")
+    if args.evaluate:
+        scores = ds.evaluate_nlu(settings, result.model)
+        print(f"意图识别（留出集 {scores.examples} 句）：macro-F1 {scores.macro_f1:.3f}，准确率 {scores.accuracy:.3f}")
+        for intent, f1 in sorted(scores.per_intent.items(), key=lambda kv: kv[1]):
+            print(f"  {intent:<16} F1 {f1:.3f}")
+        for text, expected, predicted in scores.confusions:
+            print(f"  错判：{text}  应为 {expected}，识别为 {predicted}")
+        ds.test_stories(settings, result.model)
+        print("对话测试故事：全部通过")
+    return 0
+
+
 @command("serve")
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from assistant.app import create_app
 
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_config=None,
-    )
+    port = args.port or settings.port
+    rasa = _start_dialogue_server(settings, port)
+    try:
+        uvicorn.run(create_app(settings), host=args.host or settings.host, port=port, log_config=None)
+    finally:
+        if rasa is not None:
+            rasa.stop()
     return 0
+
+
+def _start_dialogue_server(settings: Settings, port: int):
+    """Start Rasa beside the app (in the background: the app answers in degraded mode meanwhile)."""
+    import threading
+
+    from assistant import dialogue_server as ds
+    from assistant.logs import get_logger
+
+    log = get_logger("assistant.serve")
+    if not (settings.rasa_url and settings.rasa_autostart):
+        return None
+    model = ds.latest_model(settings)
+    if not ds.rasa_installed() or model is None:
+        log.warning("dialogue server not started: run `make rasa-env` and `yichuang train` (make run does both)")
+        return None
+    rasa = ds.RasaProcess(settings, model, f"http://127.0.0.1:{port}/webhook")
+
+    def start() -> None:
+        try:
+            rasa.start()
+        except ds.DialogueServerError as exc:
+            log.error("dialogue server failed to start", error=str(exc))
+
+    threading.Thread(target=start, name="rasa-start", daemon=True).start()
+    return rasa
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -488,6 +545,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["status", "retry", "run"])
     p.add_argument("--id", type=int)
 
+    p = sub.add_parser("train", help="训练对话模型（内容、数据和配置没变时沿用已有模型）")
+    p.add_argument("--force", action="store_true", help="即使没有变化也重新训练")
+    p.add_argument("--evaluate", action="store_true", help="训练后在留出集上评估意图识别并跑测试故事")
+
     p = sub.add_parser("serve", help="启动服务")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
@@ -495,6 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from assistant.dialogue_server import DialogueServerError
     from connectors.booking.protocol import BookingError
     from connectors.complaint.protocol import ComplaintError
     from knowledge.store import StoreError
@@ -507,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging("WARNING", settings.log_format)
     try:
         return _COMMANDS[args.command](args, settings)
-    except StoreError as exc:
+    except (StoreError, DialogueServerError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     except (BookingError, ComplaintError) as exc:

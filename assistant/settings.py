@@ -54,6 +54,19 @@ class Settings(BaseSettings):
         default_factory=dict, description="override calibrated thresholds, e.g. {none_below = 0.4}"
     )
 
+    # dialogue server (Rasa); empty rasa_url = the app's own conversation only (degraded mode)
+    rasa_url: str = Field(default="http://127.0.0.1:5005", description="Rasa's REST endpoint base")
+    rasa_timeout: float = Field(default=2.0, gt=0, description="seconds before a turn falls back")
+    rasa_retry_after: float = Field(
+        default=10.0, ge=0, description="seconds to answer without Rasa after it failed"
+    )
+    rasa_autostart: bool = Field(
+        default=True, description="`yichuang serve` starts Rasa (when .venv-rasa and a model exist)"
+    )
+    action_token: str = Field(
+        default="", description="token Rasa sends to /webhook; empty = loopback callers only"
+    )
+
     # hand-offs
     booking_url: str = Field(default="", description="external booking system; empty = built-in")
     booking_token: str = ""

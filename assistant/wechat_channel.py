@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from assistant.logs import get_logger
-from assistant.replies import Reply, unavailable
+from assistant.replies import Reply
 from connectors.wechat.api import WeChatApi
 from connectors.wechat.messages import EventMessage, Message, TextMessage
 
@@ -108,8 +108,6 @@ class WeChatChannel:
         return content
 
     def _run(self, openid: str, text: str) -> str:
-        if self.dialogue is None:  # search is off: say so instead of failing
-            return unavailable("在线咨询").text
         replies = self.dialogue.respond(f"wechat:{openid}", text)
         content, payloads = render(replies)
         self._choices[openid] = payloads

@@ -20,12 +20,11 @@ class ChatIn(BaseModel):
 
 @router.post("/chat")
 def chat(body: ChatIn, request: Request) -> dict:
-    """One turn: the citizen's words (or a button's payload) in, replies out."""
-    dialogue = getattr(request.app.state, "dialogue", None)
-    if dialogue is None:
-        from assistant.replies import unavailable
+    """One turn: the citizen's words (or a button's payload) in, replies out.
 
-        return {"mode": "unavailable", "messages": [unavailable("在线咨询").as_dict()]}
-    replies = dialogue.respond(body.sender, body.text)
-    log.info("chat turn", replies=len(replies))
-    return {"mode": "retrieval", "messages": [r.as_dict() for r in replies]}
+    ``mode`` says who answered: ``rasa`` (the dialogue server), ``retrieval`` (the app alone,
+    while the dialogue server is unavailable) or ``unavailable``.
+    """
+    mode, replies = request.app.state.conversation.turn(body.sender, body.text)
+    log.info("chat turn", mode=mode, replies=len(replies))
+    return {"mode": mode, "messages": [r.as_dict() for r in replies]}

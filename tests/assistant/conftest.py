@@ -15,7 +15,7 @@ def app_client(tmp_path, sample_entries):
     opened: list[TestClient] = []
 
     def make(retriever=None, **overrides) -> TestClient:
-        settings = Settings(var_dir=tmp_path / f"app{len(opened)}", **{"search_enabled": False, **overrides})
+        settings = Settings(var_dir=tmp_path / f"app{len(opened)}", **{"search_enabled": False, "rasa_url": "", **overrides})
         client = TestClient(create_app(settings, retriever=retriever))
         client.__enter__()
         client.app.state.store.save_many(sample_entries, author="seed", publish=True)

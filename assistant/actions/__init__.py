@@ -1,0 +1,25 @@
+"""The dialogue server's custom actions, served by the app (Rasa's action-server protocol).
+
+Actions are thin: the knowledge base is asked through the app's own conversation
+(``RetrievalDialogue``), bookings and tickets through the connectors' Protocols.
+"""
+
+from __future__ import annotations
+
+from assistant.actions import booking, complaint, service
+from assistant.actions.protocol import ActionRegistry, UnknownAction, from_rasa
+from assistant.retrieval_dialogue import RetrievalDialogue
+from connectors.booking.config import BookingConfig
+from connectors.booking.protocol import BookingService
+from connectors.complaint.rules import TicketRules
+
+__all__ = ["ActionRegistry", "UnknownAction", "build_actions", "from_rasa"]
+
+
+def build_actions(dialogue: RetrievalDialogue, booking_service: BookingService, complaints) -> ActionRegistry:
+    actions = ActionRegistry()
+    service.register(actions, dialogue)
+    booking.register(actions, dialogue, booking_service)
+    districts = sorted({h.district for h in BookingConfig.load().halls})
+    complaint.register(actions, complaints, TicketRules.load(), districts)
+    return actions

@@ -1,0 +1,280 @@
+"""预约 in the conversation: the booking form's questions, checks and submission; cancel; look up.
+
+The form (Rasa) asks in this order: service → hall → day → time → name → phone → confirm.
+Every answer is checked here against the booking connector (a day must have free slots, a
+time must be a free slot of that day), so a citizen is never asked to confirm a booking that
+cannot be made. Phone numbers are shown masked and leave the slots once the form ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, datetime, timedelta
+
+from assistant.actions.protocol import ActionRegistry, Result, Tracker
+from assistant.actions.service import clear_forms, context_of
+from assistant.replies import Button, Reply
+from assistant.retrieval_dialogue import RetrievalDialogue, parse_payload
+from connectors.booking.protocol import (
+    MOBILE_RE,
+    Booking,
+    BookingError,
+    BookingRequest,
+    BookingService,
+    HallInfo,
+    Slot,
+)
+from knowledge.schema import ServiceGuide
+from nlu.dates import PARTS, parse_day, parse_time
+from nlu.pii import mask_phone
+
+WEEKDAYS = "一二三四五六日"
+BOOKING_NUMBER = re.compile(r"YY\d{6}[A-Z2-9]{10}")
+DAYS_AHEAD = 14
+
+
+def extract_phone(text: str) -> str | None:
+    digits = re.sub(r"[\s\-－—]", "", text)
+    found = re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", digits)
+    return found.group(0) if found and MOBILE_RE.match(found.group(0)) else None
+
+
+def clean_name(text: str) -> str | None:
+    """A person's name from "我叫张三" / "姓名：李华" / "王小明"; None when it is not one."""
+    name = re.sub(r"^(我叫|我是|姓名[是:：]?|名字[是叫:：]?|叫)", "", text.strip()).strip(" ，。,.")
+    if re.fullmatch(r"[\u4e00-\u9fa5·]{2,15}|[A-Za-z][A-Za-z .'-]{1,29}", name) and not re.search(
+        r"什么|怎么|吗|呢|预约|不知道", name
+    ):
+        return name
+    return None
+
+
+def day_label(day: date) -> str:
+    return f"{day.month}月{day.day}日 周{WEEKDAYS[day.weekday()]}"
+
+
+def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: BookingService) -> None:
+    def now() -> datetime:
+        return getattr(booking, "now", datetime.now)()
+
+    def bookable(code: str | None) -> ServiceGuide | None:
+        guide = dialogue.entry(code)
+        if isinstance(guide, ServiceGuide) and guide.bookable and booking.halls(guide.code):
+            return guide
+        return None
+
+    def service_of(t: Tracker) -> ServiceGuide | None:
+        return bookable(t.slot("booking_service"))
+
+    def halls(t: Tracker) -> list[HallInfo]:
+        return booking.halls(t.slot("booking_service"), t.slot("region"))
+
+    def slots_of(t: Tracker, hall_id: str, day: date | None = None) -> list[Slot]:
+        first = day or now().date()
+        last = day or first + timedelta(days=DAYS_AHEAD - 1)
+        found = booking.free_slots(hall_id, t.slot("booking_service"), first, last)
+        return [s for s in found if s.free > 0]
+
+    def resolve_service(text: str) -> ServiceGuide | None:
+        parsed = parse_payload(text)
+        if parsed and parsed[1].get("code"):
+            return bookable(str(parsed[1]["code"]))
+        if bookable(text.strip()):
+            return bookable(text.strip())
+        found = dialogue.retriever.search(text, top_k=1)
+        return bookable(found.results[0].code) if found.decision == "answer" and found.results else None
+
+    @actions.register("action_prepare_booking")
+    def prepare(t: Tracker) -> Result:
+        result = clear_forms(Result())
+        code = t.entity("code")
+        ctx = context_of(t)
+        guide = bookable(code) if code else None
+        if guide is None and t.text and not t.text.startswith("/"):
+            guide = resolve_service(t.text)
+        if guide is None and ctx.kind == "guide":
+            guide = bookable(ctx.code)
+        if guide is not None:
+            result.set(booking_service=guide.code)
+        return result
+
+    @actions.register("action_ask_booking_service")
+    def ask_service(t: Tracker) -> Result:
+        ctx = context_of(t)
+        guide = bookable(ctx.code) if ctx.kind == "guide" else None
+        buttons = [Button(guide.name, guide.code)] if guide else []
+        return Result().say(Reply("您要预约办理哪个事项？请说出事项名称，比如“护照”“营业执照”。", buttons))
+
+    @actions.register("action_ask_booking_hall")
+    def ask_hall(t: Tracker) -> Result:
+        options = halls(t)[:4]
+        buttons = [Button(f"{h.name}（{h.district}）", h.id) for h in options]
+        region = t.slot("region")
+        lead = f"离{region}近的在前。" if region else "告诉我您在哪个区，我把近的排在前面。"
+        return Result().say(Reply(f"请选择办理大厅（{lead}）", buttons))
+
+    @actions.register("action_ask_booking_date")
+    def ask_date(t: Tracker) -> Result:
+        free = slots_of(t, t.slot("booking_hall"))
+        days = sorted({s.day for s in free})[:5]
+        if not days:
+            return Result().say(Reply(f"抱歉，这个大厅未来 {DAYS_AHEAD} 天都约满了，请换一个大厅或拨打 12345。"))
+        buttons = [Button(day_label(d), d.isoformat()) for d in days]
+        return Result().say(Reply("请选择办理日期（只列出还有空位的工作日）：", buttons))
+
+    @actions.register("action_ask_booking_time")
+    def ask_time(t: Tracker) -> Result:
+        day = date.fromisoformat(t.slot("booking_date"))
+        free = slots_of(t, t.slot("booking_hall"), day)[:8]
+        buttons = [Button(f"{s.start}-{s.end}（余{s.free}）", s.start) for s in free]
+        return Result().say(Reply(f"{day_label(day)}还有这些时段可约，请选择：", buttons))
+
+    def summary(t: Tracker) -> str:
+        guide = service_of(t)
+        hall = next((h for h in halls(t) if h.id == t.slot("booking_hall")), None)
+        day = date.fromisoformat(t.slot("booking_date"))
+        return (
+            f"事项：{guide.name if guide else t.slot('booking_service')}\n"
+            f"地点：{hall.name + '（' + hall.address + '）' if hall else t.slot('booking_hall')}\n"
+            f"时间：{day_label(day)} {t.slot('booking_time')}\n"
+            f"办事人：{t.slot('booking_name')}，手机 {mask_phone(t.slot('booking_phone') or '')}"
+        )
+
+    @actions.register("action_ask_booking_confirm")
+    def ask_confirm(t: Tracker) -> Result:
+        buttons = [Button("确认预约", "/affirm"), Button("取消", "/deny")]
+        return Result().say(Reply("请核对预约信息：\n" + summary(t) + "\n确认提交吗？", buttons))
+
+    @actions.register("validate_booking_form")
+    def validate(t: Tracker) -> Result:
+        result = Result()
+        for slot, value in t.slots_to_validate().items():
+            if value is None or slot == "booking_confirm":
+                continue
+            text = str(value).strip()
+            checked, problem = check(t, slot, text)
+            result.set(**{slot: checked})
+            if problem:
+                result.say(Reply(problem))
+        return result
+
+    def check(t: Tracker, slot: str, text: str) -> tuple[str | None, str | None]:
+        if slot == "booking_service":
+            guide = resolve_service(text)
+            if guide is None:
+                return None, "这个事项暂时不能在线预约，或者我没有认出是哪个事项。请换个说法，或回复“算了”退出。"
+            return guide.code, None
+        if slot == "booking_hall":
+            options = halls(t)
+            pick = next((h for h in options if text in (h.id, h.name) or h.name in text), None)
+            if pick is None and text.isdigit() and 1 <= int(text) <= len(options):
+                pick = options[int(text) - 1]
+            if pick is None:
+                pick = next((h for h in options if h.district in text or text in h.district), None)
+            return (pick.id, None) if pick else (None, "没有找到这个大厅，请从按钮里选一个。")
+        if slot == "booking_date":
+            day = parse_day(text, now().date())
+            if day is None:
+                return None, "没听明白是哪一天，请说“明天”“下周一”或“11月25日”，或点按钮选择。"
+            if not slots_of(t, t.slot("booking_hall"), day):
+                return None, f"{day_label(day)}不办公或已约满，请选择其他日期。"
+            return day.isoformat(), None
+        if slot == "booking_time":
+            wanted = parse_time(text)
+            free = slots_of(t, t.slot("booking_hall"), date.fromisoformat(t.slot("booking_date")))
+            if isinstance(wanted, str):
+                low, high = PARTS[wanted]
+                pick = next((s for s in free if low <= int(s.start[:2]) < high), None)
+            elif wanted:
+                hm = f"{wanted[0]:02d}:{wanted[1]:02d}"
+                pick = next((s for s in free if s.start <= hm < s.end), None)
+            else:
+                pick = None
+            if pick is None:
+                return None, "这个时间没有空位，请从按钮里选一个时段。"
+            return pick.start, None
+        if slot == "booking_name":
+            name = clean_name(text)
+            return (name, None) if name else (None, "请告诉我办事人的姓名，比如“张三”。")
+        if slot == "booking_phone":
+            phone = extract_phone(text)
+            return (phone, None) if phone else (None, "手机号格式不对，请输入 11 位手机号。")
+        return text, None
+
+    @actions.register("action_submit_booking")
+    def submit(t: Tracker) -> Result:
+        result = clear_forms(Result())
+        if t.slot("booking_confirm") is not True:
+            return result.say(Reply("好的，这次预约没有提交。需要时随时说“我要预约”。"))
+        guide = service_of(t)
+        if guide is None:
+            return result.say(Reply("抱歉，这个事项现在不能预约了，请拨打 12345 咨询。"))
+        day = date.fromisoformat(t.slot("booking_date"))
+        key = "|".join((t.sender_id, guide.code, t.slot("booking_hall"), day.isoformat(), t.slot("booking_time")))
+        request = BookingRequest(
+            guide.code,
+            guide.name,
+            t.slot("booking_hall"),
+            day,
+            t.slot("booking_time"),
+            t.slot("booking_name"),
+            t.slot("booking_phone"),
+            "chat:" + hashlib.sha256(key.encode()).hexdigest()[:32],
+        )
+        try:
+            made = booking.book(request)
+        except BookingError as exc:
+            return result.say(Reply(exc.user_message))
+        return result.say(Reply(booked_text(made, "预约成功！"), [Button("查询预约", "/query_booking")]))
+
+    def booked_text(b: Booking, lead: str) -> str:
+        status = "已取消" if b.status == "cancelled" else "有效"
+        return (
+            f"{lead}预约号：{b.number}（{status}）\n"
+            f"事项：{b.service_name}\n地点：{b.hall.name}（{b.hall.address}）\n"
+            f"时间：{day_label(b.day)} {b.start}-{b.end}\n"
+            f"办事人：{b.name_masked}，手机 {b.phone_masked}\n请带齐材料按时到达，取消请说“取消预约”。"
+        )
+
+    def check_lookup(t: Tracker) -> Result:
+        result = Result()
+        for slot, value in t.slots_to_validate().items():
+            if value is None:
+                continue
+            text = str(value).strip()
+            if slot == "booking_number":
+                found = BOOKING_NUMBER.search(text.upper().replace(" ", ""))
+                result.set(booking_number=found.group(0) if found else None)
+                if not found:
+                    result.say(Reply("预约号是 YY 开头的 18 位编号，请核对后再输入。"))
+            elif slot == "lookup_phone":
+                phone = extract_phone(text)
+                result.set(lookup_phone=phone)
+                if not phone:
+                    result.say(Reply("手机号格式不对，请输入预约时留的 11 位手机号。"))
+        return result
+
+    actions.register("validate_cancel_booking_form")(check_lookup)
+    actions.register("validate_query_booking_form")(check_lookup)
+
+    @actions.register("action_cancel_booking")
+    def cancel(t: Tracker) -> Result:
+        result = clear_forms(Result())
+        try:
+            done = booking.cancel(t.slot("booking_number"), t.slot("lookup_phone"))
+        except BookingError as exc:
+            return result.say(Reply(exc.user_message))
+        return result.say(Reply(booked_text(done, "已为您取消预约，号源已释放。\n")))
+
+    @actions.register("action_query_booking")
+    def query(t: Tracker) -> Result:
+        result = clear_forms(Result())
+        try:
+            found = booking.query(number=t.slot("booking_number"), phone=t.slot("lookup_phone"))
+        except BookingError as exc:
+            return result.say(Reply(exc.user_message))
+        if not found:
+            return result.say(Reply("没有找到这个预约，请核对预约号和手机号。"))
+        return result.say(Reply(booked_text(found[0], "")))
+

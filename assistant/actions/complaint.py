@@ -1,0 +1,155 @@
+"""接诉即办 in the conversation: the complaint form, its checks and filing; a ticket looked up.
+
+The form asks: category → what happened → where → contact (or anonymous) → confirm. The
+opening message often says most of it ("楼下饭店油烟太大了"), so it pre-fills the category
+(by the 12345 rules) and the description. Contacts are shown masked and leave the slots when
+the form ends; the complaint connector stores them encrypted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from assistant.actions.booking import extract_phone
+from assistant.actions.protocol import ActionRegistry, Result, Tracker
+from assistant.actions.service import clear_forms
+from assistant.replies import Button, Reply
+from connectors.complaint.protocol import CATEGORIES, ComplaintError, Ticket, TicketRequest
+from connectors.complaint.rules import TicketRules
+from nlu.pii import mask_phone
+
+TICKET_NUMBER = re.compile(r"GD\d{6}[A-Z2-9]{8}")
+ASK_WORDS = ("我要投诉", "我要举报", "我要反映问题", "我要反映", "我想提个建议", "我要求助", "我需要求助", "投诉", "举报", "求助", "建议")
+ANONYMOUS_WORDS = ("匿名", "不留", "不想留", "不方便留")
+
+
+def _opening_category(text: str) -> str | None:
+    for category in ("举报", "求助", "建议", "投诉", "咨询"):
+        if category in text:
+            return category
+    return None
+
+
+def register(actions: ActionRegistry, complaints, rules: TicketRules, districts: list[str]) -> None:
+    def district_in(text: str) -> str | None:
+        return next((d for d in districts if d in text or d.removesuffix("区") in text), None)
+
+    @actions.register("action_prepare_complaint")
+    def prepare(t: Tracker) -> Result:
+        result = clear_forms(Result())
+        text = t.text.strip()
+        if text.startswith("/"):
+            return result
+        rest = text
+        for word in ASK_WORDS:
+            rest = rest.replace(word, "")
+        rest = rest.strip(" ，,。：:")
+        category = _opening_category(text)
+        if len(rest) >= 6:  # the opening message already tells what happened
+            result.set(complaint_description=text, complaint_category=category or rules.classify(text))
+        elif category:
+            result.set(complaint_category=category)
+        return result
+
+    @actions.register("validate_complaint_form")
+    def validate(t: Tracker) -> Result:
+        result = Result()
+        for slot, value in t.slots_to_validate().items():
+            if value is None or slot == "complaint_confirm":
+                continue
+            text = str(value).strip()
+            if slot == "complaint_category":
+                category = next((c for c in CATEGORIES if c in text), None)
+                result.set(complaint_category=category)
+                if category is None:
+                    result.say(Reply(f"请从 {'、'.join(CATEGORIES)} 里选一类。"))
+            elif slot == "complaint_description":
+                ok = 5 <= len(text) <= 2000
+                result.set(complaint_description=text if ok else None)
+                if not ok:
+                    result.say(Reply("请把事情的经过说得具体一些（5 到 2000 字）。"))
+            elif slot == "complaint_location":
+                ok = len(text) >= 2
+                result.set(complaint_location=text if ok else None)
+                if not ok:
+                    result.say(Reply("请说一下具体地点，比如“西城区建设街12号”。"))
+            elif slot == "complaint_contact":
+                phone = extract_phone(text)
+                contact = phone or ("anonymous" if any(w in text for w in ANONYMOUS_WORDS) else None)
+                result.set(complaint_contact=contact)
+                if contact is None:
+                    result.say(Reply("请留下 11 位手机号，或者回复“匿名”。"))
+        return result
+
+    def contact_text(contact: str | None) -> str:
+        return "匿名（不接收回复）" if contact == "anonymous" else f"手机 {mask_phone(contact or '')}"
+
+    @actions.register("action_ask_complaint_confirm")
+    def ask_confirm(t: Tracker) -> Result:
+        text = (
+            "请核对要提交的内容：\n"
+            f"类别：{t.slot('complaint_category')}\n"
+            f"经过：{t.slot('complaint_description')}\n"
+            f"地点：{t.slot('complaint_location')}\n"
+            f"联系方式：{contact_text(t.slot('complaint_contact'))}\n确认提交到 12345 吗？"
+        )
+        return Result().say(Reply(text, [Button("确认提交", "/affirm"), Button("取消", "/deny")]))
+
+    @actions.register("action_submit_complaint")
+    def submit(t: Tracker) -> Result:
+        result = clear_forms(Result())
+        if t.slot("complaint_confirm") is not True:
+            return result.say(Reply("好的，这次没有提交。需要时随时说“我要反映问题”。"))
+        contact = t.slot("complaint_contact")
+        location = t.slot("complaint_location") or ""
+        description = t.slot("complaint_description") or ""
+        key = "|".join((t.sender_id, description, location, contact or ""))
+        request = TicketRequest(
+            description=description,
+            category=t.slot("complaint_category"),
+            district=district_in(location) or district_in(description) or t.slot("region"),
+            location=location,
+            contact_phone=None if contact == "anonymous" else contact,
+            anonymous=contact == "anonymous",
+            channel=t.channel,
+            idempotency_key="chat:" + hashlib.sha256(key.encode()).hexdigest()[:32],
+        )
+        try:
+            ticket = complaints.file(request)
+        except ComplaintError as exc:
+            return result.say(Reply(exc.user_message))
+        return result.say(Reply(filed_text(ticket), [Button("查询工单", "/query_ticket")]))
+
+    def filed_text(ticket: Ticket) -> str:
+        reply = "我们会尽快联系您" if not ticket.anonymous else "匿名反映不会收到回复"
+        return (
+            f"已受理，工单号：{ticket.number}\n类别：{ticket.category}（{ticket.urgency}）\n"
+            f"已转交：{ticket.department}\n承诺 {ticket.respond_by:%m月%d日} 前响应、"
+            f"{ticket.resolve_by:%m月%d日} 前办结，{reply}。可凭工单号随时查询进度。"
+        )
+
+    @actions.register("validate_ticket_form")
+    def validate_ticket(t: Tracker) -> Result:
+        value = t.slots_to_validate().get("ticket_number")
+        if value is None:
+            return Result()
+        found = TICKET_NUMBER.search(str(value).upper().replace(" ", ""))
+        result = Result().set(ticket_number=found.group(0) if found else None)
+        return result if found else result.say(Reply("工单号是 GD 开头的 16 位编号，请核对后再输入。"))
+
+    @actions.register("action_query_ticket")
+    def query_ticket(t: Tracker) -> Result:
+        result = clear_forms(Result())
+        try:
+            ticket = complaints.get(t.slot("ticket_number"))
+        except ComplaintError as exc:
+            return result.say(Reply(exc.user_message))
+        latest = ticket.history[-1] if ticket.history else None
+        text = (
+            f"工单 {ticket.number}：{ticket.status}\n类别：{ticket.category}；承办：{ticket.department}\n"
+            f"承诺 {ticket.resolve_by:%m月%d日} 前办结"
+        )
+        if latest and latest.note:
+            text += f"\n最新进展：{latest.note}"
+        return result.say(Reply(text))

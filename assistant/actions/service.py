@@ -1,0 +1,73 @@
+"""Actions about services and 一件事: thin wrappers over the app's own conversation.
+
+The service and walk-through in context live in Rasa slots (service_kind, service_code,
+bundle_answers, ticked); each action rebuilds a ``Context`` from them, lets the shared turn
+logic answer (the same code the degraded mode runs), and writes the context back.
+"""
+
+from __future__ import annotations
+
+from assistant.actions.protocol import ActionRegistry, Result, Tracker
+from assistant.replies import Reply, guide_detail, human_handoff
+from assistant.retrieval_dialogue import Context, RetrievalDialogue
+from knowledge.schema import ServiceGuide
+
+FORM_SLOTS = (
+    "booking_service", "booking_hall", "booking_date", "booking_time", "booking_name",
+    "booking_phone", "booking_confirm", "complaint_category", "complaint_description",
+    "complaint_location", "complaint_contact", "complaint_confirm", "booking_number",
+    "lookup_phone", "ticket_number",
+)  # fmt: skip
+
+
+def context_of(t: Tracker) -> Context:
+    return Context(
+        kind=t.slot("service_kind"),
+        code=t.slot("service_code"),
+        answers=dict(t.slot("bundle_answers") or {}),
+        done=list(t.slot("ticked") or []),
+    )
+
+
+def remember(result: Result, ctx: Context) -> Result:
+    return result.set(
+        service_kind=ctx.kind, service_code=ctx.code, bundle_answers=ctx.answers, ticked=ctx.done
+    )
+
+
+def clear_forms(result: Result) -> Result:
+    """Forget everything a form collected (phone numbers included) and any pending question."""
+    return result.set(requested_slot=None, **dict.fromkeys(FORM_SLOTS))
+
+
+def register(actions: ActionRegistry, dialogue: RetrievalDialogue) -> None:
+    def answer(t: Tracker) -> Result:
+        ctx = context_of(t)
+        region = t.entity("region")
+        if t.intent == "inform" and region and ctx.kind == "guide":  # "我在西城区" after an answer
+            guide = dialogue.entry(ctx.code)
+            if isinstance(guide, ServiceGuide):
+                return Result().say(guide_detail(guide, "place", region))
+        replies = dialogue.turn(ctx, t.text, source=t.channel, confident_only=t.intent == "out_of_scope")
+        return remember(Result().say(*replies), ctx)
+
+    for name in ("action_answer_service", "action_answer_detail", "action_start_bundle", "action_bundle_step"):
+        actions.register(name)(answer)
+
+    @actions.register("action_tick_item")
+    def tick_item(t: Tracker) -> Result:
+        ctx = context_of(t)
+        if ctx.kind != "bundle":
+            return Result().say(Reply("请先告诉我您要办的“一件事”（比如“我想开个小饭馆”），我列出清单后再帮您划掉已有的材料。"))
+        replies = dialogue.tick(ctx, t.text)
+        if replies is None:
+            return Result().say(Reply("没有在您的清单里找到这份材料，请说出清单上的材料名称，比如“营业执照我已经有了”。"))
+        return remember(Result().say(*replies), ctx)
+
+    @actions.register("action_human_handoff")
+    def handoff(t: Tracker) -> Result:
+        return clear_forms(Result().say(human_handoff()))
+
+    @actions.register("action_stop_form")
+    def stop_form(t: Tracker) -> Result:
+        return clear_forms(Result().say(Reply("好的，已经停止，刚才填的内容不会提交。还有别的能帮您吗？")))

@@ -1,0 +1,280 @@
+"""The dialogue server (Rasa 3.6): training, evaluation and the process beside the app.
+
+Rasa lives in its own virtualenv (``.venv-rasa``, see the Makefile); the app never imports
+it and only runs its command line. Training is keyed by a fingerprint of everything the model
+is built from (config, domain, training data, the jieba dictionary, the Rasa lock file), so an
+unchanged project reuses the model it already has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import yaml
+
+from assistant.logs import get_logger
+from assistant.settings import Settings
+
+log = get_logger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_DIR = ROOT / "assistant" / "rasa"
+CONFIG = ROOT / "config.yml"
+DOMAIN = RASA_DIR / "domain.yml"
+TRAINING_DATA = RASA_DIR / "data"
+HOLDOUT = RASA_DIR / "tests" / "nlu_holdout.yml"
+TEST_STORIES = RASA_DIR / "tests" / "test_stories.yml"
+LOCK = ROOT / "requirements-rasa.lock"
+RASA_VENV = ROOT / ".venv-rasa"
+
+
+class DialogueServerError(RuntimeError):
+    """Rasa is not installed, training failed, or the server did not come up."""
+
+
+def rasa_bin() -> Path:
+    return Path(os.environ.get("YICHUANG_RASA_BIN", RASA_VENV / "bin" / "rasa"))
+
+
+def rasa_installed() -> bool:
+    return rasa_bin().exists()
+
+
+def rasa_dir(settings: Settings) -> Path:
+    return settings.var_dir / "rasa"
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["RASA_CACHE_DIRECTORY"] = str((rasa_dir(settings) / "cache").resolve())
+    env["PYTHONPATH"] = str(ROOT)  # nlu.rasa_tokenizer
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("OMP_NUM_THREADS", "2")
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    return env
+
+
+def _run(
+    settings: Settings, args: list[str], what: str, *, capture: bool = False, extra_env: dict | None = None
+) -> str:
+    if not rasa_installed():
+        raise DialogueServerError(f"没有找到 Rasa（{rasa_bin()}）：请先运行 make rasa-env")
+    env = _env(settings) | (extra_env or {})
+    proc = subprocess.run(
+        [str(rasa_bin()), *args], cwd=ROOT, env=env, text=True, capture_output=capture, check=False
+    )
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout or "")[-2000:] if capture else ""
+        raise DialogueServerError(f"{what}失败（rasa 退出码 {proc.returncode}）\n{tail}".rstrip())
+    return proc.stdout if capture else ""
+
+
+# -- training ----------------------------------------------------------------------------------
+def training_config(settings: Settings, dictionary: Path) -> Path:
+    """config.yml with the jieba dictionary folder of these settings (absolute)."""
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    for component in config.get("pipeline", []):
+        if "dictionary_path" in component:
+            component["dictionary_path"] = str(dictionary.resolve())
+    out = rasa_dir(settings) / "config.yml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def fingerprint(dictionary: Path) -> str:
+    """Hash of everything the model is trained from; equal hashes mean the same model."""
+    digest = hashlib.sha256()
+    files = [CONFIG, DOMAIN, LOCK, *sorted(TRAINING_DATA.glob("*.yml")), *sorted(dictionary.glob("*"))]
+    for path in files:
+        digest.update(str(path.relative_to(path.parent.parent)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class TrainResult:
+    model: Path
+    trained: bool
+    seconds: float
+
+    @property
+    def size_mb(self) -> float:
+        return self.model.stat().st_size / 1e6
+
+
+def model_path(settings: Settings, dictionary: Path) -> Path:
+    return rasa_dir(settings) / "models" / f"{fingerprint(dictionary)}.tar.gz"
+
+
+def latest_model(settings: Settings) -> Path | None:
+    models = sorted((rasa_dir(settings) / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def train(settings: Settings, dictionary: Path, *, force: bool = False) -> TrainResult:
+    """Train the dialogue model unless one with the same fingerprint exists."""
+    target = model_path(settings, dictionary)
+    if target.exists() and not force:
+        return TrainResult(target, trained=False, seconds=0.0)
+    config = training_config(settings, dictionary)
+    started = time.perf_counter()
+    _run(
+        settings,
+        [
+            "train",
+            "--config", str(config),
+            "--domain", str(DOMAIN),
+            "--data", str(TRAINING_DATA),
+            "--out", str(target.parent),
+            "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+        ],
+        "训练对话模型",
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    if not target.exists():
+        raise DialogueServerError(f"训练结束但没有生成模型文件 {target}")
+    for old in target.parent.glob("*.tar.gz"):
+        if old != target:
+            old.unlink()
+    log.info("dialogue model trained", seconds=round(seconds, 1), size_mb=round(target.stat().st_size / 1e6, 1))
+    return TrainResult(target, trained=True, seconds=seconds)
+
+
+# -- evaluation --------------------------------------------------------------------------------
+@dataclass
+class NluScores:
+    macro_f1: float
+    accuracy: float
+    per_intent: dict[str, float]
+    examples: int
+    confusions: list[tuple[str, str, str]]  # (text, expected, predicted)
+
+
+def evaluate_nlu(settings: Settings, model: Path) -> NluScores:
+    """Intent scores of ``model`` on the held-out examples (never trained on)."""
+    out = rasa_dir(settings) / "results" / "nlu"
+    shutil.rmtree(out, ignore_errors=True)
+    _run(
+        settings,
+        ["test", "nlu", "--nlu", str(HOLDOUT), "--model", str(model), "--out", str(out)],
+        "评估意图识别",
+        capture=True,
+    )
+    report = json.loads((out / "intent_report.json").read_text(encoding="utf-8"))
+    errors_file = out / "intent_errors.json"
+    errors = json.loads(errors_file.read_text(encoding="utf-8")) if errors_file.exists() else []
+    return NluScores(
+        macro_f1=report["macro avg"]["f1-score"],
+        accuracy=report["accuracy"],
+        per_intent={
+            k: v["f1-score"]
+            for k, v in report.items()
+            if isinstance(v, dict) and k not in ("macro avg", "weighted avg", "micro avg")
+        },
+        examples=int(report["macro avg"]["support"]),
+        confusions=[(e["text"], e["intent"], e["intent_prediction"]["name"]) for e in errors],
+    )
+
+
+def test_stories(settings: Settings, model: Path) -> str:
+    """Run the test stories; raises when a story's predicted actions differ."""
+    out = rasa_dir(settings) / "results" / "core"
+    shutil.rmtree(out, ignore_errors=True)
+    return _run(
+        settings,
+        [
+            "test", "core",
+            "--stories", str(TEST_STORIES),
+            "--model", str(model),
+            "--out", str(out),
+            "--fail-on-prediction-errors",
+            "--endpoints", str(RASA_DIR / "endpoints.yml"),
+        ],
+        "测试对话故事",
+        capture=True,
+        extra_env=_endpoint_env(settings, "http://127.0.0.1:9/webhook"),
+    )  # fmt: skip
+
+
+# -- the running server ------------------------------------------------------------------------
+def _endpoint_env(settings: Settings, action_url: str) -> dict[str, str]:
+    return {"YICHUANG_ACTION_URL": action_url, "YICHUANG_ACTION_TOKEN": settings.action_token}
+
+
+class RasaProcess:
+    """``rasa run`` on loopback with the app as its action server; stopped with the app."""
+
+    def __init__(self, settings: Settings, model: Path, action_url: str) -> None:
+        self.settings, self.model, self.action_url = settings, model, action_url
+        self.url = settings.rasa_url.rstrip("/")
+        self.port = httpx.URL(self.url).port or 5005
+        self.proc: subprocess.Popen | None = None
+        self.log_file = rasa_dir(settings) / "rasa.log"
+
+    def start(self, wait: float = 180.0) -> RasaProcess:
+        if not rasa_installed():
+            raise DialogueServerError(f"没有找到 Rasa（{rasa_bin()}）：请先运行 make rasa-env")
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        args = [
+            str(rasa_bin()), "run",
+            "--interface", "127.0.0.1",
+            "--port", str(self.port),
+            "--model", str(self.model),
+            "--endpoints", str(RASA_DIR / "endpoints.yml"),
+            "--credentials", str(RASA_DIR / "credentials.yml"),
+        ]  # fmt: skip
+        with self.log_file.open("ab") as out:
+            self.proc = subprocess.Popen(
+                args,
+                cwd=ROOT,
+                env=_env(self.settings) | _endpoint_env(self.settings, self.action_url),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.wait_ready(wait)
+        log.info("dialogue server started", url=self.url, model=self.model.name)
+        return self
+
+    def wait_ready(self, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise DialogueServerError(f"Rasa 启动失败（退出码 {self.proc.returncode}），见 {self.log_file}")
+            try:
+                if httpx.get(f"{self.url}/webhooks/rest/", timeout=1).status_code == 200:
+                    self._warm_up()
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise DialogueServerError(f"Rasa 在 {wait:.0f} 秒内没有就绪，见 {self.log_file}")
+
+    def _warm_up(self) -> None:
+        """The first message loads the sentence-embedding engine and TensorFlow's graphs (seconds);
+        spend that here, not on a citizen's first turn."""
+        httpx.post(
+            f"{self.url}/webhooks/rest/webhook", json={"sender": "__warmup__", "message": "你好"}, timeout=120
+        )
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+

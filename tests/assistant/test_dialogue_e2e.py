@@ -1,0 +1,169 @@
+"""Whole conversations through /api/chat with a live Rasa server and the app as its action server."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import time
+
+import pytest
+
+from assistant import dialogue_server as ds
+from assistant.settings import Settings
+from tests.connectors.fakes import serve
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+ROOT = ds.ROOT
+LICENCE = "机动车驾驶证遗失补证"
+RESTAURANT = "YJS-370199-002"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def model(sample_entries):
+    if not ds.rasa_installed():
+        if os.environ.get("YICHUANG_REQUIRE_RASA"):
+            pytest.fail("Rasa is not installed (.venv-rasa): `make test` installs it")
+        pytest.skip("Rasa is not installed: run `make rasa-env`")
+    from nlu.dictionary import write_dictionary
+    from nlu.synonyms import SynonymTable
+
+    settings = Settings(var_dir=ROOT / "var")
+    folder = write_dictionary(ROOT / "var" / "nlu" / "dictionary", sample_entries, SynonymTable.load())
+    return settings, ds.train(settings, folder).model
+
+
+@pytest.fixture(scope="module")
+def live(model, real_retriever, sample_entries, tmp_path_factory):
+    from assistant.app import create_app
+
+    root_settings, model_file = model
+    rasa_url = f"http://127.0.0.1:{_free_port()}"
+    settings = Settings(
+        var_dir=tmp_path_factory.mktemp("e2e"), search_enabled=False, rasa_url=rasa_url,
+        rasa_retry_after=1.0, rate_limit_per_minute=10_000, rate_limit_burst=10_000,
+    )  # fmt: skip
+    app = create_app(settings, retriever=real_retriever)
+    with serve(app) as app_url:
+        app.state.store.save_many(sample_entries, author="seed", publish=True)
+        rasa = ds.RasaProcess(root_settings.model_copy(update={"rasa_url": rasa_url}), model_file, f"{app_url}/webhook")
+        rasa.start()
+        try:
+            yield app_url, rasa, app
+        finally:
+            rasa.stop()
+
+
+def say(live, text, sender):
+    import httpx
+
+    resp = httpx.post(f"{live[0]}/api/chat", json={"sender": sender, "text": text}, timeout=10)
+    assert resp.status_code == 200, resp.text
+    data = resp.json()
+    return data["mode"], data["messages"]
+
+
+def rasa_say(live, text, sender):
+    mode, messages = say(live, text, sender)
+    assert mode == "rasa" and messages, (text, mode, messages)
+    return messages
+
+
+def test_service_question_with_follow_up_in_context(live):
+    first = rasa_say(live, "驾照丢了怎么办", "web:e1")
+    assert LICENCE in first[0]["text"]
+    fee = rasa_say(live, "那要多少钱", "web:e1")
+    assert fee[0]["text"].startswith(f"【{LICENCE}】收费")
+    place = rasa_say(live, "在哪办", "web:e1")
+    assert "车辆管理所" in place[0]["text"]
+
+
+def test_clarify_then_button(live):
+    msg = rasa_say(live, "身份证的事", "web:e2")[0]
+    assert msg["text"] == "您是不是想问：", msg
+    button = msg["buttons"][0]
+    answer = rasa_say(live, button["payload"], "web:e2")[0]
+    assert answer["text"].startswith(f"【{button['title']}】")
+
+
+def test_restaurant_walk_through_checklist_changes_with_answers(live):
+    def walk(sender, pick):
+        payload = "/choose" + json.dumps({"kind": "bundle", "code": RESTAURANT}, ensure_ascii=False)
+        msg = rasa_say(live, payload, sender)[-1]
+        while msg.get("checklist") is None:
+            msg = rasa_say(live, pick(msg["buttons"])["payload"], sender)[-1]
+        return msg["checklist"]
+
+    few = walk("web:e3a", lambda buttons: buttons[-1])
+    many = walk("web:e3b", lambda buttons: buttons[0])
+    assert [g["code"] for g in few["guides"]] != [g["code"] for g in many["guides"]]
+    name = next(m["name"] for m in many["materials"] if not m["exempt"])
+    ticked = rasa_say(live, f"{name}我已经有了", "web:e3b")[-1]
+    assert any(m["done"] and m["name"] == name for m in ticked["checklist"]["materials"])
+
+
+def _bookable(app):
+    return next(g for g in app.state.store.published("guide") if g.bookable and app.state.booking.halls(g.code))
+
+
+@pytest.mark.xfail(reason="through live Rasa the hall answer is asked again; open in issue 4", strict=False)
+def test_booking_made_queried_and_cancelled(live):
+    guide, s = _bookable(live[2]), "web:e4"
+    msg = rasa_say(live, "/book" + json.dumps({"code": guide.code}), s)[-1]
+    for _ in range(3):  # hall, day, time: the first offered button each time
+        msg = rasa_say(live, msg["buttons"][0]["payload"], s)[-1]
+    assert "姓名" in msg["text"]
+    msg = rasa_say(live, "张三", s)[-1]
+    msg = rasa_say(live, "13812345678", s)[-1]
+    assert "138****5678" in msg["text"] and "确认" in msg["text"]
+    done = rasa_say(live, "/affirm", s)[-1]["text"]
+    number = re.search(r"YY\d{6}[A-Z2-9]{10}", done).group(0)
+    rasa_say(live, "/query_booking", s)
+    rasa_say(live, number, s)
+    found = rasa_say(live, "13812345678", s)[-1]["text"]
+    assert number in found and "有效" in found
+    rasa_say(live, "/cancel_booking", s)
+    rasa_say(live, number, s)
+    cancelled = rasa_say(live, "13812345678", s)[-1]["text"]
+    assert "已为您取消" in cancelled
+
+
+def test_complaint_filed_and_queried(live):
+    s = "web:e5"
+    msg = rasa_say(live, "/complain", s)[-1]
+    msg = rasa_say(live, "投诉", s)[-1] if msg.get("buttons") else msg
+    msg = rasa_say(live, "楼下饭店油烟太大了，晚上都不停", s)[-1]
+    msg = rasa_say(live, "西城区建设街12号", s)[-1]
+    msg = rasa_say(live, "13900001111", s)[-1]
+    assert "139****1111" in msg["text"]
+    filed = rasa_say(live, "/affirm", s)[-1]["text"]
+    number = re.search(r"GD\d{6}[A-Z2-9]{8}", filed).group(0)
+    assert "生态环境" in filed
+    rasa_say(live, "/query_ticket", s)
+    status = rasa_say(live, number, s)[-1]["text"]
+    assert number in status and "派单" in status
+
+
+def test_handoff_and_off_topic(live):
+    assert rasa_say(live, "转人工", "web:e6")[-1]["handoff"] is True
+    assert "没有找到" in rasa_say(live, "帮我订一张去上海的机票", "web:e6")[-1]["text"]
+
+
+def test_rasa_stopped_mid_conversation_then_back(live):
+    _, rasa, _ = live
+    rasa_say(live, "驾照丢了怎么办", "web:e7")
+    rasa.stop()
+    mode, msgs = say(live, "我要预约", "web:e7")
+    assert mode == "retrieval" and "暂时无法" in msgs[0]["text"]
+    mode, msgs = say(live, "驾照丢了怎么办", "web:e7")
+    assert mode == "retrieval" and LICENCE in msgs[0]["text"]
+    rasa.start()
+    time.sleep(1.1)  # the app tries Rasa again after rasa_retry_after
+    assert say(live, "你好", "web:e7")[0] == "rasa"
