@@ -371,20 +371,12 @@ def _outbox(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _dialogue_dictionary(settings: Settings):
-    """The jieba dictionary Rasa trains with, generated from the published content."""
-    from assistant.matching import dictionary_dir
-    from nlu.dictionary import write_dictionary
-    from nlu.synonyms import SynonymTable
-
-    return write_dictionary(dictionary_dir(settings), _published_entries(settings), SynonymTable.load())
-
-
 @command("train")
 def _train(args: argparse.Namespace, settings: Settings) -> int:
     from assistant import dialogue_server as ds
+    from assistant.matching import write_kb_dictionary
 
-    result = ds.train(settings, _dialogue_dictionary(settings), force=args.force)
+    result = ds.train(settings, write_kb_dictionary(settings, _published_entries(settings)), force=args.force)
     if result.trained:
         print(f"对话模型已训练：{result.model}（{result.seconds:.0f} 秒，{result.size_mb:.1f} MB）")
     else:

@@ -30,6 +30,11 @@ def dictionary_dir(settings: Settings) -> Path:
     return settings.var_dir / "nlu" / "dictionary"
 
 
+def write_kb_dictionary(settings: Settings, entries: list[Entry], synonyms: SynonymTable | None = None) -> Path:
+    """The jieba dictionary folder from the content: our tokenizer and Rasa's read the same one."""
+    return write_dictionary(dictionary_dir(settings), entries, synonyms or SynonymTable.load())
+
+
 def embedder_for(settings: Settings, model: str | None = None, *, prepare: bool = False) -> Embedder:
     name = model or settings.embedding_model
     spec = prepare_model(name, settings.models_dir) if prepare else resolve_model(name, settings.models_dir)
@@ -45,7 +50,7 @@ def build_retriever(
 ) -> Retriever:
     """Write the jieba dictionary, load the model and the index (building it if the content changed)."""
     synonyms = SynonymTable.load()
-    folder = write_dictionary(dictionary_dir(settings), entries, synonyms)
+    folder = write_kb_dictionary(settings, entries, synonyms)
     embedder = embedder or embedder_for(settings, model)
     retriever = Retriever(
         embedder,

@@ -98,6 +98,12 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 1) if name else ""
 
 
+def find_mobile(text: str) -> str | None:
+    """The first mobile number in ``text`` as 11 digits ("138 1234-5678" → "13812345678")."""
+    found = _MOBILE_RE.search(text)
+    return re.sub(r"\D", "", found.group(1)) if found else None
+
+
 def mask_phone(phone: str) -> str:
     """Mask a phone number given on its own (form fields)."""
     digits = re.sub(r"\D", "", phone)

@@ -9,9 +9,7 @@ from __future__ import annotations
 from assistant.actions import booking, complaint, service
 from assistant.actions.protocol import ActionRegistry, UnknownAction, from_rasa
 from assistant.retrieval_dialogue import RetrievalDialogue
-from connectors.booking.config import BookingConfig
 from connectors.booking.protocol import BookingService
-from connectors.complaint.rules import TicketRules
 
 __all__ = ["ActionRegistry", "UnknownAction", "build_actions", "from_rasa"]
 
@@ -20,6 +18,5 @@ def build_actions(dialogue: RetrievalDialogue, booking_service: BookingService, 
     actions = ActionRegistry()
     service.register(actions, dialogue)
     booking.register(actions, dialogue, booking_service)
-    districts = sorted({h.district for h in BookingConfig.load().halls})
-    complaint.register(actions, complaints, TicketRules.load(), districts)
+    complaint.register(actions, complaints, dialogue.store)
     return actions

@@ -16,8 +16,8 @@ from assistant.actions.protocol import ActionRegistry, Result, Tracker
 from assistant.actions.service import clear_forms, context_of
 from assistant.replies import Button, Reply
 from assistant.retrieval_dialogue import RetrievalDialogue, parse_payload
+from connectors.booking.builtin import NUMBER_RE
 from connectors.booking.protocol import (
-    MOBILE_RE,
     Booking,
     BookingError,
     BookingRequest,
@@ -27,17 +27,10 @@ from connectors.booking.protocol import (
 )
 from knowledge.schema import ServiceGuide
 from nlu.dates import PARTS, parse_day, parse_time
-from nlu.pii import mask_phone
+from nlu.pii import find_mobile, mask_phone
 
 WEEKDAYS = "一二三四五六日"
-BOOKING_NUMBER = re.compile(r"YY\d{6}[A-Z2-9]{10}")
 DAYS_AHEAD = 14
-
-
-def extract_phone(text: str) -> str | None:
-    digits = re.sub(r"[\s\-－—]", "", text)
-    found = re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", digits)
-    return found.group(0) if found and MOBILE_RE.match(found.group(0)) else None
 
 
 def clean_name(text: str) -> str | None:
@@ -80,8 +73,9 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         parsed = parse_payload(text)
         if parsed and parsed[1].get("code"):
             return bookable(str(parsed[1]["code"]))
-        if bookable(text.strip()):
-            return bookable(text.strip())
+        guide = bookable(text.strip())  # a button's payload is the code itself
+        if guide is not None:
+            return guide
         found = dialogue.retriever.search(text, top_k=1)
         return bookable(found.results[0].code) if found.decision == "answer" and found.results else None
 
@@ -198,7 +192,7 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
             name = clean_name(text)
             return (name, None) if name else (None, "请告诉我办事人的姓名，比如“张三”。")
         if slot == "booking_phone":
-            phone = extract_phone(text)
+            phone = find_mobile(text)
             return (phone, None) if phone else (None, "手机号格式不对，请输入 11 位手机号。")
         return text, None
 
@@ -244,12 +238,12 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
                 continue
             text = str(value).strip()
             if slot == "booking_number":
-                found = BOOKING_NUMBER.search(text.upper().replace(" ", ""))
+                found = NUMBER_RE.search(text.upper().replace(" ", ""))
                 result.set(booking_number=found.group(0) if found else None)
                 if not found:
                     result.say(Reply("预约号是 YY 开头的 18 位编号，请核对后再输入。"))
             elif slot == "lookup_phone":
-                phone = extract_phone(text)
+                phone = find_mobile(text)
                 result.set(lookup_phone=phone)
                 if not phone:
                     result.say(Reply("手机号格式不对，请输入预约时留的 11 位手机号。"))

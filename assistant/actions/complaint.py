@@ -9,17 +9,15 @@ the form ends; the complaint connector stores them encrypted.
 from __future__ import annotations
 
 import hashlib
-import re
 
-from assistant.actions.booking import extract_phone
 from assistant.actions.protocol import ActionRegistry, Result, Tracker
 from assistant.actions.service import clear_forms
 from assistant.replies import Button, Reply
+from connectors.complaint.builtin import TICKET_NUMBER_RE
 from connectors.complaint.protocol import CATEGORIES, ComplaintError, Ticket, TicketRequest
-from connectors.complaint.rules import TicketRules
-from nlu.pii import mask_phone
+from knowledge.store import ContentStore
+from nlu.pii import find_mobile, mask_phone
 
-TICKET_NUMBER = re.compile(r"GD\d{6}[A-Z2-9]{8}")
 ASK_WORDS = ("我要投诉", "我要举报", "我要反映问题", "我要反映", "我想提个建议", "我要求助", "我需要求助", "投诉", "举报", "求助", "建议")
 ANONYMOUS_WORDS = ("匿名", "不留", "不想留", "不方便留")
 
@@ -31,9 +29,13 @@ def _opening_category(text: str) -> str | None:
     return None
 
 
-def register(actions: ActionRegistry, complaints, rules: TicketRules, districts: list[str]) -> None:
-    def district_in(text: str) -> str | None:
-        return next((d for d in districts if d in text or d.removesuffix("区") in text), None)
+def register(actions: ActionRegistry, complaints, store: ContentStore) -> None:
+    rules = complaints.rules
+
+    def district_in(*texts: str) -> str | None:
+        """The district a text names, among those of the published guides' halls (read per ticket)."""
+        districts = sorted({h.district for g in store.published("guide") for h in g.halls})
+        return next((d for t in texts for d in districts if d in t or d.removesuffix("区") in t), None)
 
     @actions.register("action_prepare_complaint")
     def prepare(t: Tracker) -> Result:
@@ -75,7 +77,7 @@ def register(actions: ActionRegistry, complaints, rules: TicketRules, districts:
                 if not ok:
                     result.say(Reply("请说一下具体地点，比如“西城区建设街12号”。"))
             elif slot == "complaint_contact":
-                phone = extract_phone(text)
+                phone = find_mobile(text)
                 contact = phone or ("anonymous" if any(w in text for w in ANONYMOUS_WORDS) else None)
                 result.set(complaint_contact=contact)
                 if contact is None:
@@ -108,7 +110,7 @@ def register(actions: ActionRegistry, complaints, rules: TicketRules, districts:
         request = TicketRequest(
             description=description,
             category=t.slot("complaint_category"),
-            district=district_in(location) or district_in(description) or t.slot("region"),
+            district=district_in(location, description) or t.slot("region"),
             location=location,
             contact_phone=None if contact == "anonymous" else contact,
             anonymous=contact == "anonymous",
@@ -134,7 +136,7 @@ def register(actions: ActionRegistry, complaints, rules: TicketRules, districts:
         value = t.slots_to_validate().get("ticket_number")
         if value is None:
             return Result()
-        found = TICKET_NUMBER.search(str(value).upper().replace(" ", ""))
+        found = TICKET_NUMBER_RE.search(str(value).upper().replace(" ", ""))
         result = Result().set(ticket_number=found.group(0) if found else None)
         return result if found else result.say(Reply("工单号是 GD 开头的 16 位编号，请核对后再输入。"))
 

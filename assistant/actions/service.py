@@ -7,17 +7,24 @@ logic answer (the same code the degraded mode runs), and writes the context back
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
+import yaml
+
 from assistant.actions.protocol import ActionRegistry, Result, Tracker
 from assistant.replies import Reply, guide_detail, human_handoff
 from assistant.retrieval_dialogue import Context, RetrievalDialogue
 from knowledge.schema import ServiceGuide
 
-FORM_SLOTS = (
-    "booking_service", "booking_hall", "booking_date", "booking_time", "booking_name",
-    "booking_phone", "booking_confirm", "complaint_category", "complaint_description",
-    "complaint_location", "complaint_contact", "complaint_confirm", "booking_number",
-    "lookup_phone", "ticket_number",
-)  # fmt: skip
+DOMAIN = Path(__file__).resolve().parent.parent / "rasa" / "domain.yml"
+
+
+@cache
+def form_slots() -> tuple[str, ...]:
+    """Every slot a form of the domain asks for (read once from domain.yml)."""
+    forms = yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["forms"]
+    return tuple(dict.fromkeys(s for form in forms.values() for s in form["required_slots"]))
 
 
 def context_of(t: Tracker) -> Context:
@@ -37,7 +44,7 @@ def remember(result: Result, ctx: Context) -> Result:
 
 def clear_forms(result: Result) -> Result:
     """Forget everything a form collected (phone numbers included) and any pending question."""
-    return result.set(requested_slot=None, **dict.fromkeys(FORM_SLOTS))
+    return result.set(requested_slot=None, **dict.fromkeys(form_slots()))
 
 
 def register(actions: ActionRegistry, dialogue: RetrievalDialogue) -> None:

@@ -6,6 +6,7 @@ Seats are counted per hall and slot; taking one is a single conditional UPDATE
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +34,9 @@ from knowledge.store.db import session_factory
 from nlu.pii import mask_name, mask_phone
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+NUMBER_RE = re.compile(rf"YY\d{{6}}[{_ALPHABET}]{{10}}")
 
 
 def new_number(day: date) -> str:

@@ -8,6 +8,7 @@ are written in the same transaction, so a ticket accepted from a citizen is neve
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -39,6 +40,9 @@ _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 FORWARD_KIND = "ticket.forward"
 # which statuses may follow which (the department may skip 办理 and close at once)
 _NEXT = {"派单": ("办理", "办结"), "办理": ("办结",), "办结": ("回访",), "回访": ("评价",)}
+
+
+TICKET_NUMBER_RE = re.compile(rf"GD\d{{6}}[{_ALPHABET}]{{8}}")
 
 
 def new_ticket_number(day: date) -> str:
