@@ -27,8 +27,9 @@ log = get_logger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_DIR = ROOT / "assistant" / "rasa"
+COMPONENTS = [ROOT / "nlu" / "rasa_tokenizer.py", ROOT / "nlu" / "rasa_featurizer.py"]
 CONFIG = ROOT / "config.yml"
-DOMAIN = RASA_DIR / "domain.yml"
+DOMAIN = RASA_DIR / "domain.yml"  # also read by assistant.actions.service
 TRAINING_DATA = RASA_DIR / "data"
 HOLDOUT = RASA_DIR / "tests" / "nlu_holdout.yml"
 TEST_STORIES = RASA_DIR / "tests" / "test_stories.yml"
@@ -92,11 +93,12 @@ def training_config(settings: Settings, dictionary: Path) -> Path:
 
 
 def fingerprint(dictionary: Path) -> str:
-    """Hash of everything the model is trained from; equal hashes mean the same model."""
+    """Hash of everything the model is trained from (our pipeline components' code included);
+    equal hashes mean the same model."""
     digest = hashlib.sha256()
-    files = [CONFIG, DOMAIN, LOCK, *sorted(TRAINING_DATA.glob("*.yml")), *sorted(dictionary.glob("*"))]
+    files = [CONFIG, DOMAIN, LOCK, *COMPONENTS, *sorted(TRAINING_DATA.glob("*.yml")), *sorted(dictionary.glob("*"))]
     for path in files:
-        digest.update(str(path.relative_to(path.parent.parent)).encode())
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
