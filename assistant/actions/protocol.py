@@ -53,12 +53,16 @@ class Tracker:
         return str(values[-1]) if values and values[-1] is not None else None
 
     def slots_to_validate(self) -> dict[str, Any]:
-        """Slots set since the user's last message (what a form's validation must check)."""
+        """Slots set since the user's last message (what a form's validation must check).
+
+        ``requested_slot`` is the form's own bookkeeping, never a citizen's answer: handing it
+        back would tell Rasa to ask the same question again.
+        """
         changed: dict[str, Any] = {}
         for event in reversed(self.events):
             if event.get("event") == "user":
                 break
-            if event.get("event") == "slot":
+            if event.get("event") == "slot" and event.get("name") != "requested_slot":
                 changed.setdefault(event["name"], event.get("value"))
         return changed
 
