@@ -125,7 +125,11 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
     app.add_middleware(
         RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
     )
-    app.add_middleware(BodySizeMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeMiddleware,
+        max_bytes=settings.max_body_bytes,
+        larger={"/webhook": settings.action_max_body_bytes},  # grows with the conversation
+    )
     if settings.wechat_token:
         app.include_router(wechat.router)
 

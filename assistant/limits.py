@@ -73,17 +73,24 @@ class RateLimitMiddleware:
 
 
 class BodySizeMiddleware:
-    def __init__(self, app, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    """Refuse bodies above ``max_bytes`` (413); ``larger`` gives some path prefixes their own cap."""
+
+    def __init__(self, app, max_bytes: int, larger: dict[str, int] | None = None) -> None:
+        self.app, self.default, self.larger = app, max_bytes, larger or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next((n for prefix, n in self.larger.items() if path.startswith(prefix)), self.default)
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope, receive, send, max_bytes: int):
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_json(send, 413, f"请求内容太大（上限 {self.max_bytes // 1024} KB）。")
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await _send_json(send, 413, f"请求内容太大（上限 {max_bytes // 1024} KB）。")
             return
         seen = 0
 
@@ -92,14 +99,14 @@ class BodySizeMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     raise _TooLarge
             return message
 
         try:
             await self.app(scope, counted, send)
         except _TooLarge:
-            await _send_json(send, 413, f"请求内容太大（上限 {self.max_bytes // 1024} KB）。")
+            await _send_json(send, 413, f"请求内容太大（上限 {max_bytes // 1024} KB）。")
 
 
 class _TooLarge(Exception):

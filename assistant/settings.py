@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     rasa_autostart: bool = Field(
         default=True, description="`yichuang serve` starts Rasa (when .venv-rasa and a model exist)"
     )
+    action_max_body_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="Rasa sends the whole tracker and domain per action"
+    )
     action_token: str = Field(
         default="", description="token Rasa sends to /webhook; empty = loopback callers only"
     )

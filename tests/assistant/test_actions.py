@@ -56,6 +56,7 @@ def test_slots_to_validate_are_those_set_since_the_last_message():
                     {"event": "slot", "name": "old", "value": 1},
                     {"event": "user", "text": "x"},
                     {"event": "slot", "name": "new", "value": 2},
+                    {"event": "slot", "name": "requested_slot", "value": "new"},
                 ]
             }
         }
@@ -154,3 +155,11 @@ def test_complaint_prefilled_from_the_opening_message_and_filed(client):
     assert ticket.department in reply[0]["text"]
     _, status = call(client, "action_query_ticket", slots={"ticket_number": number})
     assert number in status[0]["text"] and ticket.department in status[0]["text"]
+
+
+def test_long_conversations_fit_through_the_webhook(client):
+    # Rasa sends the whole tracker with each action: far above the public 64 KB cap
+    history = [{"event": "bot", "text": "很长的回复" * 200} for _ in range(100)]
+    body = {"next_action": "action_human_handoff", "tracker": {"events": history}}
+    assert client.post("/webhook", json=body).status_code == 200
+    assert client.post("/api/chat", json={"sender": "x", "text": "字" * 70_000}).status_code == 413
