@@ -70,10 +70,12 @@ class MessageCrypto:
             dec = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16])).decryptor()
             body = dec.update(base64.b64decode(encrypted)) + dec.finalize()
             pad = body[-1]
-            if not 1 <= pad <= BLOCK:
+            if not 1 <= pad <= BLOCK or body[-pad:] != bytes([pad]) * pad:
                 raise ValueError("bad padding")
             body = body[:-pad]
             (length,) = struct.unpack(">I", body[16:20])
+            if 20 + length > len(body):  # garbage decrypts to a length beyond the message
+                raise ValueError("bad length")
             message, appid = body[20 : 20 + length], body[20 + length :]
         except (ValueError, struct.error, IndexError) as exc:
             raise WeChatError(DECRYPT_AES, "消息解密失败") from exc
