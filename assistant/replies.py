@@ -30,9 +30,27 @@ class Reply:
     buttons: list[Button] = field(default_factory=list)
     checklist: dict | None = None
     handoff: bool = False  # the page shows a 转人工 notice
+    about: dict | None = None  # {"kind", "code", "name"} of the guide or bundle answered about
+    receipt: dict | None = None  # {"kind": "booking" | "ticket", "number", "status"}: a confirmation
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def rich(self) -> bool:
+        """More than text and buttons: channels that only carry text lose something."""
+        return self.checklist is not None or self.handoff or self.about is not None or self.receipt is not None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Reply:
+        return cls(
+            str(data["text"]),
+            [Button(str(b.get("title", "")), str(b.get("payload", ""))) for b in data.get("buttons") or []],
+            data.get("checklist"),
+            bool(data.get("handoff")),
+            data.get("about"),
+            data.get("receipt"),
+        )
 
 
 def payload(intent: str, **slots: str) -> str:
@@ -81,6 +99,10 @@ def _guide_buttons(guide: ServiceGuide) -> list[Button]:
     return buttons
 
 
+def about(entry: ServiceGuide | Bundle) -> dict:
+    return {"kind": "guide" if isinstance(entry, ServiceGuide) else "bundle", "code": entry.code, "name": entry.name}
+
+
 def guide_answer(guide: ServiceGuide, region: str | None = None) -> Reply:
     lines = [f"【{guide.name}】{guide.summary}".rstrip()]
     if guide.conditions:
@@ -94,7 +116,7 @@ def guide_answer(guide: ServiceGuide, region: str | None = None) -> Reply:
     lines.append(f"时限：{_limit(guide)}；收费：{guide.fee}")
     if guide.online_depth.value != "不可网办" and guide.online_url:
         lines.append(f"网上办理（{guide.online_depth.value}）：{guide.online_url}")
-    return Reply("\n".join(lines), _guide_buttons(guide))
+    return Reply("\n".join(lines), _guide_buttons(guide), about=about(guide))
 
 
 def guide_detail(guide: ServiceGuide, aspect: Aspect, region: str | None = None) -> Reply:
@@ -125,7 +147,7 @@ def guide_detail(guide: ServiceGuide, aspect: Aspect, region: str | None = None)
         text += f" 需要到现场 {guide.visits_needed} 次。"
     else:
         text = name + "办理条件：\n" + "\n".join(f"· {c}" for c in guide.conditions)
-    return Reply(text, _guide_buttons(guide))
+    return Reply(text, _guide_buttons(guide), about=about(guide))
 
 
 def bundle_question(bundle: Bundle, question: BundleQuestion, lead: str = "") -> Reply:
@@ -133,7 +155,7 @@ def bundle_question(bundle: Bundle, question: BundleQuestion, lead: str = "") ->
         Button(o.label, payload("bundle_answer", code=bundle.code, question=question.id, answer=o.value))
         for o in question.options
     ]
-    return Reply(f"{lead}{question.text}", buttons)
+    return Reply(f"{lead}{question.text}", buttons, about=about(bundle))
 
 
 def bundle_intro(bundle: Bundle) -> Reply:
@@ -142,7 +164,7 @@ def bundle_intro(bundle: Bundle) -> Reply:
         + f"\n一次申请，{len(bundle.guides)} 个事项联办；统一窗口：{bundle.single_window}。"
     )
     if not bundle.questions:
-        return Reply(text, [Button("查看材料清单", payload("start_bundle", code=bundle.code))])
+        return Reply(text, [Button("查看材料清单", payload("start_bundle", code=bundle.code))], about=about(bundle))
     return bundle_question(
         bundle, bundle.questions[0], text + "\n先回答几个问题，给您列出只属于您的材料清单。\n"
     )
@@ -158,7 +180,9 @@ def checklist_reply(checklist: Checklist) -> Reply:
     if checklist.total_days is not None:
         text += f"，承诺 {checklist.total_days} 个工作日内办结"
     text += f"。统一窗口：{checklist.single_window}"
-    return Reply(text, checklist=data)
+    return Reply(
+        text, checklist=data, about={"kind": "bundle", "code": checklist.bundle_code, "name": checklist.bundle_name}
+    )
 
 
 def clarify(options: list[tuple[str, str, str]]) -> Reply:

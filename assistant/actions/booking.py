@@ -220,16 +220,18 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
             made = booking.book(request)
         except BookingError as exc:
             return result.say(Reply(exc.user_message))
-        return result.say(Reply(booked_text(made, "预约成功！"), [Button("查询预约", "/query_booking")]))
+        return result.say(booked(made, "预约成功！", [Button("查询预约", "/query_booking")]))
 
-    def booked_text(b: Booking, lead: str) -> str:
+    def booked(b: Booking, lead: str, buttons: list[Button] | None = None) -> Reply:
         status = "已取消" if b.status == "cancelled" else "有效"
-        return (
+        text = (
             f"{lead}预约号：{b.number}（{status}）\n"
             f"事项：{b.service_name}\n地点：{b.hall.name}（{b.hall.address}）\n"
             f"时间：{day_label(b.day)} {b.start}-{b.end}\n"
             f"办事人：{b.name_masked}，手机 {b.phone_masked}\n请带齐材料按时到达，取消请说“取消预约”。"
         )
+        receipt = {"kind": "booking", "number": b.number, "status": status}
+        return Reply(text, buttons or [], receipt=receipt)
 
     def check_lookup(t: Tracker) -> Result:
         result = Result()
@@ -259,7 +261,7 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
             done = booking.cancel(t.slot("booking_number"), t.slot("lookup_phone"))
         except BookingError as exc:
             return result.say(Reply(exc.user_message))
-        return result.say(Reply(booked_text(done, "已为您取消预约，号源已释放。\n")))
+        return result.say(booked(done, "已为您取消预约，号源已释放。\n"))
 
     @actions.register("action_query_booking")
     def query(t: Tracker) -> Result:
@@ -270,5 +272,5 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
             return result.say(Reply(exc.user_message))
         if not found:
             return result.say(Reply("没有找到这个预约，请核对预约号和手机号。"))
-        return result.say(Reply(booked_text(found[0], "")))
+        return result.say(booked(found[0], ""))
 

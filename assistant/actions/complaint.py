@@ -121,15 +121,19 @@ def register(actions: ActionRegistry, complaints, store: ContentStore) -> None:
             ticket = complaints.file(request)
         except ComplaintError as exc:
             return result.say(Reply(exc.user_message))
-        return result.say(Reply(filed_text(ticket), [Button("查询工单", "/query_ticket")]))
+        return result.say(filed(ticket))
 
-    def filed_text(ticket: Ticket) -> str:
+    def filed(ticket: Ticket) -> Reply:
         reply = "我们会尽快联系您" if not ticket.anonymous else "匿名反映不会收到回复"
-        return (
+        text = (
             f"已受理，工单号：{ticket.number}\n类别：{ticket.category}（{ticket.urgency}）\n"
             f"已转交：{ticket.department}\n承诺 {ticket.respond_by:%m月%d日} 前响应、"
             f"{ticket.resolve_by:%m月%d日} 前办结，{reply}。可凭工单号随时查询进度。"
         )
+        return Reply(text, [Button("查询工单", "/query_ticket")], receipt=receipt(ticket))
+
+    def receipt(ticket: Ticket) -> dict:
+        return {"kind": "ticket", "number": ticket.number, "status": ticket.status}
 
     @actions.register("validate_ticket_form")
     def validate_ticket(t: Tracker) -> Result:
@@ -154,4 +158,4 @@ def register(actions: ActionRegistry, complaints, store: ContentStore) -> None:
         )
         if latest and latest.note:
             text += f"\n最新进展：{latest.note}"
-        return result.say(Reply(text))
+        return result.say(Reply(text, receipt=receipt(ticket)))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.replies import Button, Reply
+from assistant.replies import Reply
 
 
 @dataclass
@@ -99,7 +99,7 @@ def slot_set(name: str, value: Any) -> dict[str, Any]:
 
 
 def to_rasa(reply: Reply) -> dict[str, Any]:
-    if reply.checklist is not None or reply.handoff:
+    if reply.rich:
         return {"custom": reply.as_dict()}
     out: dict[str, Any] = {"text": reply.text}
     if reply.buttons:
@@ -113,17 +113,9 @@ def from_rasa(messages: Iterable[dict[str, Any]]) -> list[Reply]:
     for m in messages:
         custom = m.get("custom")
         if isinstance(custom, dict) and "text" in custom:
-            replies.append(
-                Reply(
-                    str(custom["text"]),
-                    [Button(b["title"], b["payload"]) for b in custom.get("buttons") or []],
-                    custom.get("checklist"),
-                    bool(custom.get("handoff")),
-                )
-            )
+            replies.append(Reply.from_dict(custom))
         elif m.get("text") is not None:
-            buttons = [Button(str(b.get("title", "")), str(b.get("payload", ""))) for b in m.get("buttons") or []]
-            replies.append(Reply(str(m["text"]), buttons))
+            replies.append(Reply.from_dict(m))
     return replies
 
 

@@ -37,14 +37,22 @@ def call(client, action, slots=None, text="", intent="", entities=(), validate=N
     resp = client.post("/webhook", json=body)
     assert resp.status_code == 200, resp.text
     data = resp.json()
-    return {e["name"]: e["value"] for e in data["events"] if e["event"] == "slot"}, data["responses"]
+    slots = {e["name"]: e["value"] for e in data["events"] if e["event"] == "slot"}
+    return slots, [r.as_dict() for r in from_rasa(data["responses"])]
 
 
 def test_replies_round_trip_through_rasa_shapes():
     plain = Reply("您好", [Button("是", "/affirm")])
     rich = Reply("清单", checklist={"counts": {}}, handoff=False)
     handoff = Reply("转人工", handoff=True)
-    assert from_rasa([to_rasa(r) for r in (plain, rich, handoff)]) == [plain, rich, handoff]
+    booked = Reply(
+        "预约成功！",
+        [Button("查询预约", "/query_booking")],
+        about={"kind": "guide", "code": "G1", "name": "护照"},
+        receipt={"kind": "booking", "number": "YY261125ABCDEFGH23", "status": "有效"},
+    )
+    replies = [plain, rich, handoff, booked]
+    assert from_rasa([to_rasa(r) for r in replies]) == replies
     assert to_rasa(plain) == {"text": "您好", "buttons": [{"title": "是", "payload": "/affirm"}]}
 
 
@@ -86,9 +94,9 @@ def test_service_answer_then_follow_up_from_slots(client):
 def test_tick_item_marks_the_material_done(client):
     slots, _ = call(client, "action_start_bundle", text='/start_bundle{"code": "YJS-370199-002"}')
     slots, replies = call(client, "action_tick_item", slots=slots, text="身份证我已经有了", intent="tick_item")
-    checklist = replies[0]["custom"]["checklist"]
+    checklist = replies[0]["checklist"]
     done = [m["name"] for m in checklist["materials"] if m["done"]]
-    assert done and "身份证" in done[0] and replies[0]["custom"]["text"].startswith("好的，已为您划掉")
+    assert done and "身份证" in done[0] and replies[0]["text"].startswith("好的，已为您划掉")
     assert slots["ticked"] == done
 
 
@@ -163,3 +171,4 @@ def test_long_conversations_fit_through_the_webhook(client):
     body = {"next_action": "action_human_handoff", "tracker": {"events": history}}
     assert client.post("/webhook", json=body).status_code == 200
     assert client.post("/api/chat", json={"sender": "x", "text": "字" * 70_000}).status_code == 413
+
