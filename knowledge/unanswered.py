@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import select
 
-from knowledge.store.db import session_factory
-from knowledge.store.errors import MissingEntryError
+from knowledge.review_queue import ReviewQueue
 from knowledge.store.tables import UnansweredRow
 from nlu.pii import mask_pii
 
@@ -29,9 +28,12 @@ class Unanswered:
     linked_code: str | None
 
 
-class UnansweredLog:
-    def __init__(self, engine: Engine) -> None:
-        self._sessions = session_factory(engine)
+class UnansweredLog(ReviewQueue):
+    row = UnansweredRow
+    label = "未答问题"
+
+    def _item(self, r: UnansweredRow) -> Unanswered:
+        return Unanswered(r.id, r.at, r.text, r.source, r.region, r.candidates, r.status, r.linked_code)
 
     def record(
         self,
@@ -64,34 +66,6 @@ class UnansweredLog:
         )
 
     def items(self, status: str | None = "open", limit: int = 100) -> list[Unanswered]:
-        stmt = select(UnansweredRow).order_by(UnansweredRow.id.desc()).limit(limit)
-        if status:
-            stmt = stmt.where(UnansweredRow.status == status)
+        stmt = self._filtered(select(UnansweredRow).order_by(UnansweredRow.id.desc()).limit(limit), status)
         with self._sessions() as s:
-            return [
-                Unanswered(r.id, r.at, r.text, r.source, r.region, r.candidates, r.status, r.linked_code)
-                for r in s.scalars(stmt)
-            ]
-
-    def get(self, item_id: int) -> Unanswered:
-        with self._sessions() as s:
-            r = s.get(UnansweredRow, item_id)
-            if r is None:
-                raise MissingEntryError(f"没有编号为 {item_id} 的未答问题")
-            return Unanswered(r.id, r.at, r.text, r.source, r.region, r.candidates, r.status, r.linked_code)
-
-    def count(self, status: str | None = "open") -> int:
-        stmt = select(func.count(UnansweredRow.id))
-        if status:
-            stmt = stmt.where(UnansweredRow.status == status)
-        with self._sessions() as s:
-            return int(s.scalar(stmt) or 0)
-
-    def resolve(self, item_id: int, *, linked_code: str | None = None) -> None:
-        """Mark an item linked to a guide (``linked_code``) or dismissed (no code)."""
-        with self._sessions.begin() as s:
-            row = s.get(UnansweredRow, item_id)
-            if row is None:
-                raise MissingEntryError(f"没有编号为 {item_id} 的未答问题")
-            row.status = "linked" if linked_code else "dismissed"
-            row.linked_code = linked_code
+            return [self._item(r) for r in s.scalars(stmt)]

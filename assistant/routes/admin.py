@@ -313,26 +313,36 @@ def unanswered(request: Request, status: Literal["open", "linked", "dismissed"] 
 @router.post("/unanswered/{item_id}/link")
 def link(item_id: int, body: LinkIn, request: Request, session: EditorSession) -> dict:
     """Link a question to a guide, adding it there as a 相似问 (a draft, or published at once)."""
-    store, log = _store(request), request.app.state.unanswered
+    return _link(request.app.state.unanswered, item_id, body, request, session, lambda i: i.text)
+
+
+def _link(queue, item_id: int, body: LinkIn, request: Request, session, question_of) -> dict:
+    """Resolve a queue item by linking it to an entry, where its words become a 相似问."""
+    store = _store(request)
     try:
-        item = log.get(item_id)
+        item = queue.get(item_id)
     except MissingEntryError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     try:
         current = store.get(body.code, published=False).content
     except MissingEntryError:
         raise HTTPException(status_code=404, detail=f"没有编码为 {body.code} 的条目") from None
-    question = (body.question or item.text).strip()
+    question = (body.question or question_of(item)).strip()
+    if body.add_similar_question and not question:
+        raise HTTPException(
+            status_code=422,
+            detail={"message": "相似问不能为空", "problems": [{"field": "question", "message": "请填写相似问"}]},
+        )
     if body.add_similar_question and question not in current.similar_questions:
         data = current.model_dump(mode="json")
         data["similar_questions"] = [*current.similar_questions, question]
         store.save(
             type(current).model_validate(data),
             author=session.user.username,
-            note=f"从未答问题 #{item_id} 补充相似问",
+            note=f"从{queue.label} #{item_id} 补充相似问",
             publish=body.publish,
         )
-    log.resolve(item_id, linked_code=body.code)
+    queue.resolve(item_id, linked_code=body.code)
     return _entry_out(request, body.code)
 
 
@@ -341,6 +351,38 @@ def dismiss(item_id: int, request: Request) -> dict:
     """Not a service question (chit-chat, abuse…): take it off the queue."""
     try:
         request.app.state.unanswered.resolve(item_id)
+    except MissingEntryError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    return {"ok": True}
+
+
+@router.get("/ratings")
+def ratings(
+    request: Request,
+    helpful: bool | None = False,
+    status: Literal["open", "linked", "dismissed"] | None = "open",
+) -> list[dict]:
+    """好差评: by default the 👎 nobody has handled yet, newest first (PII masked)."""
+    return [r.as_dict() for r in request.app.state.ratings.items(helpful=helpful, status=status)]
+
+
+@router.get("/ratings/summary")
+def ratings_summary(request: Request) -> list[dict]:
+    """👍/👎 counts per guide or bundle, most 👎 first."""
+    return request.app.state.ratings.summary()
+
+
+@router.post("/ratings/{item_id}/link")
+def link_rating(item_id: int, body: LinkIn, request: Request, session: EditorSession) -> dict:
+    """The answer was wrong for these words: add them to the right guide as a 相似问."""
+    return _link(request.app.state.ratings, item_id, body, request, session, lambda r: r.question)
+
+
+@router.post("/ratings/{item_id}/dismiss")
+def dismiss_rating(item_id: int, request: Request) -> dict:
+    """Seen, nothing to change."""
+    try:
+        request.app.state.ratings.resolve(item_id)
     except MissingEntryError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     return {"ok": True}

@@ -19,4 +19,5 @@ def health(store: StoreDep, request: Request) -> dict:
         "bundles": store.count("bundle", status="published"),
         "search": {"model": retriever.embedder.name, **retriever.size} if retriever else None,
         "unanswered_open": request.app.state.unanswered.count(),
+        "bad_ratings_open": request.app.state.ratings.count(),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from knowledge.store.db import Base
@@ -80,5 +80,24 @@ class UnansweredRow(Base):
     source: Mapped[str] = mapped_column(String(20))
     region: Mapped[str | None] = mapped_column(String(50), nullable=True)
     candidates: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    linked_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class RatingRow(Base):
+    """A citizen's 好差评 of one answer (question, answer and reason PII masked)."""
+
+    __tablename__ = "answer_ratings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    question: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text)
+    about_kind: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    about_code: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    about_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    source: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(12), default="open", index=True)
     linked_code: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -25,3 +25,16 @@ def app_client(tmp_path, sample_entries):
     yield make
     for client in opened:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def bearer():
+    """``bearer(client, user, password)`` -> Authorization headers of a fresh log-in (no cookie kept)."""
+
+    def login(client: TestClient, user: str, password: str) -> dict[str, str]:
+        resp = client.post("/api/auth/login", json={"username": user, "password": password})
+        assert resp.status_code == 200, resp.text
+        client.cookies.clear()
+        return {"Authorization": f"Bearer {resp.json()['token']}"}
+
+    return login

@@ -17,24 +17,23 @@ def client(app_client, stub_retriever):
     return c
 
 
-def _login(client, user, password):
-    token = client.post("/api/auth/login", json={"username": user, "password": password}).json()["token"]
-    client.cookies.clear()
-    return {"Authorization": f"Bearer {token}"}
+@pytest.fixture
+def login(bearer):
+    return bearer
 
 
 def _code(client, name=HUKOU):
     return client.get("/api/guides", params={"q": name}).json()[0]["code"]
 
 
-def test_editor_role_required(client):
+def test_editor_role_required(login, client):
     assert client.get("/api/admin/entries").status_code == 401
-    staff = _login(client, "hotline1", "hotline password 1")
+    staff = login(client, "hotline1", "hotline password 1")
     assert client.get("/api/admin/entries", headers=staff).status_code == 403
 
 
-def test_inline_validation_names_the_field(client):
-    ed = _login(client, "editor1", "editor password 1")
+def test_inline_validation_names_the_field(login, client):
+    ed = login(client, "editor1", "editor password 1")
     entry = client.get(f"/api/admin/entries/{_code(client)}", headers=ed).json()
     content = {**entry["content"], "promised_limit_days": 99}
     content["materials"][0] = {**content["materials"][0], "exempt": True, "e_licence": None}
@@ -47,8 +46,8 @@ def test_inline_validation_names_the_field(client):
     assert saved.status_code == 422 and saved.json()["detail"]["message"] == "内容有问题，未保存"
 
 
-def test_draft_publish_diff_restore_and_search_in_place(client):
-    ed = _login(client, "editor1", "editor password 1")
+def test_draft_publish_diff_restore_and_search_in_place(login, client):
+    ed = login(client, "editor1", "editor password 1")
     code = _code(client)
     entry = client.get(f"/api/admin/entries/{code}", headers=ed).json()
     phrase = "家里那本红皮的簿子被狗啃了"
@@ -78,8 +77,8 @@ def test_draft_publish_diff_restore_and_search_in_place(client):
     assert [v["author"] for v in history] == ["seed", "editor1", "editor1"]
 
 
-def test_import_upload_is_all_or_nothing(client, tmp_path, sample_entries):
-    ed = _login(client, "editor1", "editor password 1")
+def test_import_upload_is_all_or_nothing(login, client, tmp_path, sample_entries):
+    ed = login(client, "editor1", "editor password 1")
     guide = next(e for e in sample_entries if e.name == HUKOU)
     good = tmp_path / "one.yaml"
     write_path([guide.model_copy(update={"fee": "不收费（示例修改）"})], good)
@@ -98,8 +97,8 @@ def test_import_upload_is_all_or_nothing(client, tmp_path, sample_entries):
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
-def test_unanswered_question_becomes_a_similar_question(client):
-    ed = _login(client, "editor1", "editor password 1")
+def test_unanswered_question_becomes_a_similar_question(login, client):
+    ed = login(client, "editor1", "editor password 1")
     assert client.post("/api/search", json={"q": "喂喂喂 xyz 13812345678"}).json()["decision"] == "none"
     (item,) = client.get("/api/admin/unanswered", headers=ed).json()
     assert "13812345678" not in item["text"]

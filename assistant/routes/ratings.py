@@ -1,0 +1,50 @@
+"""好差评 from citizens: 👍/👎 on one answer, with an optional reason."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from assistant.logs import get_logger
+from knowledge.store import MissingEntryError
+
+router = APIRouter(prefix="/api", tags=["chat"])
+log = get_logger(__name__)
+
+
+class AboutIn(BaseModel):
+    kind: Literal["guide", "bundle"]
+    code: str = Field(min_length=1, max_length=64)
+
+
+class RatingIn(BaseModel):
+    helpful: bool = Field(description="👍 true, 👎 false")
+    answer: str = Field(min_length=1, max_length=4000, description="the answer being rated")
+    question: str = Field(default="", max_length=500, description="what the citizen asked before it")
+    reason: str = Field(default="", max_length=500, description="why (optional)")
+    about: AboutIn | None = Field(default=None, description="the guide or bundle the answer was about")
+    source: Literal["web", "wechat"] = "web"
+
+
+@router.post("/ratings", status_code=201)
+def rate(body: RatingIn, request: Request) -> dict:
+    """Store a rating; 👎 go to the editors' queue."""
+    about = None
+    if body.about is not None:
+        try:  # only what the store knows: the name comes from it, not from the page
+            stored = request.app.state.store.get(body.about.code)
+            about = {"kind": stored.kind, "code": stored.code, "name": stored.content.name}
+        except MissingEntryError:
+            about = None
+    rating_id = request.app.state.ratings.record(
+        helpful=body.helpful,
+        answer=body.answer,
+        question=body.question,
+        reason=body.reason,
+        about=about,
+        source=body.source,
+    )
+    log.info("rating", helpful=body.helpful, about=about["code"] if about else None)
+    return {"id": rating_id, "message": "谢谢您的评价！" if body.helpful else "谢谢反馈，我们会改进这条答复。"}

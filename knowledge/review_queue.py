@@ -1,0 +1,47 @@
+"""What editors work through: rows that are open until linked to a guide or dismissed.
+
+The unanswered-question log and the 差评 log are both such queues; this is the part they share.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy import Engine, func, select
+
+from knowledge.store.db import session_factory
+from knowledge.store.errors import MissingEntryError
+
+
+class ReviewQueue:
+    row: ClassVar[Any]  # the table class: has id, status, linked_code
+    label: ClassVar[str]  # for messages: 未答问题, 评价…
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = session_factory(engine)
+
+    def _item(self, row: Any) -> Any:
+        raise NotImplementedError
+
+    def _filtered(self, stmt, status: str | None):
+        return stmt.where(self.row.status == status) if status else stmt
+
+    def get(self, item_id: int) -> Any:
+        with self._sessions() as s:
+            r = s.get(self.row, item_id)
+            if r is None:
+                raise MissingEntryError(f"没有编号为 {item_id} 的{self.label}")
+            return self._item(r)
+
+    def count(self, status: str | None = "open") -> int:
+        with self._sessions() as s:
+            return int(s.scalar(self._filtered(select(func.count(self.row.id)), status)) or 0)
+
+    def resolve(self, item_id: int, *, linked_code: str | None = None) -> None:
+        """Mark an item linked to a guide (``linked_code``) or dismissed (no code)."""
+        with self._sessions.begin() as s:
+            row = s.get(self.row, item_id)
+            if row is None:
+                raise MissingEntryError(f"没有编号为 {item_id} 的{self.label}")
+            row.status = "linked" if linked_code else "dismissed"
+            row.linked_code = linked_code
