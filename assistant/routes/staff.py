@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from assistant.deps import require
-from assistant.routes.tickets import ticket_out
+from assistant.deps import StaffSession, require
+from assistant.logs import get_logger
+from assistant.replies import bundle_intro, guide_answer
+from assistant.routes.search import get_retriever
+from assistant.routes.tickets import TicketIn, file_with, ticket_out
 from connectors.complaint.protocol import ComplaintError, TicketNotFoundError
+from knowledge.schema import EntryStatus, ServiceGuide
+from knowledge.store import MissingEntryError
 
+log = get_logger(__name__)
 router = APIRouter(prefix="/api/staff", tags=["staff"], dependencies=[Depends(require("staff"))])
 
 
@@ -19,6 +26,60 @@ class AdvanceIn(BaseModel):
     status: Literal["办理", "办结", "回访"]
     actor: str = Field(min_length=1, max_length=100)
     note: str = Field(default="", max_length=1000)
+
+
+@router.get("/lookup")
+def lookup(
+    request: Request,
+    q: str = Query(default="", max_length=200, description="来电人的原话"),
+    department: str | None = Query(default=None, max_length=100),
+    district: str | None = Query(default=None, max_length=20),
+    limit: int = Query(default=8, ge=1, le=20),
+) -> dict:
+    """Search-as-you-type for operators: guides and bundles, filtered by department and district."""
+    store = request.app.state.store
+    if not q.strip():  # filters alone: browse the published entries
+        rows = store.find(status=EntryStatus.PUBLISHED, department=department)
+        hits = [{"kind": r.kind, "code": r.code, "name": r.name, "department": r.department} for r in rows]
+        return {"decision": "browse", "region": district, "results": hits[:limit]}
+    result = get_retriever(request).rank(q, region=district, limit=max(limit, 20))
+    hits = [
+        {"kind": h.kind, "code": h.code, "name": h.name, "department": h.department, "score": round(h.score, 3)}
+        for h in result.results
+        if not department or h.department == department
+    ]
+    return {"decision": result.decision, "region": result.region, "results": hits[:limit]}
+
+
+@router.get("/facets")
+def facets(request: Request) -> dict:
+    """The departments and districts the filters offer."""
+    store = request.app.state.store
+    departments, districts = set(), set()
+    for entry in store.published():
+        departments.add(entry.department)
+        if isinstance(entry, ServiceGuide):
+            districts.update(h.district for h in entry.halls if h.district)
+    return {"departments": sorted(departments), "districts": sorted(districts)}
+
+
+@router.get("/script/{code}")
+def script(code: str, request: Request, district: str | None = Query(default=None, max_length=20)) -> dict:
+    """The answer as text an operator can read out on the phone (halls in the caller's district first)."""
+    try:
+        content = request.app.state.store.get(code).content
+    except MissingEntryError:
+        raise HTTPException(status_code=404, detail=f"没有找到编码为 {code} 的已发布条目") from None
+    reply = guide_answer(content, district) if isinstance(content, ServiceGuide) else bundle_intro(content)
+    return {"code": code, "name": content.name, "text": reply.text}
+
+
+@router.post("/tickets", status_code=201)
+def open_ticket(body: TicketIn, request: Request, session: StaffSession) -> dict:
+    """Open a ticket for a caller (channel ``hotline``)."""
+    ticket = file_with(request, body, channel="hotline", key=body.idempotency_key or f"hotline:{uuid.uuid4()}")
+    log.info("ticket opened for a caller", operator=session.user.username, ticket=ticket["number"])
+    return ticket
 
 
 @router.get("/tickets")

@@ -8,7 +8,13 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from connectors.complaint.protocol import ComplaintError, Ticket, TicketNotFoundError, TicketStateError
+from connectors.complaint.protocol import (
+    ComplaintError,
+    Ticket,
+    TicketNotFoundError,
+    TicketRequest,
+    TicketStateError,
+)
 
 router = APIRouter(prefix="/api", tags=["12345"])
 _STATUS = {TicketNotFoundError: 404, TicketStateError: 409}
@@ -48,13 +54,11 @@ def _call(fn, *args):
 @router.post("/tickets", status_code=201)
 def file_ticket(body: TicketIn, request: Request) -> dict:
     """File a ticket; returns its number, the department it went to and the promised dates."""
-    from connectors.complaint.protocol import TicketRequest
+    return file_with(request, body, channel="web", key=body.idempotency_key or f"web:{uuid.uuid4()}")
 
-    req = TicketRequest(
-        **body.model_dump(exclude={"idempotency_key"}),
-        channel="web",
-        idempotency_key=body.idempotency_key or f"web:{uuid.uuid4()}",
-    )
+
+def file_with(request: Request, body: TicketIn, *, channel: str, key: str) -> dict:
+    req = TicketRequest(**body.model_dump(exclude={"idempotency_key"}), channel=channel, idempotency_key=key)
     return _call(request.app.state.complaints.file, req)
 
 
