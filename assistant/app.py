@@ -27,12 +27,15 @@ from assistant.routes import (
     chat,
     guides,
     health,
+    pages,
+    ratings,
     search,
     staff,
     tickets,
     wechat,
 )
 from assistant.settings import Settings, get_settings
+from knowledge.ratings import RatingLog
 from knowledge.unanswered import UnansweredLog
 
 log = get_logger(__name__)
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
         store = open_store(settings.database_url)
         app.state.store = store
         app.state.unanswered = UnansweredLog(store.engine)
+        app.state.ratings = RatingLog(store.engine)
         app.state.accounts = Accounts(store.engine)
         if settings.search_enabled and getattr(app.state, "retriever", None) is None:
             app.state.retriever = build_retriever(settings, store.published())
@@ -116,12 +120,14 @@ def create_app(settings: Settings | None = None, retriever=None) -> FastAPI:
     app.include_router(guides.router)
     app.include_router(search.router)
     app.include_router(chat.router)
+    app.include_router(ratings.router)
     app.include_router(actions.router)
     app.include_router(bookings.router)
     app.include_router(tickets.router)
     app.include_router(auth.router)
     app.include_router(staff.router)
     app.include_router(admin.router)
+    pages.mount(app)
     app.add_middleware(
         RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
     )

@@ -1,0 +1,50 @@
+"""The four surfaces' web pages: citizen chat at ``/``, hotline staff at ``/staff``, editors at
+``/admin``. Plain HTML, CSS and JavaScript shipped in the package (``assistant/web``): no build
+step and no external CDN; the Content-Security-Policy forbids loading anything from elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-cache",
+}
+router = APIRouter(tags=["pages"])
+
+
+def _page(name: str) -> FileResponse:
+    return FileResponse(WEB / name, media_type="text/html; charset=utf-8", headers=HEADERS)
+
+
+@router.get("/", response_class=FileResponse)
+def citizen_chat() -> FileResponse:
+    """市民对话页：问办事、一件事清单、预约、12345 反映。"""
+    return _page("index.html")
+
+
+@router.get("/staff", response_class=FileResponse)
+def staff_lookup() -> FileResponse:
+    """12345 话务员查询页（需登录）。"""
+    return _page("staff.html")
+
+
+@router.get("/admin", response_class=FileResponse)
+def editor_admin() -> FileResponse:
+    """内容编辑管理页（需登录）。"""
+    return _page("admin.html")
+
+
+def mount(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

@@ -1,0 +1,321 @@
+// The editors' page: guides and bundles (edit, validate inline, draft, preview, publish, retire,
+// versions, diff, restore), import/export, the unanswered-question queue and the 差评 queue.
+"use strict";
+
+(async () => {
+  const { el, api } = yc;
+  const root = document.getElementById("root");
+  const me = await yc.session(root, "editor");
+  document.getElementById("who").append(`${me.user}（${me.role}）　`, el("button", { type: "button", text: "退出", onclick: yc.logout }));
+  if (me.role === "staff") {
+    root.replaceChildren(el("p", { class: "error", role: "alert", text: "您的账号是话务员账号，没有内容管理权限。话务查询请到 /staff。" }));
+    return;
+  }
+
+  const TABS = { entries: "指南与一件事", unanswered: "未答问题", ratings: "差评", files: "导入导出" };
+  const tabs = document.getElementById("tabs");
+  tabs.hidden = false;
+  const tabButtons = Object.entries(TABS).map(([id, label]) =>
+    el("button", { type: "button", role: "tab", id: `tab-${id}`, "aria-selected": "false", "aria-controls": "root", text: label, onclick: () => show(id) }));
+  tabs.replaceChildren(...tabButtons);
+  const views = { entries: entriesView, unanswered: unansweredView, ratings: ratingsView, files: filesView };
+  let entryNames = [];
+
+  async function show(id, arg) {
+    for (const b of tabButtons) b.setAttribute("aria-selected", String(b.id === `tab-${id}`));
+    root.setAttribute("aria-labelledby", `tab-${id}`);
+    try {
+      await views[id](arg);
+    } catch (err) {
+      root.replaceChildren(el("p", { class: "error", role: "alert", text: err.message }));
+    }
+  }
+
+  const field = (id, label, input, problem) => el("div", { class: "field" }, el("label", { for: id, text: label }), input, problem || null);
+  const statusTag = (s) => el("span", { class: `status ${s}`, text: { draft: "草稿", published: "已发布", retired: "已下线" }[s] || s });
+  const problemText = (err) => {
+    if (err.detail && err.detail.problems) return err.detail.problems.map((p) => `${p.file ? p.file + " " : ""}${p.where ? p.where + " " : ""}${p.field ? p.field + "：" : ""}${p.message}`);
+    return [err.message];
+  };
+  async function loadNames() {
+    entryNames = await api("GET", "/api/admin/entries");
+    let list = document.getElementById("entry-codes");
+    if (!list) { list = el("datalist", { id: "entry-codes" }); document.body.append(list); }
+    list.replaceChildren(...entryNames.map((e) => el("option", { value: e.code, text: e.name })));
+  }
+
+  // ---- 指南与一件事 --------------------------------------------------------------------------
+  async function entriesView(openCode) {
+    const q = el("input", { id: "f-q", type: "search", placeholder: "名称或编码" });
+    const kind = el("select", { id: "f-kind" }, [["", "全部"], ["guide", "办事指南"], ["bundle", "一件事"]].map(([v, t]) => el("option", { value: v, text: t })));
+    const status = el("select", { id: "f-status" }, [["", "全部"], ["draft", "草稿"], ["published", "已发布"], ["retired", "已下线"]].map(([v, t]) => el("option", { value: v, text: t })));
+    const dept = el("input", { id: "f-dept", placeholder: "部门全称" });
+    const table = el("tbody");
+    const count = el("p", { class: "muted", role: "status" });
+    const editor = el("section", { id: "editor", "aria-label": "编辑" });
+    const load = async () => {
+      const params = new URLSearchParams();
+      if (q.value.trim()) params.set("q", q.value.trim());
+      if (kind.value) params.set("kind", kind.value);
+      if (status.value) params.set("status", status.value);
+      if (dept.value.trim()) params.set("department", dept.value.trim());
+      const rows = await api("GET", `/api/admin/entries?${params}`);
+      count.textContent = `${rows.length} 条`;
+      table.replaceChildren(...rows.map((r) => el("tr", {},
+        el("td", {}, el("button", { type: "button", text: r.name, "data-code": r.code, onclick: () => edit(r.code, editor) })),
+        el("td", { text: r.code }), el("td", { text: r.kind === "guide" ? "办事指南" : "一件事" }), el("td", { text: r.department }),
+        el("td", {}, statusTag(r.status), r.draft_pending ? el("span", { class: "status draft", text: "有未发布修改" }) : null),
+        el("td", { text: `v${r.latest_version}${r.published_version ? "（发布 v" + r.published_version + "）" : ""}` }),
+        el("td", { text: `${r.updated_at.slice(0, 16).replace("T", " ")} ${r.updated_by}` }))));
+    };
+    for (const input of [q, dept]) input.addEventListener("input", yc.debounce(load, 250));
+    for (const input of [kind, status]) input.addEventListener("change", load);
+    root.replaceChildren(
+      el("div", { class: "filters" },
+        el("div", {}, el("label", { for: "f-q", text: "搜索" }), q), el("div", {}, el("label", { for: "f-kind", text: "类型" }), kind),
+        el("div", {}, el("label", { for: "f-status", text: "状态" }), status), el("div", {}, el("label", { for: "f-dept", text: "部门" }), dept),
+        el("button", { type: "button", text: "新建办事指南", onclick: () => create("guide", editor) }),
+        el("button", { type: "button", text: "新建一件事", onclick: () => create("bundle", editor) })),
+      count,
+      el("table", {}, el("thead", {}, el("tr", {}, ["名称", "编码", "类型", "部门", "状态", "版本", "最近修改"].map((h) => el("th", { scope: "col", text: h })))), table),
+      editor);
+    await load();
+    if (openCode) await edit(openCode, editor);
+  }
+
+  const SPLIT = ["name", "aliases", "similar_questions"];
+
+  function create(kind, editor) {
+    const blank = kind === "guide"
+      ? { code: "", name: "", type: "其他行政权力", department: "", summary: "", materials: [], steps: [], halls: [], fee: "不收费" }
+      : { code: "", name: "", department: "", summary: "", questions: [], guides: [], single_window: "" };
+    form(editor, { kind, code: null, status: "draft", content: blank, versions: [] });
+  }
+
+  async function edit(code, editor) {
+    const data = await api("GET", `/api/admin/entries/${encodeURIComponent(code)}`);
+    form(editor, data);
+  }
+
+  function form(editor, data) {
+    const kind = data.kind;
+    const content = data.content;
+    const rest = Object.fromEntries(Object.entries(content).filter(([k]) => !SPLIT.includes(k)));
+    const name = el("input", { id: "e-name", value: content.name || "", "aria-describedby": "p-name" });
+    const aliases = el("textarea", { id: "e-aliases", "aria-describedby": "p-aliases" });
+    aliases.value = (content.aliases || []).join("\n");
+    const similar = el("textarea", { id: "e-similar", "aria-describedby": "p-similar" });
+    similar.value = (content.similar_questions || []).join("\n");
+    const json = el("textarea", { id: "e-json", class: "json", spellcheck: "false", "aria-describedby": "p-json" });
+    json.value = JSON.stringify(rest, null, 2);
+    const problems = {
+      name: el("p", { id: "p-name", class: "problem", role: "alert" }),
+      aliases: el("p", { id: "p-aliases", class: "problem" }),
+      similar: el("p", { id: "p-similar", class: "problem", role: "alert" }),
+      json: el("ul", { id: "p-json", class: "problems" }),
+    };
+    const message = el("p", { id: "e-message", role: "status", "aria-live": "polite" });
+    const lines = (area) => area.value.split("\n").map((s) => s.trim()).filter(Boolean);
+    const collect = () => {
+      let other;
+      try {
+        other = JSON.parse(json.value);
+      } catch (err) {
+        throw Object.assign(new Error(`其他字段不是合法的 JSON：${err.message}`), { json: true });
+      }
+      return { ...other, name: name.value.trim(), aliases: lines(aliases), similar_questions: lines(similar) };
+    };
+    const showProblems = (list) => {
+      for (const p of Object.values(problems)) p.replaceChildren();
+      for (const p of list) {
+        const f = p.field || "";
+        const target = f === "name" ? problems.name : f.startsWith("similar_questions") ? problems.similar : f.startsWith("aliases") ? problems.aliases : null;
+        if (target) target.append(el("span", { text: `${f}：${p.message} ` }));
+        else problems.json.append(el("li", { text: `${f ? f + "：" : ""}${p.message}` }));
+      }
+      return list.length;
+    };
+    const check = async () => {
+      let body;
+      try {
+        body = { kind, content: collect() };
+      } catch (err) {
+        showProblems([{ field: "", message: err.message }]);
+        return false;
+      }
+      const result = await api("POST", "/api/admin/validate", body);
+      showProblems(result.problems);
+      message.textContent = result.ok ? "内容检查通过" : `有 ${result.problems.length} 处问题，请按提示修改`;
+      return result.ok;
+    };
+    const live = yc.debounce(() => check().catch((err) => (message.textContent = err.message)), 500);
+    for (const input of [name, aliases, similar, json]) input.addEventListener("input", live);
+
+    const act = async (label, fn) => {
+      message.textContent = `${label}中…`;
+      try {
+        const out = await fn();
+        if (out && out.code) {
+          form(editor, out);
+          editor.querySelector("#e-message").textContent = `${label}成功`;
+        }
+        await loadNames();
+      } catch (err) {
+        if (err.detail && err.detail.problems) showProblems(err.detail.problems);
+        message.textContent = `${label}失败：${err.message}`;
+      }
+    };
+    const save = () => act("保存草稿", async () => {
+      const body = { kind, content: collect(), note: note.value.trim() };
+      return data.code ? api("PUT", `/api/admin/entries/${encodeURIComponent(data.code)}`, body) : api("POST", "/api/admin/entries", body);
+    });
+    const note = el("input", { id: "e-note", maxlength: 500, placeholder: "如：补充相似问" });
+    const preview = el("div", { "aria-live": "polite" });
+    const diffOut = el("div", { class: "diff", "aria-live": "polite" });
+
+    const versions = data.versions.slice().reverse();
+    const pick = (nameAttr, v, checked) => el("input", { type: "radio", name: nameAttr, value: v.version, checked, "aria-label": `${nameAttr === "from" ? "对比起点" : "对比终点"} v${v.version}` });
+    const versionRows = versions.map((v, i) => el("tr", {},
+      el("td", { text: `v${v.version}` }), el("td", { text: v.published ? "已发布" : "" }), el("td", { text: v.author }),
+      el("td", { text: v.at.slice(0, 16).replace("T", " ") }), el("td", { text: v.note }),
+      el("td", {}, pick("from", v, i === 1), pick("to", v, i === 0)),
+      el("td", {}, el("button", { type: "button", text: "恢复为新版本", onclick: () => act("恢复", () => api("POST", `/api/admin/entries/${encodeURIComponent(data.code)}/restore`, { version: v.version })) }))));
+    const compare = async () => {
+      const from = editor.querySelector("input[name=from]:checked");
+      const to = editor.querySelector("input[name=to]:checked");
+      if (!from || !to) { diffOut.textContent = "请选择两个版本"; return; }
+      const d = await api("GET", `/api/admin/entries/${encodeURIComponent(data.code)}/diff?from=${from.value}&to=${to.value}`);
+      const show = (v) => (v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v));
+      diffOut.replaceChildren(d.changes.length
+        ? el("table", {}, el("caption", { text: `v${d.from} → v${d.to}` }), el("thead", {}, el("tr", {}, ["字段", "变化", "原来", "现在"].map((h) => el("th", { scope: "col", text: h })))),
+          el("tbody", {}, d.changes.map((c) => el("tr", {}, el("td", { text: c.field }), el("td", { text: { added: "新增", removed: "删除", changed: "修改" }[c.change] }),
+            el("td", { class: "removed", text: show(c.from) }), el("td", { class: "added", text: show(c.to) })))))
+        : el("p", { text: "两个版本内容相同" }));
+    };
+
+    editor.replaceChildren(el("div", { class: "card" },
+      el("h2", { id: "e-title", tabindex: "-1" }, data.code ? `${content.name}（${data.code}）` : `新建${kind === "guide" ? "办事指南" : "一件事"}`, " ", statusTag(data.status)),
+      data.code ? el("p", { class: "muted", text: `最新 v${data.latest_version}；已发布 ${data.published_version ? "v" + data.published_version : "无"}` }) : null,
+      field("e-name", "名称", name, problems.name),
+      field("e-aliases", "别名/俗称（每行一个）", aliases, problems.aliases),
+      field("e-similar", "相似问（每行一个：市民可能的问法）", similar, problems.similar),
+      field("e-json", "其他字段（JSON）", json, problems.json),
+      field("e-note", "修改说明", note),
+      message,
+      el("div", { class: "actions" },
+        el("button", { type: "button", text: "检查", onclick: () => check().catch((err) => (message.textContent = err.message)) }),
+        el("button", { type: "button", class: "primary", text: "保存草稿", onclick: save }),
+        data.code ? el("button", { type: "button", text: "预览（最新保存版本）", onclick: async () => {
+          try {
+            const r = await api("GET", `/api/admin/entries/${encodeURIComponent(data.code)}/preview`);
+            preview.replaceChildren(el("div", { class: "msg bot" }, el("div", { class: "bubble", text: r.text }), el("div", { class: "choices" }, r.buttons.map((b) => el("span", { class: "tag", text: b.title })))));
+          } catch (err) { preview.textContent = err.message; }
+        } }) : null,
+        data.code ? el("button", { type: "button", text: "发布", onclick: () => act("发布", () => api("POST", `/api/admin/entries/${encodeURIComponent(data.code)}/publish`, { note: note.value.trim() })) }) : null,
+        data.code && data.status !== "retired" ? el("button", { type: "button", text: "下线", onclick: () => {
+          if (confirm(`下线后市民将查不到「${content.name}」，确定吗？`)) act("下线", () => api("POST", `/api/admin/entries/${encodeURIComponent(data.code)}/retire`));
+        } }) : null),
+      preview,
+      versions.length ? el("div", {},
+        el("h3", { text: "版本" }),
+        el("table", {}, el("thead", {}, el("tr", {}, ["版本", "", "作者", "时间", "说明", "对比", ""].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, versionRows)),
+        el("div", { class: "actions" }, el("button", { type: "button", text: "对比所选版本", onclick: () => compare().catch((err) => (diffOut.textContent = err.message)) })),
+        diffOut) : null));
+    editor.querySelector("#e-title").focus();
+  }
+
+  // ---- 未答问题与差评: both end in "add these words to a guide as a 相似问" -----------------------
+  function linkForm(prefix, item, defaultCode, question, url, reload) {
+    const code = el("input", { id: `${prefix}-code-${item.id}`, list: "entry-codes", value: defaultCode || "", placeholder: "条目编码", required: true });
+    const words = el("input", { id: `${prefix}-q-${item.id}`, value: question || "", maxlength: 200 });
+    const publish = el("input", { id: `${prefix}-pub-${item.id}`, type: "checkbox" });
+    const note = el("span", { role: "status" });
+    const form = el("form", { class: "filters", "aria-label": `处理 #${item.id}` },
+      el("div", {}, el("label", { for: code.id, text: "关联条目" }), code),
+      el("div", { style: "flex:1" }, el("label", { for: words.id, text: "作为相似问加入" }), words),
+      el("div", {}, el("span", {}, publish, el("label", { for: publish.id, text: " 立即发布" }))),
+      el("button", { type: "submit", class: "primary", text: "关联并加入相似问" }),
+      el("button", { type: "button", text: "忽略", onclick: async () => {
+        try { await api("POST", `${url}/${item.id}/dismiss`); reload(); } catch (err) { note.textContent = err.message; }
+      } }),
+      el("button", { type: "button", text: "打开条目", onclick: () => code.value && show("entries", code.value.trim()) }),
+      note);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        await api("POST", `${url}/${item.id}/link`, { code: code.value.trim(), question: words.value.trim(), publish: publish.checked });
+        yc.toast(publish.checked ? "已加入相似问并发布" : "已加入相似问（草稿，发布后生效）");
+        reload();
+      } catch (err) {
+        note.textContent = problemText(err).join("；");
+      }
+    });
+    return form;
+  }
+
+  async function unansweredView() {
+    await loadNames();
+    const items = await api("GET", "/api/admin/unanswered");
+    root.replaceChildren(el("h2", { text: `未答问题（${items.length}）` }),
+      el("p", { class: "muted", text: "市民问了但没有匹配到事项的话。关联到正确的条目，这句话会成为它的相似问，以后就能查到。" }),
+      items.length ? null : el("p", { text: "没有待处理的问题。" }),
+      ...items.map((i) => el("div", { class: "card" },
+        el("p", {}, el("strong", { text: i.text }), el("span", { class: "muted", text: `　${i.at.slice(0, 16).replace("T", " ")} · ${i.source}${i.region ? " · " + i.region : ""}` })),
+        i.candidates.length ? el("p", { class: "muted", text: `最接近：${i.candidates.map((c) => `${c.name}（${c.code}）`).join("、")}` }) : null,
+        linkForm("u", i, i.candidates[0] && i.candidates[0].code, i.text, "/api/admin/unanswered", unansweredView))));
+  }
+
+  async function ratingsView() {
+    await loadNames();
+    const [items, summary] = await Promise.all([api("GET", "/api/admin/ratings"), api("GET", "/api/admin/ratings/summary")]);
+    root.replaceChildren(el("h2", { text: `差评（${items.length} 条待处理）` }),
+      items.length ? null : el("p", { text: "没有待处理的差评。" }),
+      ...items.map((r) => el("div", { class: "card" },
+        el("p", {}, "市民问：", el("strong", { text: r.question || "（未记录）" }), el("span", { class: "muted", text: `　${r.at.slice(0, 16).replace("T", " ")} · ${r.source}` })),
+        el("p", {}, "原因：", r.reason || "（未填写）"),
+        r.about ? el("p", {}, "答复的条目：", el("button", { type: "button", text: `${r.about.name}（${r.about.code}）`, onclick: () => show("entries", r.about.code) })) : null,
+        el("details", {}, el("summary", { text: "当时的答复" }), el("pre", { style: "white-space:pre-wrap", text: r.answer })),
+        linkForm("r", r, r.about && r.about.code, r.question, "/api/admin/ratings", ratingsView))),
+      el("h3", { text: "各条目的好差评" }),
+      el("table", {}, el("thead", {}, el("tr", {}, ["条目", "👍", "👎"].map((h) => el("th", { scope: "col", text: h })))),
+        el("tbody", {}, summary.map((s) => el("tr", {}, el("td", { text: `${s.name}（${s.code}）` }), el("td", { text: s.up }), el("td", { text: s.down }))))));
+  }
+
+  // ---- 导入导出 -----------------------------------------------------------------------------
+  async function filesView() {
+    const file = el("input", { id: "i-file", type: "file", accept: ".yaml,.yml,.xlsx", required: true });
+    const publish = el("input", { id: "i-pub", type: "checkbox" });
+    const out = el("div", { role: "status", "aria-live": "polite" });
+    const form = el("form", { class: "card", "aria-labelledby": "i-title" },
+      el("h2", { id: "i-title", text: "导入" }),
+      el("p", { class: "muted", text: "YAML 或 Excel 文件整体校验：有任何问题都不会写入，问题会列出文件、行和字段。" }),
+      field("i-file", "选择文件", file),
+      el("div", {}, publish, el("label", { for: "i-pub", text: " 导入后立即发布" })),
+      el("button", { type: "submit", class: "primary", text: "导入" }), out);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!file.files.length) return;
+      const data = new FormData();
+      data.append("file", file.files[0]);
+      out.replaceChildren("导入中…");
+      try {
+        const r = await api("POST", `/api/admin/import?publish=${publish.checked}`, undefined, { form: data });
+        out.replaceChildren(el("p", { text: `新增 ${r.created.length} 条，更新 ${r.updated.length} 条，未变 ${r.unchanged} 条，发布 ${r.published.length} 条。` }));
+        await loadNames();
+      } catch (err) {
+        out.replaceChildren(el("p", { class: "error", text: typeof err.detail === "object" && err.detail ? err.detail.message : err.message }),
+          el("ul", { class: "problems" }, problemText(err).map((t) => el("li", { text: t }))));
+      }
+    });
+    root.replaceChildren(form, el("div", { class: "card" }, el("h2", { text: "导出" }),
+      el("ul", {},
+        el("li", {}, el("a", { href: "/api/admin/export?format=xlsx", text: "已发布内容（Excel）" })),
+        el("li", {}, el("a", { href: "/api/admin/export?format=yaml", text: "已发布内容（YAML）" })),
+        el("li", {}, el("a", { href: "/api/admin/export?format=yaml&latest=true", text: "最新版本含草稿（YAML）" })))));
+  }
+
+  await loadNames();
+  show("entries");
+})().catch((err) => {
+  document.getElementById("root").replaceChildren(yc.el("p", { class: "error", role: "alert", text: err.message || "页面加载失败，请刷新重试。" }));
+});

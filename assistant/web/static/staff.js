@@ -1,0 +1,176 @@
+// The hotline operator's page: search as the caller speaks, read the answer out, print, open a ticket.
+"use strict";
+
+(async () => {
+  const { el, api } = yc;
+  const root = document.getElementById("root");
+  const me = await yc.session(root, "staff");
+  document.getElementById("who").append(`${me.user}（${me.role}）　`, el("button", { type: "button", text: "退出", onclick: yc.logout }));
+
+  const facets = await api("GET", "/api/staff/facets");
+  const q = el("input", { id: "q", type: "search", placeholder: "输入来电人说的话，如“驾照丢了”", autocomplete: "off", "aria-controls": "results" });
+  const dept = el("select", { id: "dept" }, el("option", { value: "", text: "全部部门" }), facets.departments.map((d) => el("option", { value: d, text: d })));
+  const district = el("select", { id: "district" }, el("option", { value: "", text: "全部区" }), facets.districts.map((d) => el("option", { value: d, text: d })));
+  const results = el("ul", { id: "results", class: "results", "aria-label": "查询结果" });
+  const state = el("p", { class: "muted", role: "status", "aria-live": "polite" });
+  const detail = el("section", { id: "detail", "aria-live": "polite", "aria-label": "事项详情" },
+    el("p", { class: "muted", text: "在左侧输入来电人的话，选一个结果查看完整指南。" }));
+  root.replaceChildren(
+    el("section", { "aria-label": "查询" },
+      el("div", { class: "filters" },
+        el("div", { style: "flex:1 1 100%" }, el("label", { for: "q", text: "来电人说的话" }), q),
+        el("div", {}, el("label", { for: "dept", text: "部门" }), dept),
+        el("div", {}, el("label", { for: "district", text: "区" }), district)),
+      state, results,
+      el("button", { type: "button", text: "为来电人建工单", onclick: () => ticketForm() })),
+    detail);
+  q.focus();
+
+  let pending = null;
+  let current = null;
+  async function search() {
+    if (pending) pending.abort();
+    pending = new AbortController();
+    const params = new URLSearchParams({ q: q.value.trim() });
+    if (dept.value) params.set("department", dept.value);
+    if (district.value) params.set("district", district.value);
+    const started = performance.now();
+    try {
+      const data = await api("GET", `/api/staff/lookup?${params}`, undefined, { signal: pending.signal });
+      const ms = Math.round(performance.now() - started);
+      results.replaceChildren(...data.results.map((hit) => el("li", {},
+        el("button", { type: "button", "data-code": hit.code, onclick: () => open(hit) },
+          el("span", {}, hit.kind === "bundle" ? "【一件事】" : "", hit.name),
+          el("span", { class: "muted", text: hit.department })))));
+      const verdict = { answer: "", clarify: "（可能是以下之一）", none: "（没有把握，请追问来电人）", browse: "" }[data.decision] || "";
+      state.textContent = data.results.length ? `${data.results.length} 条结果${verdict}，用时 ${ms} 毫秒` : "没有找到，请换个说法";
+      state.dataset.ms = ms;
+    } catch (err) {
+      if (err.name !== "AbortError") state.textContent = err.message;
+    }
+  }
+  const soon = yc.debounce(search, 120);
+  q.addEventListener("input", () => (q.value.trim() || dept.value ? soon() : results.replaceChildren()));
+  q.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); search(); } });
+  dept.addEventListener("change", search);
+  district.addEventListener("change", () => { search(); if (current) open(current); });
+
+  async function open(hit) {
+    current = hit;
+    for (const b of results.querySelectorAll("button")) b.setAttribute("aria-current", String(b.dataset.code === hit.code));
+    try {
+      const entry = await api("GET", `/api/${hit.kind === "bundle" ? "bundles" : "guides"}/${encodeURIComponent(hit.code)}`);
+      const script = await api("GET", `/api/staff/script/${encodeURIComponent(hit.code)}${district.value ? "?district=" + encodeURIComponent(district.value) : ""}`);
+      detail.replaceChildren(...(hit.kind === "bundle" ? bundleView(entry.content, script) : guideView(entry.content, script)));
+      detail.querySelector("h2").focus();
+    } catch (err) {
+      detail.replaceChildren(el("p", { class: "error", text: err.message }));
+    }
+  }
+
+  function scriptBox(script) {
+    const area = el("textarea", { id: "script", class: "script", readonly: true, "aria-label": "答复口径" });
+    area.value = script.text;
+    return el("div", { class: "card no-print" },
+      el("label", { for: "script", text: "答复口径（可照读）" }), area,
+      el("div", { class: "actions" },
+        el("button", { type: "button", class: "primary", id: "copy-answer", text: "复制答复", onclick: () => yc.copy(area.value) }),
+        el("button", { type: "button", text: "打印", onclick: () => yc.print(detail) })));
+  }
+
+  function guideView(g, script) {
+    const halls = g.halls.slice().sort((a, b) => (a.district === district.value ? -1 : 0) - (b.district === district.value ? -1 : 0));
+    return [
+      el("h2", { tabindex: "-1", text: g.name }),
+      el("p", { class: "muted", text: `${g.code} · ${g.department} · ${g.type}` }),
+      scriptBox(script),
+      g.summary ? el("p", { text: g.summary }) : null,
+      g.conditions.length ? el("div", {}, el("h3", { text: "办理条件" }), el("ul", {}, g.conditions.map((c) => el("li", { text: c })))) : null,
+      el("h3", { text: "材料清单" }),
+      el("table", {}, el("thead", {}, el("tr", {}, ["材料", "形式", "份数", "说明"].map((h) => el("th", { scope: "col", text: h })))),
+        el("tbody", {}, g.materials.map((m) => el("tr", {},
+          el("td", { text: m.name }), el("td", { text: m.forms.join("、") }), el("td", { text: m.copies }),
+          el("td", {}, yc.MARKS({ ...m, conditions: m.condition ? [m.condition] : [] }), m.note || "", m.source ? ` 来源：${m.source}` : ""))))),
+      el("h3", { text: "办理流程" }),
+      el("ol", {}, g.steps.map((s) => el("li", { text: `${s.name}：${s.description}` }))),
+      el("h3", { text: "办理地点" }),
+      el("ul", {}, halls.map((h) => el("li", { text: `${h.name}（${h.district}）：${h.address}，${h.hours}，电话 ${h.phone}` }))),
+      el("p", { text: `时限：${g.promised_limit_days === 0 ? "即办" : g.promised_limit_days !== null ? "承诺 " + g.promised_limit_days + " 个工作日" : "以窗口告知为准"}${g.legal_limit_days !== null ? "（法定 " + g.legal_limit_days + " 个工作日）" : ""}；收费：${g.fee}` }),
+      el("p", { text: `咨询电话：${g.consult_phone || "12345"}；网办：${g.online_depth}${g.online_url ? "　" + g.online_url : ""}` }),
+      el("div", { class: "actions no-print" }, el("button", { type: "button", text: "为来电人建工单", onclick: () => ticketForm(g) })),
+    ];
+  }
+
+  function bundleView(b, script) {
+    const answers = {};
+    const out = el("div", { "aria-live": "polite" });
+    const questions = b.questions.map((question) => {
+      const id = `bq-${question.id}`;
+      const select = el("select", { id }, el("option", { value: "", text: "请选择" }), question.options.map((o) => el("option", { value: o.value, text: o.label })));
+      select.addEventListener("change", () => { if (select.value) answers[question.id] = select.value; else delete answers[question.id]; refresh(); });
+      return el("div", { class: "field" }, el("label", { for: id, text: question.text }), select);
+    });
+    async function refresh() {
+      try {
+        const data = await api("POST", `/api/bundles/${encodeURIComponent(b.code)}/checklist`, { answers, done: [] });
+        out.replaceChildren(yc.checklist(data, { storageKey: `yc-staff:${b.code}:${JSON.stringify(answers)}` }));
+      } catch (err) {
+        out.replaceChildren(el("p", { class: "error", text: err.message }));
+      }
+    }
+    refresh();
+    return [
+      el("h2", { tabindex: "-1", text: `【一件事】${b.name}` }),
+      el("p", { class: "muted", text: `${b.code} · 牵头：${b.department} · 统一窗口：${b.single_window}` }),
+      scriptBox(script),
+      el("div", { class: "card no-print" }, el("h3", { text: "按来电人的情况回答" }), questions),
+      out,
+    ];
+  }
+
+  function ticketForm(guide) {
+    const f = (id, label, input) => el("div", { class: "field" }, el("label", { for: id, text: label }), input);
+    const category = el("select", { id: "t-category" }, ["投诉", "求助", "咨询", "举报", "建议"].map((c) => el("option", { value: c, text: c })));
+    const description = el("textarea", { id: "t-description", maxlength: 2000, required: true });
+    if (guide) description.value = `关于「${guide.name}」：`;
+    const where = el("select", { id: "t-district" }, el("option", { value: "", text: "未说明" }), facets.districts.map((d) => el("option", { value: d, text: d, selected: d === district.value })));
+    const location = el("input", { id: "t-location", maxlength: 200 });
+    const name = el("input", { id: "t-name", maxlength: 30, autocomplete: "off" });
+    const phone = el("input", { id: "t-phone", maxlength: 11, inputmode: "numeric", autocomplete: "off" });
+    const anonymous = el("input", { id: "t-anonymous", type: "checkbox" });
+    const problem = el("p", { class: "error", role: "alert" });
+    const form = el("form", { class: "card", "aria-labelledby": "t-title" },
+      el("h2", { id: "t-title", tabindex: "-1", text: "为来电人建工单" }),
+      f("t-category", "类别", category), f("t-description", "来电人反映的情况", description),
+      f("t-district", "区", where), f("t-location", "具体地点", location),
+      f("t-name", "来电人姓名（选填）", name), f("t-phone", "回访电话", phone),
+      el("div", {}, anonymous, el("label", { for: "t-anonymous", text: " 来电人要求匿名（不回访）" })),
+      problem,
+      el("div", { class: "actions" }, el("button", { type: "submit", class: "primary", text: "提交工单" }),
+        el("button", { type: "button", text: "取消", onclick: () => current ? open(current) : detail.replaceChildren() })));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      problem.textContent = "";
+      const body = {
+        category: category.value, description: description.value.trim(), district: where.value || null,
+        location: location.value.trim() || null, contact_name: name.value.trim() || null,
+        contact_phone: anonymous.checked ? null : phone.value.trim() || null, anonymous: anonymous.checked,
+        idempotency_key: form.dataset.key || (form.dataset.key = `hotline:${Date.now()}:${Math.random().toString(36).slice(2)}`),
+      };
+      try {
+        const t = await api("POST", "/api/staff/tickets", body);
+        detail.replaceChildren(el("div", { class: "receipt", role: "status" },
+          el("h2", { tabindex: "-1", text: "工单已提交" }), el("div", { class: "number", text: t.number }),
+          el("p", { text: `类别：${t.category}（${t.urgency}）；承办：${t.department}；${t.respond_by} 前响应，${t.resolve_by} 前办结。` }),
+          el("button", { type: "button", text: "复制工单号", onclick: () => yc.copy(t.number) })));
+        detail.querySelector("h2").focus();
+      } catch (err) {
+        problem.textContent = err.message;
+      }
+    });
+    detail.replaceChildren(form);
+    form.querySelector("h2").focus();
+  }
+})().catch((err) => {
+  document.getElementById("root").replaceChildren(yc.el("p", { class: "error", role: "alert", text: err.message || "页面加载失败，请刷新重试。" }));
+});
