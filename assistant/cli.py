@@ -409,6 +409,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command("chat")
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.chat_client import run
+
+    return run(args.url or f"http://{settings.host}:{settings.port}")
+
+
 def _start_dialogue_server(settings: Settings, port: int):
     """Start Rasa beside the app (in the background: the app answers in degraded mode meanwhile)."""
     import threading
@@ -540,6 +547,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="训练对话模型（内容、数据和配置没变时沿用已有模型）")
     p.add_argument("--force", action="store_true", help="即使没有变化也重新训练")
     p.add_argument("--evaluate", action="store_true", help="训练后在留出集上评估意图识别并跑测试故事")
+
+    p = sub.add_parser("chat", help="在终端里和正在运行的助手对话（先 make run）")
+    p.add_argument("--url", help="服务地址，默认 http://HOST:PORT（YICHUANG_HOST/YICHUANG_PORT）")
 
     p = sub.add_parser("serve", help="启动服务")
     p.add_argument("--host")

@@ -209,3 +209,26 @@ def unavailable(what: str) -> Reply:
     return Reply(
         f"抱歉，{what}暂时无法在对话中办理，请稍后再试，或拨打 {HOTLINE} 热线。办事咨询仍可以直接问我。"
     )
+
+
+def as_text(replies: list[Reply]) -> tuple[str, list[str]]:
+    """Replies for text-only channels (WeChat, the terminal): buttons become numbered choices
+    ("回复 1：…") and a checklist a list of □ lines. Returns the text and the payloads behind the
+    numbers, in order."""
+    parts, payloads = [], []
+    for reply in replies:
+        lines = [reply.text]
+        if reply.checklist:
+            c = reply.checklist
+            lines.append("要办的事项：" + "、".join(g["name"] for g in c["guides"]))
+            for m in c["materials"]:
+                mark = "（免提交）" if m["exempt"] else ("（可容缺后补）" if m["can_defer"] else "")
+                lines.append(f"{'☑' if m.get('done') else '□'} {m['name']}{mark}")
+        for button in reply.buttons:
+            if button.payload.startswith("tel:"):
+                lines.append(f"{button.title}：{button.payload[4:]}")
+                continue
+            payloads.append(button.payload)
+            lines.append(f"回复 {len(payloads)}：{button.title}")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts), payloads

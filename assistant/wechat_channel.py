@@ -13,34 +13,13 @@ from pathlib import Path
 import yaml
 
 from assistant.logs import get_logger
-from assistant.replies import Reply
+from assistant.replies import as_text
 from connectors.wechat.api import WeChatApi
 from connectors.wechat.messages import EventMessage, Message, TextMessage
 
 log = get_logger(__name__)
 MENU_FILE = Path(__file__).parent / "data" / "wechat_menu.yaml"
 UNSUPPORTED = "目前只能看懂文字消息，请用文字描述您要办的事；也可以回复“人工”或拨打 12345。"
-
-
-def render(replies: list[Reply]) -> tuple[str, list[str]]:
-    """Text for WeChat and the payloads behind the numbers offered ("回复 1/2/3")."""
-    parts, payloads = [], []
-    for reply in replies:
-        lines = [reply.text]
-        if reply.checklist:
-            c = reply.checklist
-            lines.append("要办的事项：" + "、".join(g["name"] for g in c["guides"]))
-            for m in c["materials"]:
-                mark = "（免提交）" if m["exempt"] else ("（可容缺后补）" if m["can_defer"] else "")
-                lines.append(f"□ {m['name']}{mark}")
-        for button in reply.buttons:
-            if button.payload.startswith("tel:"):
-                lines.append(f"{button.title}：{button.payload[4:]}")
-                continue
-            payloads.append(button.payload)
-            lines.append(f"回复 {len(payloads)}：{button.title}")
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts), payloads
 
 
 @dataclass
@@ -109,7 +88,7 @@ class WeChatChannel:
 
     def _run(self, openid: str, text: str) -> str:
         replies = self.dialogue.respond(f"wechat:{openid}", text)
-        content, payloads = render(replies)
+        content, payloads = as_text(replies)
         self._choices[openid] = payloads
         return content
 
