@@ -27,7 +27,7 @@ log = get_logger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_DIR = ROOT / "assistant" / "rasa"
-COMPONENTS = [ROOT / "nlu" / "rasa_tokenizer.py", ROOT / "nlu" / "rasa_featurizer.py"]
+COMPONENTS = [ROOT / "nlu" / f"rasa_{name}.py" for name in ("tokenizer", "featurizer", "intent")]
 CONFIG = ROOT / "config.yml"
 DOMAIN = RASA_DIR / "domain.yml"  # also read by assistant.actions.service
 TRAINING_DATA = RASA_DIR / "data"

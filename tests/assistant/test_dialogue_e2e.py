@@ -59,6 +59,23 @@ def live(model, real_retriever, sample_entries, tmp_path_factory):
             rasa.stop()
 
 
+NLU_TARGET = 0.93  # intent macro-F1 on the held-out split
+
+
+def test_intents_on_the_held_out_split(model, capsys):
+    scores = ds.evaluate_nlu(*model)
+    with capsys.disabled():
+        print(
+            f"\n意图识别（留出集 {scores.examples} 句）：macro-F1 {scores.macro_f1:.3f}，准确率 {scores.accuracy:.3f}"
+            + "".join(f"\n  错判：{t}  应为 {e}，识别为 {p}" for t, e, p in scores.confusions)
+        )
+    assert scores.macro_f1 >= NLU_TARGET, scores.per_intent
+
+
+def test_rasa_test_stories_pass(model):
+    ds.test_stories(*model)  # raises with Rasa's report when a story's actions differ
+
+
 def say(live, text, sender):
     import httpx
 
