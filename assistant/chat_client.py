@@ -42,9 +42,6 @@ class ChatClient:
         data = resp.json()
         replies = [Reply.from_dict(m) for m in data["messages"]]
         text_out, self.choices = as_text(replies)
-        for reply in replies:
-            if reply.receipt:
-                text_out += f"\n（请记下编号：{reply.receipt['number']}）"
         return data["mode"], text_out or "抱歉，我没有听明白，您可以换个说法，或拨打 12345。"
 
     def close(self) -> None:

@@ -170,6 +170,37 @@ def bundle_intro(bundle: Bundle) -> Reply:
     )
 
 
+def bundle_detail(checklist: Checklist, guides: dict[str, ServiceGuide], aspect: Aspect) -> Reply:
+    """A follow-up about a 一件事 in context ("那要多少钱?"): the answer for each applicable guide."""
+    applicable = [guides[g.code] for g in sorted(checklist.guides, key=lambda g: g.stage) if g.code in guides]
+    name = f"【{checklist.bundle_name}】"
+    if aspect == "time":
+        lines = [f"{name}" + (f"承诺 {checklist.total_days} 个工作日内全部办结。" if checklist.total_days is not None else "办结时间以窗口告知为准。")]
+        lines += [f"· {g.name}：{_limit(g)}" for g in applicable]
+    elif aspect in ("place", "online"):
+        lines = [f"{name}统一窗口：{checklist.single_window}"]
+        lines.append(f"网上申请：{checklist.online_entry}" if checklist.online_entry else "目前需要到统一窗口申请。")
+    elif aspect == "fee":
+        lines = [name + "各事项的收费："] + [f"· {g.name}：{g.fee}" for g in applicable]
+    elif aspect == "phone":
+        lines = [name + "各事项的咨询电话："] + [f"· {g.name}：{g.consult_phone or HOTLINE}" for g in applicable]
+    elif aspect == "steps":
+        lines = [name + "按这个顺序办理（一次申请，统一窗口受理）："]
+        lines += [f"{i}. {g.name}（{g.department}）" for i, g in enumerate(applicable, start=1)]
+    else:  # conditions
+        lines = [name + "各事项的办理条件："]
+        lines += [f"· {g.name}：{'；'.join(g.conditions) or '无特别条件'}" for g in applicable]
+    buttons = [
+        Button("查看材料清单", payload("start_bundle", code=checklist.bundle_code)),
+        Button("转人工", payload("human_handoff")),
+    ]
+    return Reply(
+        "\n".join(lines),
+        buttons,
+        about={"kind": "bundle", "code": checklist.bundle_code, "name": checklist.bundle_name},
+    )
+
+
 def checklist_reply(checklist: Checklist) -> Reply:
     data = checklist.as_dict()
     counts = data["counts"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from assistant.replies import (
     Aspect,
     Reply,
+    bundle_detail,
     bundle_intro,
     bundle_question,
     checklist_reply,
@@ -147,11 +148,13 @@ class RetrievalDialogue:
         if aspect == "materials" and ctx.kind == "bundle":  # "要带什么" after a checklist
             return self._bundle_step(ctx, {})
         result = self.retriever.search(text, top_k=3)
-        # a short follow-up about the service in context ("那要带什么材料?")
-        if aspect and ctx.kind == "guide" and (result.decision != "answer" or len(norm) <= 12):
-            guide = self.entry(ctx.code)
-            if isinstance(guide, ServiceGuide):
-                return [guide_detail(guide, aspect, result.region)]
+        # a short follow-up about the service or 一件事 in context ("那要多少钱?")
+        if aspect and ctx.kind and (result.decision != "answer" or len(norm) <= 12):
+            entry = self.entry(ctx.code)
+            if isinstance(entry, ServiceGuide):
+                return [guide_detail(entry, aspect, result.region)]
+            if isinstance(entry, Bundle):
+                return self._bundle_detail(ctx, entry, aspect)
         if result.decision == "answer":
             return self._show(ctx, result.results[0].kind, result.results[0].code, result.region, aspect)
         if aspect and ctx.kind is None and len(norm) <= 12:  # "要带什么?" with nothing in context
@@ -202,11 +205,13 @@ class RetrievalDialogue:
     def _payload(self, ctx: Context, intent: str, slots: dict) -> list[Reply]:
         if intent == "choose" and slots.get("code"):
             return self._show(ctx, str(slots.get("kind", "guide")), str(slots["code"]))
-        if intent == "ask_detail":
-            guide = self.entry(slots.get("code") or ctx.code)
-            if isinstance(guide, ServiceGuide) and slots.get("aspect") in dict(ASPECT_WORDS):
-                ctx.kind, ctx.code = "guide", guide.code
-                return [guide_detail(guide, slots["aspect"])]
+        if intent == "ask_detail" and slots.get("aspect") in dict(ASPECT_WORDS):
+            entry = self.entry(slots.get("code") or ctx.code)
+            if isinstance(entry, ServiceGuide):
+                ctx.kind, ctx.code = "guide", entry.code
+                return [guide_detail(entry, slots["aspect"])]
+            if isinstance(entry, Bundle) and entry.code == ctx.code:
+                return self._bundle_detail(ctx, entry, slots["aspect"])
         if intent == "human_handoff":
             return [human_handoff()]
         if intent in ("book", "cancel_booking", "query_booking"):
@@ -230,13 +235,24 @@ class RetrievalDialogue:
         pending = next((q for q in bundle.questions if q.id not in ctx.answers), None)
         if pending is not None and slots.get("question") is not None:
             return [bundle_question(bundle, pending)]
+        try:
+            return [checklist_reply(build_checklist(bundle, self._guides(bundle), ctx.answers, ctx.done))]
+        except ChecklistError as exc:
+            ctx.answers, ctx.done = {}, []
+            return [Reply(f"抱歉，{exc}。我们从头再来一次。"), bundle_intro(bundle)]
+
+    def _guides(self, bundle: Bundle) -> dict[str, ServiceGuide]:
         guides = {}
         for link in bundle.guides:
             content = self.entry(link.code)
             if isinstance(content, ServiceGuide):
                 guides[link.code] = content
-        try:
-            return [checklist_reply(build_checklist(bundle, guides, ctx.answers, ctx.done))]
-        except ChecklistError as exc:
-            ctx.answers, ctx.done = {}, []
-            return [Reply(f"抱歉，{exc}。我们从头再来一次。"), bundle_intro(bundle)]
+        return guides
+
+    def _bundle_detail(self, ctx: Context, bundle: Bundle, aspect: Aspect) -> list[Reply]:
+        guides = self._guides(bundle)
+        try:  # the citizen's answers so far decide which guides apply
+            checklist = build_checklist(bundle, guides, ctx.answers, ctx.done)
+        except ChecklistError:
+            checklist = build_checklist(bundle, guides, {}, [])
+        return [bundle_detail(checklist, guides, aspect)]

@@ -78,6 +78,19 @@ def test_bundle_walk_through_changes_the_checklist(client):
     )
 
 
+def test_follow_ups_about_a_bundle_in_context_answer_for_its_guides(client):
+    opened = "/choose" + json.dumps({"kind": "bundle", "code": RESTAURANT})
+    say(client, opened, "c")
+    say(client, '/bundle_answer{"code": "%s", "question": "entity", "answer": "个体工商户"}' % RESTAURANT, "c")
+    fee = say(client, "那要多少钱", "c")[0]
+    assert fee["text"].startswith("【开办餐饮店一件事】各事项的收费") and "个体工商户设立登记：" in fee["text"]
+    assert fee["about"]["code"] == RESTAURANT
+    assert "统一窗口" in say(client, "在哪办", "c")[0]["text"]
+    assert "工作日" in say(client, "要多久", "c")[0]["text"]
+    # answered from context, so nothing lands in the editors' unanswered queue
+    assert client.app.state.unanswered.items() == []
+
+
 def test_handoff_off_topic_and_forms_without_dialogue_server(client):
     handoff = say(client, "我要转人工")[0]
     assert handoff["handoff"] is True and "12345" in handoff["text"]

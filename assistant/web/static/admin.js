@@ -3,12 +3,12 @@
 "use strict";
 
 (async () => {
-  const { el, api } = yc;
+  const { el, api, fill } = yc;
   const root = document.getElementById("root");
   const me = await yc.session(root, "editor");
   document.getElementById("who").append(`${me.user}（${me.role}）　`, el("button", { type: "button", text: "退出", onclick: yc.logout }));
   if (me.role === "staff") {
-    root.replaceChildren(el("p", { class: "error", role: "alert", text: "您的账号是话务员账号，没有内容管理权限。话务查询请到 /staff。" }));
+    fill(root, el("p", { class: "error", role: "alert", text: "您的账号是话务员账号，没有内容管理权限。话务查询请到 /staff。" }));
     return;
   }
 
@@ -27,7 +27,7 @@
     try {
       await views[id](arg);
     } catch (err) {
-      root.replaceChildren(el("p", { class: "error", role: "alert", text: err.message }));
+      fill(root, el("p", { class: "error", role: "alert", text: err.message }));
     }
   }
 
@@ -70,7 +70,7 @@
     };
     for (const input of [q, dept]) input.addEventListener("input", yc.debounce(load, 250));
     for (const input of [kind, status]) input.addEventListener("change", load);
-    root.replaceChildren(
+    fill(root, 
       el("div", { class: "filters" },
         el("div", {}, el("label", { for: "f-q", text: "搜索" }), q), el("div", {}, el("label", { for: "f-kind", text: "类型" }), kind),
         el("div", {}, el("label", { for: "f-status", text: "状态" }), status), el("div", {}, el("label", { for: "f-dept", text: "部门" }), dept),
@@ -186,14 +186,14 @@
       if (!from || !to) { diffOut.textContent = "请选择两个版本"; return; }
       const d = await api("GET", `/api/admin/entries/${encodeURIComponent(data.code)}/diff?from=${from.value}&to=${to.value}`);
       const show = (v) => (v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v));
-      diffOut.replaceChildren(d.changes.length
+      fill(diffOut, d.changes.length
         ? el("table", {}, el("caption", { text: `v${d.from} → v${d.to}` }), el("thead", {}, el("tr", {}, ["字段", "变化", "原来", "现在"].map((h) => el("th", { scope: "col", text: h })))),
           el("tbody", {}, d.changes.map((c) => el("tr", {}, el("td", { text: c.field }), el("td", { text: { added: "新增", removed: "删除", changed: "修改" }[c.change] }),
             el("td", { class: "removed", text: show(c.from) }), el("td", { class: "added", text: show(c.to) })))))
         : el("p", { text: "两个版本内容相同" }));
     };
 
-    editor.replaceChildren(el("div", { class: "card" },
+    fill(editor, el("div", { class: "card" },
       el("h2", { id: "e-title", tabindex: "-1" }, data.code ? `${content.name}（${data.code}）` : `新建${kind === "guide" ? "办事指南" : "一件事"}`, " ", statusTag(data.status)),
       data.code ? el("p", { class: "muted", text: `最新 v${data.latest_version}；已发布 ${data.published_version ? "v" + data.published_version : "无"}` }) : null,
       field("e-name", "名称", name, problems.name),
@@ -208,7 +208,7 @@
         data.code ? el("button", { type: "button", text: "预览（最新保存版本）", onclick: async () => {
           try {
             const r = await api("GET", `/api/admin/entries/${encodeURIComponent(data.code)}/preview`);
-            preview.replaceChildren(el("div", { class: "msg bot" }, el("div", { class: "bubble", text: r.text }), el("div", { class: "choices" }, r.buttons.map((b) => el("span", { class: "tag", text: b.title })))));
+            fill(preview, el("div", { class: "msg bot" }, el("div", { class: "bubble", text: r.text }), el("div", { class: "choices" }, r.buttons.map((b) => el("span", { class: "tag", text: b.title })))));
           } catch (err) { preview.textContent = err.message; }
         } }) : null,
         data.code ? el("button", { type: "button", text: "发布", onclick: () => act("发布", () => api("POST", `/api/admin/entries/${encodeURIComponent(data.code)}/publish`, { note: note.value.trim() })) }) : null,
@@ -256,7 +256,7 @@
   async function unansweredView() {
     await loadNames();
     const items = await api("GET", "/api/admin/unanswered");
-    root.replaceChildren(el("h2", { text: `未答问题（${items.length}）` }),
+    fill(root, el("h2", { text: `未答问题（${items.length}）` }),
       el("p", { class: "muted", text: "市民问了但没有匹配到事项的话。关联到正确的条目，这句话会成为它的相似问，以后就能查到。" }),
       items.length ? null : el("p", { text: "没有待处理的问题。" }),
       ...items.map((i) => el("div", { class: "card" },
@@ -268,7 +268,7 @@
   async function ratingsView() {
     await loadNames();
     const [items, summary] = await Promise.all([api("GET", "/api/admin/ratings"), api("GET", "/api/admin/ratings/summary")]);
-    root.replaceChildren(el("h2", { text: `差评（${items.length} 条待处理）` }),
+    fill(root, el("h2", { text: `差评（${items.length} 条待处理）` }),
       items.length ? null : el("p", { text: "没有待处理的差评。" }),
       ...items.map((r) => el("div", { class: "card" },
         el("p", {}, "市民问：", el("strong", { text: r.question || "（未记录）" }), el("span", { class: "muted", text: `　${r.at.slice(0, 16).replace("T", " ")} · ${r.source}` })),
@@ -277,7 +277,7 @@
         el("details", {}, el("summary", { text: "当时的答复" }), el("pre", { class: "pre", text: r.answer })),
         linkForm("r", r, r.about && r.about.code, r.question, "/api/admin/ratings", ratingsView))),
       el("h3", { text: "各条目的好差评" }),
-      el("table", {}, el("thead", {}, el("tr", {}, ["条目", "👍", "👎"].map((h) => el("th", { scope: "col", text: h })))),
+      el("table", {}, el("thead", {}, el("tr", {}, ["条目", "👍 有帮助", "👎 没帮助"].map((h) => el("th", { scope: "col", text: h })))),
         el("tbody", {}, summary.map((s) => el("tr", {}, el("td", { text: `${s.name}（${s.code}）` }), el("td", { text: s.up }), el("td", { text: s.down }))))));
   }
 
@@ -297,17 +297,17 @@
       if (!file.files.length) return;
       const data = new FormData();
       data.append("file", file.files[0]);
-      out.replaceChildren("导入中…");
+      fill(out, "导入中…");
       try {
         const r = await api("POST", `/api/admin/import?publish=${publish.checked}`, undefined, { form: data });
-        out.replaceChildren(el("p", { text: `新增 ${r.created.length} 条，更新 ${r.updated.length} 条，未变 ${r.unchanged} 条，发布 ${r.published.length} 条。` }));
+        fill(out, el("p", { text: `新增 ${r.created.length} 条，更新 ${r.updated.length} 条，未变 ${r.unchanged} 条，发布 ${r.published.length} 条。` }));
         await loadNames();
       } catch (err) {
-        out.replaceChildren(el("p", { class: "error", text: typeof err.detail === "object" && err.detail ? err.detail.message : err.message }),
+        fill(out, el("p", { class: "error", text: typeof err.detail === "object" && err.detail ? err.detail.message : err.message }),
           el("ul", { class: "problems" }, problemText(err).map((t) => el("li", { text: t }))));
       }
     });
-    root.replaceChildren(form, el("div", { class: "card" }, el("h2", { text: "导出" }),
+    fill(root, form, el("div", { class: "card" }, el("h2", { text: "导出" }),
       el("ul", {},
         el("li", {}, el("a", { href: "/api/admin/export?format=xlsx", text: "已发布内容（Excel）" })),
         el("li", {}, el("a", { href: "/api/admin/export?format=yaml", text: "已发布内容（YAML）" })),

@@ -19,6 +19,12 @@ const yc = (() => {
     return node;
   }
 
+  // replaceChildren, skipping the nulls that conditional parts leave (it would print "null")
+  function fill(node, ...children) {
+    node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+    return node;
+  }
+
   let csrf = "";
 
   class ApiError extends Error {
@@ -200,5 +206,5 @@ const yc = (() => {
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
-  return { el, api, ApiError, toast, copy, session, logout, debounce, checklist, print, download, MARKS };
+  return { el, fill, api, ApiError, toast, copy, session, logout, debounce, checklist, print, download, MARKS };
 })();

@@ -2,7 +2,7 @@
 "use strict";
 
 (async () => {
-  const { el, api } = yc;
+  const { el, api, fill } = yc;
   const root = document.getElementById("root");
   const me = await yc.session(root, "staff");
   document.getElementById("who").append(`${me.user}（${me.role}）　`, el("button", { type: "button", text: "退出", onclick: yc.logout }));
@@ -15,7 +15,7 @@
   const state = el("p", { class: "muted", role: "status", "aria-live": "polite" });
   const detail = el("section", { id: "detail", "aria-live": "polite", "aria-label": "事项详情" },
     el("p", { class: "muted", text: "在左侧输入来电人的话，选一个结果查看完整指南。" }));
-  root.replaceChildren(
+  fill(root, 
     el("section", { "aria-label": "查询" },
       el("div", { class: "filters" },
         el("div", { class: "wide" }, el("label", { for: "q", text: "来电人说的话" }), q),
@@ -38,7 +38,7 @@
     try {
       const data = await api("GET", `/api/staff/lookup?${params}`, undefined, { signal: pending.signal });
       const ms = Math.round(performance.now() - started);
-      results.replaceChildren(...data.results.map((hit) => el("li", {},
+      fill(results, ...data.results.map((hit) => el("li", {},
         el("button", { type: "button", "data-code": hit.code, onclick: () => open(hit) },
           el("span", {}, hit.kind === "bundle" ? "【一件事】" : "", hit.name),
           el("span", { class: "muted", text: hit.department })))));
@@ -50,7 +50,7 @@
     }
   }
   const soon = yc.debounce(search, 120);
-  q.addEventListener("input", () => (q.value.trim() || dept.value ? soon() : results.replaceChildren()));
+  q.addEventListener("input", () => (q.value.trim() || dept.value ? soon() : fill(results, )));
   q.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); search(); } });
   dept.addEventListener("change", search);
   district.addEventListener("change", () => { search(); if (current) open(current); });
@@ -61,10 +61,10 @@
     try {
       const entry = await api("GET", `/api/${hit.kind === "bundle" ? "bundles" : "guides"}/${encodeURIComponent(hit.code)}`);
       const script = await api("GET", `/api/staff/script/${encodeURIComponent(hit.code)}${district.value ? "?district=" + encodeURIComponent(district.value) : ""}`);
-      detail.replaceChildren(...(hit.kind === "bundle" ? bundleView(entry.content, script) : guideView(entry.content, script)).filter(Boolean));
+      fill(detail, hit.kind === "bundle" ? bundleView(entry.content, script) : guideView(entry.content, script));
       detail.querySelector("h2").focus();
     } catch (err) {
-      detail.replaceChildren(el("p", { class: "error", text: err.message }));
+      fill(detail, el("p", { class: "error", text: err.message }));
     }
   }
 
@@ -113,9 +113,9 @@
     async function refresh() {
       try {
         const data = await api("POST", `/api/bundles/${encodeURIComponent(b.code)}/checklist`, { answers, done: [] });
-        out.replaceChildren(yc.checklist(data, { storageKey: `yc-staff:${b.code}:${JSON.stringify(answers)}` }));
+        fill(out, yc.checklist(data, { storageKey: `yc-staff:${b.code}:${JSON.stringify(answers)}` }));
       } catch (err) {
-        out.replaceChildren(el("p", { class: "error", text: err.message }));
+        fill(out, el("p", { class: "error", text: err.message }));
       }
     }
     refresh();
@@ -147,7 +147,7 @@
       el("div", {}, anonymous, el("label", { for: "t-anonymous", text: " 来电人要求匿名（不回访）" })),
       problem,
       el("div", { class: "actions" }, el("button", { type: "submit", class: "primary", text: "提交工单" }),
-        el("button", { type: "button", text: "取消", onclick: () => current ? open(current) : detail.replaceChildren() })));
+        el("button", { type: "button", text: "取消", onclick: () => current ? open(current) : fill(detail, ) })));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       problem.textContent = "";
@@ -159,7 +159,7 @@
       };
       try {
         const t = await api("POST", "/api/staff/tickets", body);
-        detail.replaceChildren(el("div", { class: "receipt", role: "status" },
+        fill(detail, el("div", { class: "receipt", role: "status" },
           el("h2", { tabindex: "-1", text: "工单已提交" }), el("div", { class: "number", text: t.number }),
           el("p", { text: `类别：${t.category}（${t.urgency}）；承办：${t.department}；${t.respond_by} 前响应，${t.resolve_by} 前办结。` }),
           el("button", { type: "button", text: "复制工单号", onclick: () => yc.copy(t.number) })));
@@ -168,7 +168,7 @@
         problem.textContent = err.message;
       }
     });
-    detail.replaceChildren(form);
+    fill(detail, form);
     form.querySelector("h2").focus();
   }
 })().catch((err) => {
