@@ -1,15 +1,16 @@
 """The unanswered-question log: what citizens asked that no service matched, for editors.
 
 Text is stored with 身份证号/手机号/银行卡号 masked (``nlu.pii``); an editor links an item
-to a guide (and adds a 相似问 there) or dismisses it.
+to a guide (and adds a 相似问 there) or dismisses it. The same question asked many times is one
+item for the editor (``grouped``), and resolving it resolves every open copy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from knowledge.review_queue import ReviewQueue
 from knowledge.store.tables import UnansweredRow
@@ -26,6 +27,7 @@ class Unanswered:
     candidates: list
     status: str
     linked_code: str | None
+    count: int = 1  # open copies of the same (normalised) question, when grouped
 
 
 class UnansweredLog(ReviewQueue):
@@ -65,7 +67,28 @@ class UnansweredLog(ReviewQueue):
             result.query, result.normalized, source=source, region=result.region, candidates=candidates
         )
 
-    def items(self, status: str | None = "open", limit: int = 100) -> list[Unanswered]:
-        stmt = self._filtered(select(UnansweredRow).order_by(UnansweredRow.id.desc()).limit(limit), status)
+    def items(self, status: str | None = "open", limit: int = 100, *, grouped: bool = False) -> list[Unanswered]:
+        """Newest first; ``grouped``: one item per distinct question, the newest copy, with a count."""
+        if not grouped:
+            stmt = self._filtered(select(UnansweredRow).order_by(UnansweredRow.id.desc()).limit(limit), status)
+            with self._sessions() as s:
+                return [self._item(r) for r in s.scalars(stmt)]
+        newest = func.max(UnansweredRow.id)
+        groups = self._filtered(
+            select(newest, func.count(UnansweredRow.id)).group_by(UnansweredRow.normalized), status
+        ).order_by(newest.desc()).limit(limit)
         with self._sessions() as s:
-            return [self._item(r) for r in s.scalars(stmt)]
+            counts = dict(s.execute(groups).all())
+            rows = s.scalars(select(UnansweredRow).where(UnansweredRow.id.in_(counts)).order_by(UnansweredRow.id.desc()))
+            return [replace(self._item(r), count=int(counts[r.id])) for r in rows]
+
+    def resolve(self, item_id: int, *, linked_code: str | None = None) -> None:
+        """Resolve the item and every other open copy of the same question."""
+        super().resolve(item_id, linked_code=linked_code)
+        with self._sessions.begin() as s:
+            normalized = s.scalar(select(UnansweredRow.normalized).where(UnansweredRow.id == item_id))
+            s.execute(
+                update(UnansweredRow)
+                .where(UnansweredRow.normalized == normalized, UnansweredRow.status == "open")
+                .values(status="linked" if linked_code else "dismissed", linked_code=linked_code)
+            )

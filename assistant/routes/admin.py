@@ -294,7 +294,8 @@ def export(request: Request, format: Literal["yaml", "xlsx"] = "xlsx", latest: b
 
 @router.get("/unanswered")
 def unanswered(request: Request, status: Literal["open", "linked", "dismissed"] = "open") -> list[dict]:
-    """What citizens asked that no service matched (PII masked)."""
+    """What citizens asked that no service matched (PII masked): one item per distinct question,
+    with how many times it was asked."""
     return [
         {
             "id": i.id,
@@ -305,8 +306,9 @@ def unanswered(request: Request, status: Literal["open", "linked", "dismissed"] 
             "candidates": i.candidates,
             "status": i.status,
             "linked_code": i.linked_code,
+            "count": i.count,
         }
-        for i in request.app.state.unanswered.items(status=status)
+        for i in request.app.state.unanswered.items(status=status, grouped=True)
     ]
 
 

@@ -117,3 +117,15 @@ def test_unanswered_question_becomes_a_similar_question(login, client):
     ).json()
     assert "簿子被狗啃烂了" in tidied["content"]["similar_questions"]
     assert item["text"] not in tidied["content"]["similar_questions"]  # the raw text (masked phone) stays out
+
+
+def test_the_same_question_asked_often_is_one_item_and_one_decision(login, client):
+    ed = login(client, "editor1", "editor password 1")
+    for _ in range(3):
+        client.post("/api/search", json={"q": "呜啦啦 qwe"})
+    client.post("/api/search", json={"q": "喂喂喂 xyz"})
+    items = client.get("/api/admin/unanswered", headers=ed).json()
+    assert [(i["text"], i["count"]) for i in items] == [("喂喂喂 xyz", 1), ("呜啦啦 qwe", 3)]
+    assert client.post(f"/api/admin/unanswered/{items[1]['id']}/dismiss", headers=ed).json() == {"ok": True}
+    assert [i["text"] for i in client.get("/api/admin/unanswered", headers=ed).json()] == ["喂喂喂 xyz"]
+    assert len(client.app.state.unanswered.items(status="dismissed")) == 3

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from assistant.replies import payload
 from assistant.retrieval_dialogue import parse_payload
 
 RESTAURANT = "YJS-370199-002"
@@ -81,7 +82,7 @@ def test_bundle_walk_through_changes_the_checklist(client):
 def test_follow_ups_about_a_bundle_in_context_answer_for_its_guides(client):
     opened = "/choose" + json.dumps({"kind": "bundle", "code": RESTAURANT})
     say(client, opened, "c")
-    say(client, '/bundle_answer{"code": "%s", "question": "entity", "answer": "个体工商户"}' % RESTAURANT, "c")
+    say(client, payload("bundle_answer", code=RESTAURANT, question="entity", answer="个体工商户"), "c")
     fee = say(client, "那要多少钱", "c")[0]
     assert fee["text"].startswith("【开办餐饮店一件事】各事项的收费") and "个体工商户设立登记：" in fee["text"]
     assert fee["about"]["code"] == RESTAURANT

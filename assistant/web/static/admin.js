@@ -260,7 +260,7 @@
       el("p", { class: "muted", text: "市民问了但没有匹配到事项的话。关联到正确的条目，这句话会成为它的相似问，以后就能查到。" }),
       items.length ? null : el("p", { text: "没有待处理的问题。" }),
       ...items.map((i) => el("div", { class: "card" },
-        el("p", {}, el("strong", { text: i.text }), el("span", { class: "muted", text: `　${i.at.slice(0, 16).replace("T", " ")} · ${i.source}${i.region ? " · " + i.region : ""}` })),
+        el("p", {}, el("strong", { text: i.text }), i.count > 1 ? el("span", { class: "tag", text: `问过 ${i.count} 次` }) : null, el("span", { class: "muted", text: `　最近 ${i.at.slice(0, 16).replace("T", " ")} · ${i.source}${i.region ? " · " + i.region : ""}` })),
         i.candidates.length ? el("p", { class: "muted", text: `最接近：${i.candidates.map((c) => `${c.name}（${c.code}）`).join("、")}` }) : null,
         linkForm("u", i, i.candidates[0] && i.candidates[0].code, i.text, "/api/admin/unanswered", unansweredView))));
   }
