@@ -48,13 +48,19 @@ def browser():
 
 @pytest.fixture(scope="module")
 def site(real_retriever, sample_entries, tmp_path_factory):
+    """The app on its own retriever: the editor's test publishes, which changes the index it serves
+    (the session's shared retriever and its saved index must stay as the other tests expect)."""
     from assistant.app import create_app
+    from assistant.matching import build_retriever
 
+    var = tmp_path_factory.mktemp("web")
+    shutil.copytree(real_retriever.index_dir, var / "index")  # same content: loaded, not rebuilt
     settings = Settings(
-        var_dir=tmp_path_factory.mktemp("web"), search_enabled=False, rasa_url="",
+        var_dir=var, index_dir=var / "index", search_enabled=False, rasa_url="",
         rate_limit_per_minute=10_000, rate_limit_burst=10_000,
     )  # fmt: skip
-    app = create_app(settings, retriever=real_retriever)
+    retriever = build_retriever(settings, sample_entries, embedder=real_retriever.embedder)
+    app = create_app(settings, retriever=retriever)
     with serve(app) as url:
         app.state.store.save_many(sample_entries, author="seed", publish=True)
         app.state.accounts.add("editor1", "editor password 1", "editor")
