@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from knowledge.store.db import session_factory
 from knowledge.store.errors import MissingEntryError
@@ -22,6 +22,10 @@ class ReviewQueue:
 
     def _item(self, row: Any) -> Any:
         raise NotImplementedError
+
+    def _together(self, row: Any):
+        """Which rows one decision resolves: the item itself (a queue may widen it)."""
+        return self.row.id == row.id
 
     def _filtered(self, stmt, status: str | None):
         return stmt.where(self.row.status == status) if status else stmt
@@ -43,5 +47,8 @@ class ReviewQueue:
             row = s.get(self.row, item_id)
             if row is None:
                 raise MissingEntryError(f"没有编号为 {item_id} 的{self.label}")
-            row.status = "linked" if linked_code else "dismissed"
-            row.linked_code = linked_code
+            s.execute(
+                update(self.row)
+                .where(self._together(row))
+                .values(status="linked" if linked_code else "dismissed", linked_code=linked_code)
+            )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from knowledge.review_queue import ReviewQueue
 from knowledge.store.tables import UnansweredRow
@@ -82,13 +82,7 @@ class UnansweredLog(ReviewQueue):
             rows = s.scalars(select(UnansweredRow).where(UnansweredRow.id.in_(counts)).order_by(UnansweredRow.id.desc()))
             return [replace(self._item(r), count=int(counts[r.id])) for r in rows]
 
-    def resolve(self, item_id: int, *, linked_code: str | None = None) -> None:
-        """Resolve the item and every other open copy of the same question."""
-        super().resolve(item_id, linked_code=linked_code)
-        with self._sessions.begin() as s:
-            normalized = s.scalar(select(UnansweredRow.normalized).where(UnansweredRow.id == item_id))
-            s.execute(
-                update(UnansweredRow)
-                .where(UnansweredRow.normalized == normalized, UnansweredRow.status == "open")
-                .values(status="linked" if linked_code else "dismissed", linked_code=linked_code)
-            )
+    def _together(self, row: UnansweredRow):
+        """The item and every other open copy of the same question."""
+        same = (UnansweredRow.normalized == row.normalized) & (UnansweredRow.status == "open")
+        return (UnansweredRow.id == row.id) | same

@@ -5,6 +5,7 @@ Editors and admins only. Publishing updates search in place (store events)."""
 from __future__ import annotations
 
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -164,11 +165,19 @@ def update(code: str, body: EntryIn, request: Request, session: EditorSession) -
     return _entry_out(request, code)
 
 
-def _save(request: Request, entry_, session, note: str) -> None:
+@contextmanager
+def _store_errors():
+    """The store's refusals as HTTP: a missing entry is 404, any other conflict 409."""
     try:
-        _store(request).save(entry_, author=session.user.username, note=note)
+        yield
     except StoreError as exc:
-        raise HTTPException(status_code=409, detail=str(exc)) from None
+        status = 404 if isinstance(exc, MissingEntryError) else 409
+        raise HTTPException(status_code=status, detail=str(exc)) from None
+
+
+def _save(request: Request, entry_, session, note: str) -> None:
+    with _store_errors():
+        _store(request).save(entry_, author=session.user.username, note=note)
 
 
 @router.get("/entries/{code}/preview")
@@ -185,34 +194,24 @@ def preview(code: str, request: Request) -> dict:
 @router.post("/entries/{code}/publish")
 def publish(code: str, body: PublishIn, request: Request, session: EditorSession) -> dict:
     """Publish the latest (or a given) version; search picks it up at once."""
-    try:
+    with _store_errors():
         _store(request).publish(code, author=session.user.username, version=body.version, note=body.note)
-    except StoreError as exc:
-        raise HTTPException(
-            status_code=404 if isinstance(exc, MissingEntryError) else 409, detail=str(exc)
-        ) from None
     return _entry_out(request, code)
 
 
 @router.post("/entries/{code}/retire")
 def retire(code: str, request: Request, session: EditorSession) -> dict:
     """Withdraw an entry from citizens."""
-    try:
+    with _store_errors():
         _store(request).retire(code, author=session.user.username)
-    except StoreError as exc:
-        raise HTTPException(
-            status_code=404 if isinstance(exc, MissingEntryError) else 409, detail=str(exc)
-        ) from None
     return _entry_out(request, code)
 
 
 @router.post("/entries/{code}/restore")
 def restore(code: str, body: RestoreIn, request: Request, session: EditorSession) -> dict:
     """Bring back an earlier version as a new version (optionally publishing it)."""
-    try:
+    with _store_errors():
         _store(request).restore(code, body.version, author=session.user.username, publish=body.publish)
-    except MissingEntryError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
     return _entry_out(request, code)
 
 
@@ -234,11 +233,9 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 def diff(code: str, request: Request, a: int = Query(alias="from"), b: int = Query(alias="to")) -> dict:
     """Field-level differences between two versions."""
     store = _store(request)
-    try:
+    with _store_errors():
         old = _flatten(store.get(code, version=a).content.model_dump(mode="json"))
         new = _flatten(store.get(code, version=b).content.model_dump(mode="json"))
-    except MissingEntryError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
     changes = []
     for field in sorted(set(old) | set(new)):
         if old.get(field) != new.get(field):
@@ -321,10 +318,8 @@ def link(item_id: int, body: LinkIn, request: Request, session: EditorSession) -
 def _link(queue, item_id: int, body: LinkIn, request: Request, session, question_of) -> dict:
     """Resolve a queue item by linking it to an entry, where its words become a 相似问."""
     store = _store(request)
-    try:
+    with _store_errors():
         item = queue.get(item_id)
-    except MissingEntryError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
     try:
         current = store.get(body.code, published=False).content
     except MissingEntryError:
@@ -351,10 +346,12 @@ def _link(queue, item_id: int, body: LinkIn, request: Request, session, question
 @router.post("/unanswered/{item_id}/dismiss")
 def dismiss(item_id: int, request: Request) -> dict:
     """Not a service question (chit-chat, abuse…): take it off the queue."""
-    try:
-        request.app.state.unanswered.resolve(item_id)
-    except MissingEntryError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+    return _dismiss(request.app.state.unanswered, item_id)
+
+
+def _dismiss(queue, item_id: int) -> dict:
+    with _store_errors():
+        queue.resolve(item_id)
     return {"ok": True}
 
 
@@ -383,8 +380,4 @@ def link_rating(item_id: int, body: LinkIn, request: Request, session: EditorSes
 @router.post("/ratings/{item_id}/dismiss")
 def dismiss_rating(item_id: int, request: Request) -> dict:
     """Seen, nothing to change."""
-    try:
-        request.app.state.ratings.resolve(item_id)
-    except MissingEntryError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
-    return {"ok": True}
+    return _dismiss(request.app.state.ratings, item_id)
