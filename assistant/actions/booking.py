@@ -12,7 +12,7 @@ import hashlib
 import re
 from datetime import date, datetime, timedelta
 
-from assistant.actions.protocol import ActionRegistry, Result, Tracker
+from assistant.actions.protocol import ActionRegistry, Result, Tracker, validated
 from assistant.actions.service import clear_forms, context_of
 from assistant.replies import Button, Reply
 from assistant.retrieval_dialogue import RetrievalDialogue, parse_payload
@@ -142,16 +142,7 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
 
     @actions.register("validate_booking_form")
     def validate(t: Tracker) -> Result:
-        result = Result()
-        for slot, value in t.slots_to_validate().items():
-            if value is None or slot == "booking_confirm":
-                continue
-            text = str(value).strip()
-            checked, problem = check(t, slot, text)
-            result.set(**{slot: checked})
-            if problem:
-                result.say(Reply(problem))
-        return result
+        return validated(t, lambda slot, text: check(t, slot, text), skip=["booking_confirm"])
 
     def check(t: Tracker, slot: str, text: str) -> tuple[str | None, str | None]:
         if slot == "booking_service":
@@ -233,26 +224,20 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         receipt = {"kind": "booking", "number": b.number, "status": status}
         return Reply(text, buttons or [], receipt=receipt)
 
-    def check_lookup(t: Tracker) -> Result:
-        result = Result()
-        for slot, value in t.slots_to_validate().items():
-            if value is None:
-                continue
-            text = str(value).strip()
-            if slot == "booking_number":
-                found = NUMBER_RE.search(text.upper().replace(" ", ""))
-                result.set(booking_number=found.group(0) if found else None)
-                if not found:
-                    result.say(Reply("预约号是 YY 开头的 18 位编号，请核对后再输入。"))
-            elif slot == "lookup_phone":
-                phone = find_mobile(text)
-                result.set(lookup_phone=phone)
-                if not phone:
-                    result.say(Reply("手机号格式不对，请输入预约时留的 11 位手机号。"))
-        return result
+    def check_lookup(slot: str, text: str) -> tuple[str | None, str | None] | None:
+        if slot == "booking_number":
+            found = NUMBER_RE.search(text.upper().replace(" ", ""))
+            return (found.group(0), None) if found else (None, "预约号是 YY 开头的 18 位编号，请核对后再输入。")
+        if slot == "lookup_phone":
+            phone = find_mobile(text)
+            return (phone, None) if phone else (None, "手机号格式不对，请输入预约时留的 11 位手机号。")
+        return None
 
-    actions.register("validate_cancel_booking_form")(check_lookup)
-    actions.register("validate_query_booking_form")(check_lookup)
+    def validate_lookup(t: Tracker) -> Result:
+        return validated(t, check_lookup)
+
+    actions.register("validate_cancel_booking_form")(validate_lookup)
+    actions.register("validate_query_booking_form")(validate_lookup)
 
     @actions.register("action_cancel_booking")
     def cancel(t: Tracker) -> Result:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from assistant.actions.protocol import ActionRegistry, Result, Tracker
+from assistant.actions.protocol import ActionRegistry, Result, Tracker, validated
 from assistant.actions.service import clear_forms
 from assistant.replies import Button, Reply
 from connectors.complaint.builtin import TICKET_NUMBER_RE
@@ -56,33 +56,22 @@ def register(actions: ActionRegistry, complaints, store: ContentStore) -> None:
 
     @actions.register("validate_complaint_form")
     def validate(t: Tracker) -> Result:
-        result = Result()
-        for slot, value in t.slots_to_validate().items():
-            if value is None or slot == "complaint_confirm":
-                continue
-            text = str(value).strip()
-            if slot == "complaint_category":
-                category = next((c for c in CATEGORIES if c in text), None)
-                result.set(complaint_category=category)
-                if category is None:
-                    result.say(Reply(f"请从 {'、'.join(CATEGORIES)} 里选一类。"))
-            elif slot == "complaint_description":
-                ok = 5 <= len(text) <= 2000
-                result.set(complaint_description=text if ok else None)
-                if not ok:
-                    result.say(Reply("请把事情的经过说得具体一些（5 到 2000 字）。"))
-            elif slot == "complaint_location":
-                ok = len(text) >= 2
-                result.set(complaint_location=text if ok else None)
-                if not ok:
-                    result.say(Reply("请说一下具体地点，比如“西城区建设街12号”。"))
-            elif slot == "complaint_contact":
-                phone = find_mobile(text)
-                contact = phone or ("anonymous" if any(w in text for w in ANONYMOUS_WORDS) else None)
-                result.set(complaint_contact=contact)
-                if contact is None:
-                    result.say(Reply("请留下 11 位手机号，或者回复“匿名”。"))
-        return result
+        return validated(t, check, skip=["complaint_confirm"])
+
+    def check(slot: str, text: str) -> tuple[str | None, str | None] | None:
+        if slot == "complaint_category":
+            category = next((c for c in CATEGORIES if c in text), None)
+            return category, None if category else f"请从 {'、'.join(CATEGORIES)} 里选一类。"
+        if slot == "complaint_description":
+            ok = 5 <= len(text) <= 2000
+            return (text, None) if ok else (None, "请把事情的经过说得具体一些（5 到 2000 字）。")
+        if slot == "complaint_location":
+            return (text, None) if len(text) >= 2 else (None, "请说一下具体地点，比如“西城区建设街12号”。")
+        if slot == "complaint_contact":
+            phone = find_mobile(text)
+            contact = phone or ("anonymous" if any(w in text for w in ANONYMOUS_WORDS) else None)
+            return contact, None if contact else "请留下 11 位手机号，或者回复“匿名”。"
+        return None
 
     def contact_text(contact: str | None) -> str:
         return "匿名（不接收回复）" if contact == "anonymous" else f"手机 {mask_phone(contact or '')}"
@@ -137,12 +126,13 @@ def register(actions: ActionRegistry, complaints, store: ContentStore) -> None:
 
     @actions.register("validate_ticket_form")
     def validate_ticket(t: Tracker) -> Result:
-        value = t.slots_to_validate().get("ticket_number")
-        if value is None:
-            return Result()
-        found = TICKET_NUMBER_RE.search(str(value).upper().replace(" ", ""))
-        result = Result().set(ticket_number=found.group(0) if found else None)
-        return result if found else result.say(Reply("工单号是 GD 开头的 16 位编号，请核对后再输入。"))
+        return validated(t, check_ticket_number)
+
+    def check_ticket_number(slot: str, text: str) -> tuple[str | None, str | None] | None:
+        if slot != "ticket_number":
+            return None
+        found = TICKET_NUMBER_RE.search(text.upper().replace(" ", ""))
+        return (found.group(0), None) if found else (None, "工单号是 GD 开头的 16 位编号，请核对后再输入。")
 
     @actions.register("action_query_ticket")
     def query_ticket(t: Tracker) -> Result:

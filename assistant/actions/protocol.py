@@ -94,6 +94,27 @@ class Result:
         return {"events": self.events, "responses": [to_rasa(r) for r in self.replies]}
 
 
+Check = Callable[[str, str], "tuple[Any, str | None] | None"]
+
+
+def validated(t: Tracker, check: Check, skip: Iterable[str] = ()) -> Result:
+    """A form's validation action: every slot the form just filled goes through ``check(slot,
+    text)``, which gives (the value to keep, or None to ask again; a problem to tell the citizen)
+    or None for a slot it does not look at."""
+    result, skip = Result(), set(skip)
+    for slot, value in t.slots_to_validate().items():
+        if value is None or slot in skip:
+            continue
+        checked = check(slot, str(value).strip())
+        if checked is None:
+            continue
+        kept, problem = checked
+        result.set(**{slot: kept})
+        if problem:
+            result.say(Reply(problem))
+    return result
+
+
 def slot_set(name: str, value: Any) -> dict[str, Any]:
     return {"event": "slot", "timestamp": None, "name": name, "value": value}
 
