@@ -75,8 +75,8 @@ class WordsAndMeaningClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     # -- features ---------------------------------------------------------------------------
-    def _matrix(self, messages: list[Message]) -> sp.csr_matrix:
-        parts = [_features(m) for m in messages]
+    def _matrix(self, parts: list[tuple[sp.csr_matrix | None, np.ndarray | None]]) -> sp.csr_matrix:
+        """``parts``: each message's (sparse, dense) sentence features."""
         sparse = [p[0] for p in parts]
         dense = [p[1] for p in parts]
         blocks = []
@@ -100,12 +100,12 @@ class WordsAndMeaningClassifier(GraphComponent, IntentClassifier):
         labels = [e.get(INTENT) for e in examples]
         if len(set(labels)) < 2:
             raise ValueError("WordsAndMeaningClassifier needs at least two intents with examples")
-        sparse = [_features(e)[0] for e in examples]
-        if sparse[0] is not None:
-            counts = sp.vstack(sparse).tocsr()
+        parts = [_features(e) for e in examples]
+        if parts[0][0] is not None:
+            counts = sp.vstack([p[0] for p in parts]).tocsr()
             df = np.bincount(counts.indices, minlength=counts.shape[1])
             self.idf = np.log((1 + len(examples)) / (1 + df)) + 1.0
-        x = self._matrix(examples)
+        x = self._matrix(parts)
         model = LogisticRegression(
             C=float(self._config["C"]),
             max_iter=int(self._config["max_iter"]),
@@ -117,7 +117,7 @@ class WordsAndMeaningClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     def probabilities(self, messages: list[Message]) -> np.ndarray:
-        scores = self._matrix(messages) @ self.coef.T + self.intercept
+        scores = self._matrix([_features(m) for m in messages]) @ self.coef.T + self.intercept
         scores = np.asarray(scores)
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)

@@ -38,3 +38,12 @@ def bearer():
         return {"Authorization": f"Bearer {resp.json()['token']}"}
 
     return login
+
+
+@pytest.fixture
+def staffed_client(app_client, stub_retriever):
+    """A client on the stub retriever with accounts editor1 (editor) and hotline1 (staff)."""
+    client = app_client(stub_retriever)
+    client.app.state.accounts.add("editor1", "editor password 1", "editor")
+    client.app.state.accounts.add("hotline1", "hotline password 1", "staff")
+    return client

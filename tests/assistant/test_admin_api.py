@@ -10,30 +10,22 @@ HUKOU = "户口簿补领"
 
 
 @pytest.fixture
-def client(app_client, stub_retriever):
-    c = app_client(stub_retriever)
-    c.app.state.accounts.add("editor1", "editor password 1", "editor")
-    c.app.state.accounts.add("hotline1", "hotline password 1", "staff")
-    return c
-
-
-@pytest.fixture
-def login(bearer):
-    return bearer
+def client(staffed_client):
+    return staffed_client
 
 
 def _code(client, name=HUKOU):
     return client.get("/api/guides", params={"q": name}).json()[0]["code"]
 
 
-def test_editor_role_required(login, client):
+def test_editor_role_required(bearer, client):
     assert client.get("/api/admin/entries").status_code == 401
-    staff = login(client, "hotline1", "hotline password 1")
+    staff = bearer(client, "hotline1", "hotline password 1")
     assert client.get("/api/admin/entries", headers=staff).status_code == 403
 
 
-def test_inline_validation_names_the_field(login, client):
-    ed = login(client, "editor1", "editor password 1")
+def test_inline_validation_names_the_field(bearer, client):
+    ed = bearer(client, "editor1", "editor password 1")
     entry = client.get(f"/api/admin/entries/{_code(client)}", headers=ed).json()
     content = {**entry["content"], "promised_limit_days": 99}
     content["materials"][0] = {**content["materials"][0], "exempt": True, "e_licence": None}
@@ -46,8 +38,8 @@ def test_inline_validation_names_the_field(login, client):
     assert saved.status_code == 422 and saved.json()["detail"]["message"] == "内容有问题，未保存"
 
 
-def test_draft_publish_diff_restore_and_search_in_place(login, client):
-    ed = login(client, "editor1", "editor password 1")
+def test_draft_publish_diff_restore_and_search_in_place(bearer, client):
+    ed = bearer(client, "editor1", "editor password 1")
     code = _code(client)
     entry = client.get(f"/api/admin/entries/{code}", headers=ed).json()
     phrase = "家里那本红皮的簿子被狗啃了"
@@ -77,8 +69,8 @@ def test_draft_publish_diff_restore_and_search_in_place(login, client):
     assert [v["author"] for v in history] == ["seed", "editor1", "editor1"]
 
 
-def test_import_upload_is_all_or_nothing(login, client, tmp_path, sample_entries):
-    ed = login(client, "editor1", "editor password 1")
+def test_import_upload_is_all_or_nothing(bearer, client, tmp_path, sample_entries):
+    ed = bearer(client, "editor1", "editor password 1")
     guide = next(e for e in sample_entries if e.name == HUKOU)
     good = tmp_path / "one.yaml"
     write_path([guide.model_copy(update={"fee": "不收费（示例修改）"})], good)
@@ -97,8 +89,8 @@ def test_import_upload_is_all_or_nothing(login, client, tmp_path, sample_entries
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
-def test_unanswered_question_becomes_a_similar_question(login, client):
-    ed = login(client, "editor1", "editor password 1")
+def test_unanswered_question_becomes_a_similar_question(bearer, client):
+    ed = bearer(client, "editor1", "editor password 1")
     assert client.post("/api/search", json={"q": "喂喂喂 xyz 13812345678"}).json()["decision"] == "none"
     (item,) = client.get("/api/admin/unanswered", headers=ed).json()
     assert "13812345678" not in item["text"]
@@ -119,8 +111,8 @@ def test_unanswered_question_becomes_a_similar_question(login, client):
     assert item["text"] not in tidied["content"]["similar_questions"]  # the raw text (masked phone) stays out
 
 
-def test_the_same_question_asked_often_is_one_item_and_one_decision(login, client):
-    ed = login(client, "editor1", "editor password 1")
+def test_the_same_question_asked_often_is_one_item_and_one_decision(bearer, client):
+    ed = bearer(client, "editor1", "editor password 1")
     for _ in range(3):
         client.post("/api/search", json={"q": "呜啦啦 qwe"})
     client.post("/api/search", json={"q": "喂喂喂 xyz"})

@@ -9,10 +9,8 @@ HUKOU = "户口簿补领"
 
 
 @pytest.fixture
-def client(app_client, stub_retriever):
-    c = app_client(stub_retriever)
-    c.app.state.accounts.add("editor1", "editor password 1", "editor")
-    return c
+def client(staffed_client):
+    return staffed_client
 
 
 @pytest.fixture

@@ -6,10 +6,8 @@ import pytest
 
 
 @pytest.fixture
-def client(app_client, stub_retriever):
-    c = app_client(stub_retriever)
-    c.app.state.accounts.add("hotline1", "hotline password 1", "staff")
-    return c
+def client(staffed_client):
+    return staffed_client
 
 
 @pytest.fixture
