@@ -15,7 +15,7 @@ import httpx
 from assistant.replies import Reply, as_text
 
 QUIT = {"/quit", "/exit", ":q"}
-MODES = {"retrieval": "（对话服务暂时不可用：现在只能查办事指南，预约和反映问题稍后再试）"}
+DEGRADED = "（对话服务暂时不可用：现在只能查办事指南，预约和反映问题稍后再试）"
 
 
 class ChatClient:
@@ -51,7 +51,7 @@ class ChatClient:
 def run(url: str, read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> int:
     client = ChatClient(url)
     write(f"一窗导办（{url}）：请说说您想办什么事。回复数字选择选项，输入 /quit 或按 Ctrl-D 结束。")
-    last_mode = "rasa"
+    degraded = False
     try:
         while True:
             try:
@@ -64,9 +64,9 @@ def run(url: str, read: Callable[[str], str] = input, write: Callable[[str], Non
             if not text:
                 continue
             mode, answer = client.turn(text)
-            if mode != last_mode and mode in MODES:
-                write(MODES[mode])
-            last_mode = mode
+            if mode == "retrieval" and not degraded:  # said once, when it starts
+                write(DEGRADED)
+            degraded = mode == "retrieval"
             write("助手：" + answer.replace("\n", "\n　　　"))
     finally:
         client.close()

@@ -90,7 +90,8 @@
       el("button", { type: "button", text: `复制${label}`, onclick: () => yc.copy(r.number) }));
   }
 
-  function rating(message) {
+  // ``question``: what the citizen last typed before this reply appeared
+  function rating(message, question) {
     const box = el("div", { class: "rate", role: "group", "aria-label": "评价这条回答" }, el("span", { text: "这条回答有帮助吗？" }));
     const up = el("button", { type: "button", "aria-pressed": "false", text: "👍 有帮助" });
     const down = el("button", { type: "button", "aria-pressed": "false", text: "👎 没帮助" });
@@ -98,7 +99,7 @@
     const submit = async (helpful, reason = "") => {
       up.disabled = down.disabled = true;
       try {
-        const body = { helpful, answer: message.text, question: lastQuestionFor(message), reason, source: "web" };
+        const body = { helpful, answer: message.text, question, reason, source: "web" };
         if (message.about) body.about = { kind: message.about.kind, code: message.about.code };
         const done = await api("POST", "/api/ratings", body);
         thanks.textContent = done.message;
@@ -125,14 +126,7 @@
     return box;
   }
 
-  // the question a reply answered: what the citizen last typed before it appeared
-  const asked = new WeakMap();
-  function lastQuestionFor(message) {
-    return asked.get(message) || "";
-  }
-
   function reply(message) {
-    asked.set(message, lastQuestion);
     const item = el("li", { class: "msg bot" });
     item.append(el("span", { class: "sr-only", text: "导办助手：" }), el("div", { class: "bubble", text: message.text }));
     if (message.receipt) item.append(receipt(message.receipt));
@@ -143,7 +137,7 @@
       handoff.hidden = false;
       handoff.textContent = "已为您转人工：人工客服接入前，您也可以直接拨打 12345 政务服务便民热线（24 小时）。";
     }
-    item.append(rating(message));
+    item.append(rating(message, lastQuestion));
     return item;
   }
 

@@ -59,8 +59,10 @@
     current = hit;
     for (const b of results.querySelectorAll("button")) b.setAttribute("aria-current", String(b.dataset.code === hit.code));
     try {
-      const entry = await api("GET", `/api/${hit.kind === "bundle" ? "bundles" : "guides"}/${encodeURIComponent(hit.code)}`);
-      const script = await api("GET", `/api/staff/script/${encodeURIComponent(hit.code)}${district.value ? "?district=" + encodeURIComponent(district.value) : ""}`);
+      const [entry, script] = await Promise.all([
+        api("GET", `/api/${hit.kind === "bundle" ? "bundles" : "guides"}/${encodeURIComponent(hit.code)}`),
+        api("GET", `/api/staff/script/${encodeURIComponent(hit.code)}${district.value ? "?district=" + encodeURIComponent(district.value) : ""}`),
+      ]);
       fill(detail, hit.kind === "bundle" ? bundleView(entry.content, script) : guideView(entry.content, script));
       detail.querySelector("h2").focus();
     } catch (err) {
