@@ -42,7 +42,17 @@ BROWSER_FILES := /usr/bin/chromium /usr/share/fonts/truetype/wqy/wqy-microhei.tt
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-browser:
+# axe-core (the accessibility check of the browser tests) from npm, pinned by package-lock.json,
+# into the gitignored node_modules; the tests evaluate it in the page, nothing loads at run time.
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || $(APT) install -y -q npm \
+	  || { $(APT) update -q && $(APT) install -y -q npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+browser: $(NODE_STAMP)
 	@ls $(BROWSER_FILES) >/dev/null 2>&1 || $(APT) install -y -q $(BROWSER_PKGS) \
 	  || { $(APT) update -q && $(APT) install -y -q $(BROWSER_PKGS); }
 
@@ -79,4 +89,4 @@ lock: setup
 	@mv requirements.lock.new requirements.lock
 
 clean:
-	rm -rf $(VAR) .pytest_cache
+	rm -rf $(VAR) .pytest_cache node_modules

@@ -3,7 +3,8 @@
 
 (() => {
   const { el, api } = yc;
-  const log = document.getElementById("log");
+  const log = document.getElementById("log"); // the live region (role=log) around the list of turns
+  const turns = document.getElementById("turns");
   const form = document.getElementById("say");
   const input = document.getElementById("say-text");
   const send = form.querySelector("button[type=submit]");
@@ -30,7 +31,7 @@
     if (busy || !text.trim()) return;
     const words = shown || text;
     if (!text.startsWith("/")) lastQuestion = text;
-    log.append(el("li", { class: "msg user" }, el("span", { class: "sr-only", text: "我说：" }), el("div", { class: "bubble", text: words })));
+    turns.append(el("li", { class: "msg user" }, el("span", { class: "sr-only", text: "我说：" }), el("div", { class: "bubble", text: words })));
     turn(text);
   }
 
@@ -39,21 +40,21 @@
     send.disabled = true;
     log.setAttribute("aria-busy", "true");
     const waiting = el("li", { class: "msg bot" }, el("div", { class: "bubble muted", text: "正在查询…" }));
-    log.append(waiting);
+    turns.append(waiting);
     scrollDown(waiting);
     try {
       const data = await api("POST", "/api/chat", { sender, text });
       waiting.remove();
-      for (const message of data.messages) log.append(reply(message));
-      if (!data.messages.length) log.append(failure("抱歉，我没有听明白，您可以换个说法，或拨打 12345。"));
+      for (const message of data.messages) turns.append(reply(message));
+      if (!data.messages.length) turns.append(failure("抱歉，我没有听明白，您可以换个说法，或拨打 12345。"));
     } catch (err) {
       waiting.remove();
-      log.append(failure(err.message || "抱歉，服务暂时不可用，请稍后再试，或拨打 12345。"));
+      turns.append(failure(err.message || "抱歉，服务暂时不可用，请稍后再试，或拨打 12345。"));
     } finally {
       busy = false;
       send.disabled = false;
       log.removeAttribute("aria-busy");
-      scrollDown(log.lastElementChild);
+      scrollDown(turns.lastElementChild);
     }
   }
 
@@ -157,5 +158,5 @@
   for (const starter of document.querySelectorAll("#starters button")) {
     starter.addEventListener("click", () => say(starter.dataset.say));
   }
-  log.append(el("li", { class: "msg bot" }, el("div", { class: "bubble", text: "您好，我是一窗导办助手。请说说您想办什么事，比如“驾照丢了怎么补办”“开餐馆要带什么材料”。也可以预约办理，或向 12345 反映问题。" })));
+  turns.append(el("li", { class: "msg bot" }, el("div", { class: "bubble", text: "您好，我是一窗导办助手。请说说您想办什么事，比如“驾照丢了怎么补办”“开餐馆要带什么材料”。也可以预约办理，或向 12345 反映问题。" })));
 })();
