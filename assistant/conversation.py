@@ -16,12 +16,14 @@ from typing import Literal
 import httpx
 
 from assistant.actions.protocol import from_rasa
+from assistant.dialogue.safety import safety_replies
 from assistant.logs import get_logger
 from assistant.replies import Reply, unavailable
 from assistant.retrieval_dialogue import RetrievalDialogue
+from nlu.safety import default_check
 
 log = get_logger(__name__)
-Mode = Literal["rasa", "retrieval", "unavailable"]
+Mode = Literal["rasa", "retrieval", "unavailable", "safety"]
 
 
 class Conversation:
@@ -33,6 +35,7 @@ class Conversation:
         retry_after: float = 10.0,
     ) -> None:
         self.fallback = fallback
+        default_check()  # the emergencies table is checked at start: a mistake stops it with file/line
         self.rasa_url = rasa_url.rstrip("/")
         self.retry_after = retry_after
         self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 0.5)))
@@ -42,6 +45,9 @@ class Conversation:
         return self.turn(sender, text)[1]
 
     def turn(self, sender: str, text: str) -> tuple[Mode, list[Reply]]:
+        urgent = safety_replies(text)  # emergencies first, in every channel and mode
+        if urgent:
+            return "safety", urgent
         replies = self._ask_rasa(sender, text)
         if replies:
             return "rasa", replies

@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from assistant.dialogue.safety import safety_replies
 from assistant.replies import (
     Aspect,
     Reply,
@@ -120,6 +121,9 @@ class RetrievalDialogue:
 
     def respond(self, sender: str, text: str) -> list[Reply]:
         """One turn of the degraded mode: hand-off and forms are recognised by keywords."""
+        urgent = safety_replies(text)
+        if urgent:
+            return urgent
         ctx = self.memory.get(sender)
         if parse_payload(text) is None:
             norm = normalize(text)
@@ -139,6 +143,9 @@ class RetrievalDialogue:
         parsed = parse_payload(text)
         if parsed:
             return self._payload(ctx, *parsed)
+        urgent = safety_replies(text)  # Rasa's actions reach the core here
+        if urgent:
+            return urgent
         norm = normalize(text)
         if ctx.kind == "bundle" and any(w in norm for w in HAVE_WORDS):
             ticked = self.tick(ctx, text)
