@@ -13,6 +13,7 @@ from assistant.settings import Settings, get_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 _COMMANDS: dict[str, Handler] = {}
+_OPEN: list = []  # the services one command opened; main() closes them
 
 
 def command(name: str) -> Callable[[Handler], Handler]:
@@ -27,10 +28,18 @@ def _author(args: argparse.Namespace) -> str:
     return getattr(args, "author", None) or f"cli:{getpass.getuser()}"
 
 
-def _store(settings: Settings):
-    from assistant.database import open_store
+def _services(settings: Settings):
+    """The services for this command, built the one way (``assistant.services``) without the
+    embedding model; closed when the command ends."""
+    if not _OPEN:
+        from assistant.services import build
 
-    return open_store(settings.database_url)
+        _OPEN.append(build(settings, search=False))
+    return _OPEN[0]
+
+
+def _store(settings: Settings):
+    return _services(settings).store
 
 
 def _print_problems(problems, as_json: bool) -> None:
@@ -253,16 +262,9 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     return run(settings, sizes=[int(x) for x in args.sizes.split(",") if x], queries=args.queries)
 
 
-def _handoffs(settings: Settings):
-    from assistant.handoff import build_booking, build_complaints
-
-    store = _store(settings)
-    return store, build_booking(settings, store), build_complaints(settings, store.engine)
-
-
 @command("users")
 def _users(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.auth import Accounts, AuthError
+    from assistant.auth import AuthError
 
     password = (
         sys.stdin.readline().rstrip("\n")
@@ -270,7 +272,7 @@ def _users(args: argparse.Namespace, settings: Settings) -> int:
         else getpass.getpass("密码（至少 10 个字符）：")
     )
     try:
-        user = Accounts(_store(settings).engine).add(args.username, password, args.role)
+        user = _services(settings).accounts.add(args.username, password, args.role)
     except AuthError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
@@ -280,9 +282,7 @@ def _users(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("unanswered")
 def _unanswered(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.unanswered import UnansweredLog
-
-    log = UnansweredLog(_store(settings).engine)
+    log = _services(settings).unanswered
     if args.action == "link":
         log.resolve(args.id, linked_code=args.code)
         print(f"#{args.id} 已关联到 {args.code}；请在该事项中补充相似问后发布。")
@@ -299,7 +299,7 @@ def _unanswered(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("tickets")
 def _tickets(args: argparse.Namespace, settings: Settings) -> int:
-    _, _, complaints = _handoffs(settings)
+    complaints = _services(settings).complaints
     if args.action == "show":
         if not args.number:
             print("请给出工单号", file=sys.stderr)
@@ -333,10 +333,7 @@ def _tickets(args: argparse.Namespace, settings: Settings) -> int:
 def _bookings(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import date
 
-    _, booking, _ = _handoffs(settings)
-    if not hasattr(booking, "find"):
-        print("已配置外部预约系统：请在该系统中查看预约。", file=sys.stderr)
-        return 1
+    booking = _services(settings).booking  # an external system refuses: BookingUnsupportedError
     day = date.fromisoformat(args.day) if args.day else None
     for b in booking.find(day=day, hall_id=args.hall, status=args.status):
         print(
@@ -347,10 +344,8 @@ def _bookings(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("outbox")
 def _outbox(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.handoff import build_outbox_worker
-
-    _, _, complaints = _handoffs(settings)
-    outbox = complaints.outbox
+    services = _services(settings)
+    outbox = services.outbox
     if args.action == "status":
         counts = outbox.counts()
         print(f"待投递 {counts.get('pending', 0)}，已投递 {counts.get('delivered', 0)}")
@@ -363,7 +358,7 @@ def _outbox(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "retry":
         print(f"已将 {outbox.retry_now(args.id)} 个待投递项设为立即重试")
         return 0
-    worker = build_outbox_worker(settings, complaints)
+    worker = services.forwarding
     if worker is None:
         print("没有配置 12345 平台地址（YICHUANG_COMPLAINT_FORWARD_URL），无需投递。", file=sys.stderr)
         return 1
@@ -577,3 +572,6 @@ def main(argv: list[str] | None = None) -> int:
     except (BookingError, ComplaintError) as exc:
         print(f"错误：{exc.user_message}", file=sys.stderr)
         return 1
+    finally:
+        while _OPEN:
+            _OPEN.pop().close()

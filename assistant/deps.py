@@ -1,4 +1,10 @@
-"""Dependencies shared by the routes (Annotated aliases, one place)."""
+"""What a route may ask for, declared once as ``Annotated`` aliases.
+
+A route names the service it needs (``store: StoreDep``); the running ``Services`` container
+(built by ``assistant.services.build`` in the app's lifespan) is the only thing read from
+``app.state``, and only here. A service the settings switch off answers 503 with a Chinese
+message instead of being probed for in the route.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +13,106 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from assistant.auth import Session
-from assistant.settings import Settings, get_settings
+from assistant.actions import ActionRegistry
+from assistant.auth import Accounts, Session
+from assistant.conversation import Conversation
+from assistant.services import Channels, Services
+from assistant.settings import Settings
+from connectors.booking.protocol import BookingService
+from connectors.complaint.protocol import ComplaintService
+from connectors.outbox import Outbox
+from knowledge.ratings import RatingLog
+from knowledge.retrieval import Retriever
 from knowledge.store import ContentStore
+from knowledge.unanswered import UnansweredLog
 
 SESSION_COOKIE = "yc_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+SEARCH_UNAVAILABLE = "检索服务正在准备中，请稍后再试，或拨打 12345 咨询。"
 
 
-def get_store(request: Request) -> ContentStore:
-    return request.app.state.store
+def get_services(request: Request) -> Services:
+    return request.app.state.services
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[ContentStore, Depends(get_store)]
+ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def current_session(request: Request) -> Session:
+def _settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def _store(services: ServicesDep) -> ContentStore:
+    return services.store
+
+
+def _retriever(services: ServicesDep) -> Retriever:
+    if services.retriever is None:
+        raise HTTPException(status_code=503, detail=SEARCH_UNAVAILABLE)
+    return services.retriever
+
+
+def _optional_retriever(services: ServicesDep) -> Retriever | None:
+    return services.retriever
+
+
+def _actions(services: ServicesDep) -> ActionRegistry | None:
+    return services.actions
+
+
+def _booking(services: ServicesDep) -> BookingService:
+    return services.booking
+
+
+def _complaints(services: ServicesDep) -> ComplaintService:
+    return services.complaints
+
+
+def _outbox(services: ServicesDep) -> Outbox:
+    return services.outbox
+
+
+def _unanswered(services: ServicesDep) -> UnansweredLog:
+    return services.unanswered
+
+
+def _ratings(services: ServicesDep) -> RatingLog:
+    return services.ratings
+
+
+def _accounts(services: ServicesDep) -> Accounts:
+    return services.accounts
+
+
+def _conversation(services: ServicesDep) -> Conversation:
+    return services.conversation
+
+
+def _channels(services: ServicesDep) -> Channels:
+    return services.channels
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+StoreDep = Annotated[ContentStore, Depends(_store)]
+RetrieverDep = Annotated[Retriever, Depends(_retriever)]  # 503 while search is off
+OptionalRetrieverDep = Annotated[Retriever | None, Depends(_optional_retriever)]
+ActionsDep = Annotated[ActionRegistry | None, Depends(_actions)]  # None: no dialogue to act on
+BookingDep = Annotated[BookingService, Depends(_booking)]
+ComplaintsDep = Annotated[ComplaintService, Depends(_complaints)]
+OutboxDep = Annotated[Outbox, Depends(_outbox)]
+UnansweredDep = Annotated[UnansweredLog, Depends(_unanswered)]
+RatingsDep = Annotated[RatingLog, Depends(_ratings)]
+AccountsDep = Annotated[Accounts, Depends(_accounts)]
+ConversationDep = Annotated[Conversation, Depends(_conversation)]
+ChannelsDep = Annotated[Channels, Depends(_channels)]
+
+
+def current_session(request: Request, accounts: AccountsDep) -> Session:
     """The logged-in staff member; 401 for anonymous requests, CSRF checked for cookie sessions."""
     header = request.headers.get("authorization", "")
     bearer = header[7:] if header.lower().startswith("bearer ") else ""
     token = bearer or request.cookies.get(SESSION_COOKIE, "")
-    session = request.app.state.accounts.session(token)
+    session = accounts.session(token)
     if session is None:
         raise HTTPException(status_code=401, detail="请先登录", headers={"WWW-Authenticate": "Bearer"})
     if not bearer and request.method not in SAFE_METHODS:

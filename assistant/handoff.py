@@ -15,6 +15,7 @@ from connectors.booking.protocol import BookingService
 from connectors.calendar import WorkCalendar
 from connectors.complaint.builtin import FORWARD_KIND, StoreComplaintService
 from connectors.complaint.http import HttpComplaintService
+from connectors.complaint.protocol import ComplaintService
 from connectors.complaint.rules import TicketRules
 from connectors.crypto import Sealer
 from connectors.outbox import OutboxWorker
@@ -60,7 +61,7 @@ def build_booking(settings: Settings, store: ContentStore) -> BookingService:
     )
 
 
-def build_complaints(settings: Settings, engine: Engine) -> StoreComplaintService:
+def build_complaints(settings: Settings, engine: Engine) -> ComplaintService:
     return StoreComplaintService(
         engine,
         TicketRules.load(),
@@ -70,12 +71,15 @@ def build_complaints(settings: Settings, engine: Engine) -> StoreComplaintServic
     )
 
 
-def build_outbox_worker(settings: Settings, complaints: StoreComplaintService) -> OutboxWorker | None:
+def build_outbox_worker(
+    settings: Settings, engine: Engine, complaints: ComplaintService
+) -> OutboxWorker | None:
+    """Forwarding to the 12345 platform (None while no platform is configured)."""
     if not settings.complaint_forward_url:
         return None
     platform = HttpComplaintService(settings.complaint_forward_url, settings.complaint_token or None)
     return OutboxWorker(
-        complaints.engine,
+        engine,
         sealer(settings),
         {FORWARD_KIND: platform.forward},
         on_delivered=lambda _kind, ref, remote: complaints.mark_forwarded(ref, remote),

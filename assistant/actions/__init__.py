@@ -10,11 +10,14 @@ from assistant.actions import booking, complaint, service
 from assistant.actions.protocol import ActionRegistry, UnknownAction, from_rasa
 from assistant.retrieval_dialogue import RetrievalDialogue
 from connectors.booking.protocol import BookingService
+from connectors.complaint.protocol import ComplaintService
 
 __all__ = ["ActionRegistry", "UnknownAction", "build_actions", "from_rasa"]
 
 
-def build_actions(dialogue: RetrievalDialogue, booking_service: BookingService, complaints) -> ActionRegistry:
+def build_actions(
+    dialogue: RetrievalDialogue, booking_service: BookingService, complaints: ComplaintService
+) -> ActionRegistry:
     actions = ActionRegistry()
     service.register(actions, dialogue)
     booking.register(actions, dialogue, booking_service)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from assistant.actions.protocol import ActionRegistry, Result, Tracker, validated
 from assistant.actions.service import clear_forms, context_of
 from assistant.replies import Button, Reply
 from assistant.retrieval_dialogue import RetrievalDialogue, parse_payload
-from connectors.booking.builtin import NUMBER_RE
 from connectors.booking.protocol import (
+    BOOKING_NUMBER_RE,
     Booking,
     BookingError,
     BookingRequest,
@@ -48,9 +48,6 @@ def day_label(day: date) -> str:
 
 
 def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: BookingService) -> None:
-    def now() -> datetime:
-        return getattr(booking, "now", datetime.now)()
-
     def bookable(code: str | None) -> ServiceGuide | None:
         guide = dialogue.entry(code)
         if isinstance(guide, ServiceGuide) and guide.bookable and booking.halls(guide.code):
@@ -64,7 +61,7 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         return booking.halls(t.slot("booking_service"), t.slot("region"))
 
     def slots_of(t: Tracker, hall_id: str, day: date | None = None) -> list[Slot]:
-        first = day or now().date()
+        first = day or booking.now().date()
         last = day or first + timedelta(days=DAYS_AHEAD - 1)
         found = booking.free_slots(hall_id, t.slot("booking_service"), first, last)
         return [s for s in found if s.free > 0]
@@ -159,7 +156,7 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
                 pick = next((h for h in options if h.district in text or text in h.district), None)
             return (pick.id, None) if pick else (None, "没有找到这个大厅，请从按钮里选一个。")
         if slot == "booking_date":
-            day = parse_day(text, now().date())
+            day = parse_day(text, booking.now().date())
             if day is None:
                 return None, "没听明白是哪一天，请说“明天”“下周一”或“11月25日”，或点按钮选择。"
             if not slots_of(t, t.slot("booking_hall"), day):
@@ -226,7 +223,7 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
 
     def check_lookup(slot: str, text: str) -> tuple[str | None, str | None] | None:
         if slot == "booking_number":
-            found = NUMBER_RE.search(text.upper().replace(" ", ""))
+            found = BOOKING_NUMBER_RE.search(text.upper().replace(" ", ""))
             return (found.group(0), None) if found else (None, "预约号是 YY 开头的 18 位编号，请核对后再输入。")
         if slot == "lookup_phone":
             phone = find_mobile(text)

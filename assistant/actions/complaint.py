@@ -13,8 +13,14 @@ import hashlib
 from assistant.actions.protocol import ActionRegistry, Result, Tracker, validated
 from assistant.actions.service import clear_forms
 from assistant.replies import Button, Reply
-from connectors.complaint.builtin import TICKET_NUMBER_RE
-from connectors.complaint.protocol import CATEGORIES, ComplaintError, Ticket, TicketRequest
+from connectors.complaint.protocol import (
+    CATEGORIES,
+    TICKET_NUMBER_RE,
+    ComplaintError,
+    ComplaintService,
+    Ticket,
+    TicketRequest,
+)
 from knowledge.store import ContentStore
 from nlu.pii import find_mobile, mask_phone
 
@@ -29,9 +35,7 @@ def _opening_category(text: str) -> str | None:
     return None
 
 
-def register(actions: ActionRegistry, complaints, store: ContentStore) -> None:
-    rules = complaints.rules
-
+def register(actions: ActionRegistry, complaints: ComplaintService, store: ContentStore) -> None:
     def district_in(*texts: str) -> str | None:
         """The district a text names, among those of the published guides' halls (read per ticket)."""
         districts = sorted({h.district for g in store.published("guide") for h in g.halls})
@@ -49,7 +53,7 @@ def register(actions: ActionRegistry, complaints, store: ContentStore) -> None:
         rest = rest.strip(" ，,。：:")
         category = _opening_category(text)
         if len(rest) >= 6:  # the opening message already tells what happened
-            result.set(complaint_description=text, complaint_category=category or rules.classify(text))
+            result.set(complaint_description=text, complaint_category=category or complaints.classify(text))
         elif category:
             result.set(complaint_category=category)
         return result

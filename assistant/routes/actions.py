@@ -9,14 +9,14 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from assistant.actions import UnknownAction
+from assistant.deps import ActionsDep, SettingsDep
 from assistant.logs import get_logger
 
 router = APIRouter(tags=["dialogue"])
 log = get_logger(__name__)
 
 
-def _allowed(request: Request) -> bool:
-    token = request.app.state.settings.action_token
+def _allowed(request: Request, token: str) -> bool:
     if token:
         return hmac.compare_digest(request.query_params.get("token", ""), token)
     host = request.client.host if request.client else ""
@@ -27,11 +27,10 @@ def _allowed(request: Request) -> bool:
 
 
 @router.post("/webhook", include_in_schema=True)
-def run_action(body: dict, request: Request) -> JSONResponse:
+def run_action(body: dict, request: Request, actions: ActionsDep, settings: SettingsDep) -> JSONResponse:
     """Rasa's action-server protocol: ``next_action`` + tracker in, events + responses out."""
-    if not _allowed(request):
+    if not _allowed(request, settings.action_token):
         raise HTTPException(status_code=403, detail="forbidden")
-    actions = getattr(request.app.state, "actions", None)
     name = str(body.get("next_action") or "")
     if actions is None:
         return JSONResponse(status_code=503, content={"error": "actions unavailable", "action_name": name})

@@ -9,16 +9,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from assistant.deps import EditorSession, require
+from assistant.deps import EditorSession, RatingsDep, StoreDep, UnansweredDep, require
 from assistant.replies import bundle_intro, guide_answer
 from knowledge.formats import RawRecord, write_path
 from knowledge.importer import import_path
 from knowledge.schema import ServiceGuide
-from knowledge.store import MissingEntryError, StoreError
+from knowledge.store import ContentStore, MissingEntryError, StoreError
 from knowledge.validation import validate_records
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require("editor"))])
@@ -49,12 +49,7 @@ class LinkIn(BaseModel):
     publish: bool = False
 
 
-def _store(request: Request):
-    return request.app.state.store
-
-
-def _problems(request: Request, body: EntryIn) -> tuple[list[dict], Any]:
-    store = _store(request)
+def _problems(store: ContentStore, body: EntryIn) -> tuple[list[dict], Any]:
     existing = store.find()
     record = RawRecord(kind=body.kind, data=body.content, file="editor")
     report = validate_records(
@@ -66,15 +61,14 @@ def _problems(request: Request, body: EntryIn) -> tuple[list[dict], Any]:
     return problems, (report.entries[0] if report.entries else None)
 
 
-def _checked(request: Request, body: EntryIn):
-    problems, entry = _problems(request, body)
+def _checked(store: ContentStore, body: EntryIn):
+    problems, entry = _problems(store, body)
     if problems:
         raise HTTPException(status_code=422, detail={"message": "内容有问题，未保存", "problems": problems})
     return entry
 
 
-def _entry_out(request: Request, code: str) -> dict:
-    store = _store(request)
+def _entry_out(store: ContentStore, code: str) -> dict:
     try:
         stored = store.get(code, published=False)
     except MissingEntryError:
@@ -101,14 +95,14 @@ def _entry_out(request: Request, code: str) -> dict:
 
 @router.get("/entries")
 def entries(
-    request: Request,
+    store: StoreDep,
     kind: Literal["guide", "bundle"] | None = None,
     status: Literal["draft", "published", "retired"] | None = None,
     department: str | None = None,
     q: str | None = Query(default=None, max_length=100),
 ) -> list[dict]:
     """All entries in any status, filtered."""
-    rows = _store(request).find(kind=kind, status=status, department=department, text=q)
+    rows = store.find(kind=kind, status=status, department=department, text=q)
     return [
         {
             "kind": r.kind,
@@ -127,42 +121,42 @@ def entries(
 
 
 @router.get("/entries/{code}")
-def entry(code: str, request: Request) -> dict:
+def entry(code: str, store: StoreDep) -> dict:
     """The latest version (draft or published) with its history."""
-    return _entry_out(request, code)
+    return _entry_out(store, code)
 
 
 @router.post("/validate")
-def validate(body: EntryIn, request: Request) -> dict:
+def validate(body: EntryIn, store: StoreDep) -> dict:
     """Check content without saving: the problems, each with its field."""
-    problems, _ = _problems(request, body)
+    problems, _ = _problems(store, body)
     return {"ok": not problems, "problems": problems}
 
 
 @router.post("/entries", status_code=201)
-def create(body: EntryIn, request: Request, session: EditorSession) -> dict:
+def create(body: EntryIn, store: StoreDep, session: EditorSession) -> dict:
     """Create an entry as a draft."""
-    entry_ = _checked(request, body)
+    entry_ = _checked(store, body)
     try:
-        _store(request).get(entry_.code, published=False)
+        store.get(entry_.code, published=False)
         raise HTTPException(status_code=409, detail=f"编码 {entry_.code} 已存在，请用修改")
     except MissingEntryError:
         pass
-    _save(request, entry_, session, body.note)
-    return _entry_out(request, entry_.code)
+    _save(store, entry_, session, body.note)
+    return _entry_out(store, entry_.code)
 
 
 @router.put("/entries/{code}")
-def update(code: str, body: EntryIn, request: Request, session: EditorSession) -> dict:
+def update(code: str, body: EntryIn, store: StoreDep, session: EditorSession) -> dict:
     """Save an edit as a new draft version (citizens keep seeing the published one)."""
-    entry_ = _checked(request, body)
+    entry_ = _checked(store, body)
     if entry_.code != code:
         raise HTTPException(
             status_code=422,
             detail={"message": "编码不能修改", "problems": [{"field": "code", "message": f"应为 {code}"}]},
         )
-    _save(request, entry_, session, body.note)
-    return _entry_out(request, code)
+    _save(store, entry_, session, body.note)
+    return _entry_out(store, code)
 
 
 @contextmanager
@@ -175,16 +169,16 @@ def _store_errors():
         raise HTTPException(status_code=status, detail=str(exc)) from None
 
 
-def _save(request: Request, entry_, session, note: str) -> None:
+def _save(store: ContentStore, entry_, session, note: str) -> None:
     with _store_errors():
-        _store(request).save(entry_, author=session.user.username, note=note)
+        store.save(entry_, author=session.user.username, note=note)
 
 
 @router.get("/entries/{code}/preview")
-def preview(code: str, request: Request) -> dict:
+def preview(code: str, store: StoreDep) -> dict:
     """How the latest version would be answered to a citizen."""
     try:
-        content = _store(request).get(code, published=False).content
+        content = store.get(code, published=False).content
     except MissingEntryError:
         raise HTTPException(status_code=404, detail=f"没有编码为 {code} 的条目") from None
     reply = guide_answer(content) if isinstance(content, ServiceGuide) else bundle_intro(content)
@@ -192,27 +186,27 @@ def preview(code: str, request: Request) -> dict:
 
 
 @router.post("/entries/{code}/publish")
-def publish(code: str, body: PublishIn, request: Request, session: EditorSession) -> dict:
+def publish(code: str, body: PublishIn, store: StoreDep, session: EditorSession) -> dict:
     """Publish the latest (or a given) version; search picks it up at once."""
     with _store_errors():
-        _store(request).publish(code, author=session.user.username, version=body.version, note=body.note)
-    return _entry_out(request, code)
+        store.publish(code, author=session.user.username, version=body.version, note=body.note)
+    return _entry_out(store, code)
 
 
 @router.post("/entries/{code}/retire")
-def retire(code: str, request: Request, session: EditorSession) -> dict:
+def retire(code: str, store: StoreDep, session: EditorSession) -> dict:
     """Withdraw an entry from citizens."""
     with _store_errors():
-        _store(request).retire(code, author=session.user.username)
-    return _entry_out(request, code)
+        store.retire(code, author=session.user.username)
+    return _entry_out(store, code)
 
 
 @router.post("/entries/{code}/restore")
-def restore(code: str, body: RestoreIn, request: Request, session: EditorSession) -> dict:
+def restore(code: str, body: RestoreIn, store: StoreDep, session: EditorSession) -> dict:
     """Bring back an earlier version as a new version (optionally publishing it)."""
     with _store_errors():
-        _store(request).restore(code, body.version, author=session.user.username, publish=body.publish)
-    return _entry_out(request, code)
+        store.restore(code, body.version, author=session.user.username, publish=body.publish)
+    return _entry_out(store, code)
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -230,9 +224,8 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 @router.get("/entries/{code}/diff")
-def diff(code: str, request: Request, a: int = Query(alias="from"), b: int = Query(alias="to")) -> dict:
+def diff(code: str, store: StoreDep, a: int = Query(alias="from"), b: int = Query(alias="to")) -> dict:
     """Field-level differences between two versions."""
-    store = _store(request)
     with _store_errors():
         old = _flatten(store.get(code, version=a).content.model_dump(mode="json"))
         new = _flatten(store.get(code, version=b).content.model_dump(mode="json"))
@@ -246,7 +239,7 @@ def diff(code: str, request: Request, a: int = Query(alias="from"), b: int = Que
 
 @router.post("/import")
 async def import_file(
-    request: Request, session: EditorSession, file: UploadFile = File(...), publish: bool = False
+    store: StoreDep, session: EditorSession, file: UploadFile = File(...), publish: bool = False
 ) -> dict:
     """Import a YAML or XLSX file (validated as a whole; nothing is written on any problem)."""
     suffix = Path(file.filename or "").suffix.lower()
@@ -256,7 +249,7 @@ async def import_file(
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(await file.read())
         result = import_path(
-            _store(request), path, author=session.user.username, publish=publish, note=f"上传 {file.filename}"
+            store, path, author=session.user.username, publish=publish, note=f"上传 {file.filename}"
         )
     if not result.ok:
         problems = [{**p.as_dict(), "file": file.filename} for p in result.problems]
@@ -273,9 +266,8 @@ async def import_file(
 
 
 @router.get("/export")
-def export(request: Request, format: Literal["yaml", "xlsx"] = "xlsx", latest: bool = False):
+def export(store: StoreDep, format: Literal["yaml", "xlsx"] = "xlsx", latest: bool = False):
     """Download the content (published, or the latest versions with drafts)."""
-    store = _store(request)
     items = (
         [store.get(s.code, published=False).content for s in store.find()] if latest else store.published()
     )
@@ -290,7 +282,9 @@ def export(request: Request, format: Literal["yaml", "xlsx"] = "xlsx", latest: b
 
 
 @router.get("/unanswered")
-def unanswered(request: Request, status: Literal["open", "linked", "dismissed"] = "open") -> list[dict]:
+def unanswered(
+    queue: UnansweredDep, status: Literal["open", "linked", "dismissed"] = "open"
+) -> list[dict]:
     """What citizens asked that no service matched (PII masked): one item per distinct question,
     with how many times it was asked."""
     return [
@@ -305,19 +299,20 @@ def unanswered(request: Request, status: Literal["open", "linked", "dismissed"] 
             "linked_code": i.linked_code,
             "count": i.count,
         }
-        for i in request.app.state.unanswered.items(status=status, grouped=True)
+        for i in queue.items(status=status, grouped=True)
     ]
 
 
 @router.post("/unanswered/{item_id}/link")
-def link(item_id: int, body: LinkIn, request: Request, session: EditorSession) -> dict:
+def link(
+    item_id: int, body: LinkIn, store: StoreDep, queue: UnansweredDep, session: EditorSession
+) -> dict:
     """Link a question to a guide, adding it there as a 相似问 (a draft, or published at once)."""
-    return _link(request.app.state.unanswered, item_id, body, request, session, lambda i: i.text)
+    return _link(queue, store, item_id, body, session, lambda i: i.text)
 
 
-def _link(queue, item_id: int, body: LinkIn, request: Request, session, question_of) -> dict:
+def _link(queue, store: ContentStore, item_id: int, body: LinkIn, session, question_of) -> dict:
     """Resolve a queue item by linking it to an entry, where its words become a 相似问."""
-    store = _store(request)
     with _store_errors():
         item = queue.get(item_id)
     try:
@@ -340,13 +335,13 @@ def _link(queue, item_id: int, body: LinkIn, request: Request, session, question
             publish=body.publish,
         )
     queue.resolve(item_id, linked_code=body.code)
-    return _entry_out(request, body.code)
+    return _entry_out(store, body.code)
 
 
 @router.post("/unanswered/{item_id}/dismiss")
-def dismiss(item_id: int, request: Request) -> dict:
+def dismiss(item_id: int, queue: UnansweredDep) -> dict:
     """Not a service question (chit-chat, abuse…): take it off the queue."""
-    return _dismiss(request.app.state.unanswered, item_id)
+    return _dismiss(queue, item_id)
 
 
 def _dismiss(queue, item_id: int) -> dict:
@@ -357,27 +352,29 @@ def _dismiss(queue, item_id: int) -> dict:
 
 @router.get("/ratings")
 def ratings(
-    request: Request,
+    queue: RatingsDep,
     helpful: bool | None = False,
     status: Literal["open", "linked", "dismissed"] | None = "open",
 ) -> list[dict]:
     """好差评: by default the 👎 nobody has handled yet, newest first (PII masked)."""
-    return [r.as_dict() for r in request.app.state.ratings.items(helpful=helpful, status=status)]
+    return [r.as_dict() for r in queue.items(helpful=helpful, status=status)]
 
 
 @router.get("/ratings/summary")
-def ratings_summary(request: Request) -> list[dict]:
+def ratings_summary(queue: RatingsDep) -> list[dict]:
     """👍/👎 counts per guide or bundle, most 👎 first."""
-    return request.app.state.ratings.summary()
+    return queue.summary()
 
 
 @router.post("/ratings/{item_id}/link")
-def link_rating(item_id: int, body: LinkIn, request: Request, session: EditorSession) -> dict:
+def link_rating(
+    item_id: int, body: LinkIn, store: StoreDep, queue: RatingsDep, session: EditorSession
+) -> dict:
     """The answer was wrong for these words: add them to the right guide as a 相似问."""
-    return _link(request.app.state.ratings, item_id, body, request, session, lambda r: r.question)
+    return _link(queue, store, item_id, body, session, lambda r: r.question)
 
 
 @router.post("/ratings/{item_id}/dismiss")
-def dismiss_rating(item_id: int, request: Request) -> dict:
+def dismiss_rating(item_id: int, queue: RatingsDep) -> dict:
     """Seen, nothing to change."""
-    return _dismiss(request.app.state.ratings, item_id)
+    return _dismiss(queue, item_id)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
 
 from assistant.auth import AuthError
-from assistant.deps import SESSION_COOKIE, CurrentSession
+from assistant.deps import SESSION_COOKIE, AccountsDep, CurrentSession, SettingsDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -17,10 +17,10 @@ class LoginIn(BaseModel):
 
 
 @router.post("/login")
-def login(body: LoginIn, request: Request, response: Response) -> dict:
+def login(body: LoginIn, response: Response, accounts: AccountsDep, settings: SettingsDep) -> dict:
     """Log in; sets an HttpOnly session cookie and returns the token and the CSRF token."""
     try:
-        session = request.app.state.accounts.login(body.username, body.password)
+        session = accounts.login(body.username, body.password)
     except AuthError as exc:
         raise HTTPException(status_code=401, detail=str(exc)) from None
     response.set_cookie(
@@ -28,7 +28,7 @@ def login(body: LoginIn, request: Request, response: Response) -> dict:
         session.token,
         httponly=True,
         samesite="strict",
-        secure=request.app.state.settings.env == "prod",
+        secure=settings.env == "prod",
         max_age=12 * 3600,
     )
     return {
@@ -41,9 +41,9 @@ def login(body: LoginIn, request: Request, response: Response) -> dict:
 
 
 @router.post("/logout")
-def logout(session: CurrentSession, request: Request, response: Response) -> dict:
+def logout(session: CurrentSession, response: Response, accounts: AccountsDep) -> dict:
     """End the session."""
-    request.app.state.accounts.logout(session.token)
+    accounts.logout(session.token)
     response.delete_cookie(SESSION_COOKIE)
     return {"ok": True}
 

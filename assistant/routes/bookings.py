@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
+from assistant.deps import BookingDep, StoreDep
 from connectors.booking.protocol import (
     Booking,
     BookingError,
@@ -19,10 +20,6 @@ from connectors.booking.protocol import (
 
 router = APIRouter(prefix="/api", tags=["booking"])
 _STATUS = {SlotFullError: 409, DuplicateBookingError: 409, BookingNotFoundError: 404}
-
-
-def _service(request: Request):
-    return request.app.state.booking
 
 
 def _fail(exc: BookingError) -> HTTPException:
@@ -53,14 +50,14 @@ def _booking_dict(b: Booking) -> dict:
 
 
 @router.get("/halls")
-def halls(request: Request, service: str = Query(max_length=64), district: str | None = None) -> list[dict]:
+def halls(booking: BookingDep, service: str = Query(max_length=64), district: str | None = None) -> list[dict]:
     """Halls that take bookings for a service, the given district first."""
-    return [h.__dict__ for h in _service(request).halls(service, district)]
+    return [h.__dict__ for h in booking.halls(service, district)]
 
 
 @router.get("/halls/{hall_id}/slots")
 def slots(
-    request: Request,
+    booking: BookingDep,
     hall_id: str,
     service: str = Query(max_length=64),
     first: date | None = None,
@@ -69,7 +66,7 @@ def slots(
     """Free slots of a hall for a service."""
     first = first or date.today()
     try:
-        found = _service(request).free_slots(hall_id, service, first, first + timedelta(days=days - 1))
+        found = booking.free_slots(hall_id, service, first, first + timedelta(days=days - 1))
     except BookingError as exc:
         raise _fail(exc) from None
     return [
@@ -80,9 +77,8 @@ def slots(
 
 
 @router.post("/bookings", status_code=201)
-def book(body: BookingIn, request: Request) -> dict:
+def book(body: BookingIn, booking: BookingDep, store: StoreDep) -> dict:
     """Book a slot; a retried request with the same idempotency_key returns the same booking."""
-    store = request.app.state.store
     try:
         name = store.get(body.service_code).content.name
     except Exception:
@@ -98,33 +94,33 @@ def book(body: BookingIn, request: Request) -> dict:
         body.idempotency_key or f"web:{uuid.uuid4()}",
     )
     try:
-        return _booking_dict(_service(request).book(req))
+        return _booking_dict(booking.book(req))
     except BookingError as exc:
         raise _fail(exc) from None
 
 
 @router.post("/bookings/lookup")
-def lookup(body: PhoneIn, request: Request, number: str | None = None) -> list[dict]:
+def lookup(body: PhoneIn, booking: BookingDep, number: str | None = None) -> list[dict]:
     """A citizen's bookings: by number and phone, or all active ones of the phone."""
     try:
-        return [_booking_dict(b) for b in _service(request).query(number=number, phone=body.phone)]
+        return [_booking_dict(b) for b in booking.query(number=number, phone=body.phone)]
     except BookingError as exc:
         raise _fail(exc) from None
 
 
 @router.post("/bookings/{number}/cancel")
-def cancel(number: str, body: PhoneIn, request: Request) -> dict:
+def cancel(number: str, body: PhoneIn, booking: BookingDep) -> dict:
     """Cancel a booking (frees the seat)."""
     try:
-        return _booking_dict(_service(request).cancel(number, body.phone))
+        return _booking_dict(booking.cancel(number, body.phone))
     except BookingError as exc:
         raise _fail(exc) from None
 
 
 @router.post("/bookings/{number}/reschedule")
-def reschedule(number: str, body: RescheduleIn, request: Request) -> dict:
+def reschedule(number: str, body: RescheduleIn, booking: BookingDep) -> dict:
     """Move a booking to another free slot of the same hall."""
     try:
-        return _booking_dict(_service(request).reschedule(number, body.phone, body.day, body.start))
+        return _booking_dict(booking.reschedule(number, body.phone, body.day, body.start))
     except BookingError as exc:
         raise _fail(exc) from None

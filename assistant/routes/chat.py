@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from assistant.deps import ConversationDep
 from assistant.logs import get_logger
 
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -19,12 +20,12 @@ class ChatIn(BaseModel):
 
 
 @router.post("/chat")
-def chat(body: ChatIn, request: Request) -> dict:
+def chat(body: ChatIn, conversation: ConversationDep) -> dict:
     """One turn: the citizen's words (or a button's payload) in, replies out.
 
     ``mode`` says who answered: ``rasa`` (the dialogue server), ``retrieval`` (the app alone,
     while the dialogue server is unavailable) or ``unavailable``.
     """
-    mode, replies = request.app.state.conversation.turn(body.sender, body.text)
+    mode, replies = conversation.turn(body.sender, body.text)
     log.info("chat turn", mode=mode, replies=len(replies))
     return {"mode": mode, "messages": [r.as_dict() for r in replies]}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from assistant.deps import RatingsDep, StoreDep
 from assistant.logs import get_logger
 from knowledge.store import MissingEntryError
 
@@ -29,16 +30,16 @@ class RatingIn(BaseModel):
 
 
 @router.post("/ratings", status_code=201)
-def rate(body: RatingIn, request: Request) -> dict:
+def rate(body: RatingIn, store: StoreDep, ratings: RatingsDep) -> dict:
     """Store a rating; 👎 go to the editors' queue."""
     about = None
     if body.about is not None:
         try:  # only what the store knows: the name comes from it, not from the page
-            stored = request.app.state.store.get(body.about.code)
+            stored = store.get(body.about.code)
             about = {"kind": stored.kind, "code": stored.code, "name": stored.content.name}
         except MissingEntryError:
             about = None
-    rating_id = request.app.state.ratings.record(
+    rating_id = ratings.record(
         helpful=body.helpful,
         answer=body.answer,
         question=body.question,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from assistant.deps import RetrieverDep, UnansweredDep
 from assistant.logs import get_logger
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -33,20 +34,12 @@ class SearchOut(BaseModel):
     results: list[SearchHitOut]
 
 
-def get_retriever(request: Request):
-    retriever = getattr(request.app.state, "retriever", None)
-    if retriever is None:
-        raise HTTPException(status_code=503, detail="检索服务正在准备中，请稍后再试，或拨打 12345 咨询。")
-    return retriever
-
-
 @router.post("/search", response_model=SearchOut)
-def search(body: SearchIn, request: Request) -> SearchOut:
+def search(body: SearchIn, retriever: RetrieverDep, unanswered: UnansweredDep) -> SearchOut:
     """Find the guide or bundle that matches the words: answer, clarify (top 3) or none."""
-    retriever = get_retriever(request)
     result = retriever.search(body.q, top_k=body.top_k, region=body.region)
     if result.decision == "none":
-        request.app.state.unanswered.record_miss(result, source=body.source)
+        unanswered.record_miss(result, source=body.source)
     log.info(
         "search",
         decision=result.decision,

@@ -6,14 +6,22 @@ import uuid
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from assistant.deps import StaffSession, require
+from assistant.deps import (
+    BookingDep,
+    ComplaintsDep,
+    OutboxDep,
+    RetrieverDep,
+    StaffSession,
+    StoreDep,
+    require,
+)
 from assistant.logs import get_logger
 from assistant.replies import bundle_intro, guide_answer
-from assistant.routes.search import get_retriever
 from assistant.routes.tickets import TicketIn, file_with, ticket_out
+from connectors.booking.protocol import BookingUnsupportedError
 from connectors.complaint.protocol import ComplaintError, TicketNotFoundError
 from knowledge.schema import EntryStatus, ServiceGuide
 from knowledge.store import MissingEntryError
@@ -30,19 +38,19 @@ class AdvanceIn(BaseModel):
 
 @router.get("/lookup")
 def lookup(
-    request: Request,
+    store: StoreDep,
+    retriever: RetrieverDep,
     q: str = Query(default="", max_length=200, description="来电人的原话"),
     department: str | None = Query(default=None, max_length=100),
     district: str | None = Query(default=None, max_length=20),
     limit: int = Query(default=8, ge=1, le=20),
 ) -> dict:
     """Search-as-you-type for operators: guides and bundles, filtered by department and district."""
-    store = request.app.state.store
     if not q.strip():  # filters alone: browse the published entries
         rows = store.find(status=EntryStatus.PUBLISHED, department=department)
         hits = [{"kind": r.kind, "code": r.code, "name": r.name, "department": r.department} for r in rows]
         return {"decision": "browse", "region": district, "results": hits[:limit]}
-    result = get_retriever(request).rank(q, region=district, limit=max(limit, 20))
+    result = retriever.rank(q, region=district, limit=max(limit, 20))
     hits = [
         {"kind": h.kind, "code": h.code, "name": h.name, "department": h.department, "score": round(h.score, 3)}
         for h in result.results
@@ -52,9 +60,8 @@ def lookup(
 
 
 @router.get("/facets")
-def facets(request: Request) -> dict:
+def facets(store: StoreDep) -> dict:
     """The departments and districts the filters offer."""
-    store = request.app.state.store
     departments, districts = set(), set()
     for entry in store.published():
         departments.add(entry.department)
@@ -64,10 +71,10 @@ def facets(request: Request) -> dict:
 
 
 @router.get("/script/{code}")
-def script(code: str, request: Request, district: str | None = Query(default=None, max_length=20)) -> dict:
+def script(code: str, store: StoreDep, district: str | None = Query(default=None, max_length=20)) -> dict:
     """The answer as text an operator can read out on the phone (halls in the caller's district first)."""
     try:
-        content = request.app.state.store.get(code).content
+        content = store.get(code).content
     except MissingEntryError:
         raise HTTPException(status_code=404, detail=f"没有找到编码为 {code} 的已发布条目") from None
     reply = guide_answer(content, district) if isinstance(content, ServiceGuide) else bundle_intro(content)
@@ -75,49 +82,43 @@ def script(code: str, request: Request, district: str | None = Query(default=Non
 
 
 @router.post("/tickets", status_code=201)
-def open_ticket(body: TicketIn, request: Request, session: StaffSession) -> dict:
+def open_ticket(body: TicketIn, complaints: ComplaintsDep, session: StaffSession) -> dict:
     """Open a ticket for a caller (channel ``hotline``)."""
-    ticket = file_with(request, body, channel="hotline", key=body.idempotency_key or f"hotline:{uuid.uuid4()}")
+    ticket = file_with(complaints, body, channel="hotline", key=body.idempotency_key or f"hotline:{uuid.uuid4()}")
     log.info("ticket opened for a caller", operator=session.user.username, ticket=ticket["number"])
     return ticket
 
 
 @router.get("/tickets")
 def tickets(
-    request: Request, status: str | None = None, department: str | None = None, limit: int = 100
+    complaints: ComplaintsDep, status: str | None = None, department: str | None = None, limit: int = 100
 ) -> list[dict]:
     """Tickets, newest first (contacts masked)."""
-    return [
-        ticket_out(t)
-        for t in request.app.state.complaints.find(status=status, department=department, limit=limit)
-    ]
+    return [ticket_out(t) for t in complaints.find(status=status, department=department, limit=limit)]
 
 
 @router.post("/tickets/{number}/advance")
-def advance(number: str, body: AdvanceIn, request: Request) -> dict:
+def advance(number: str, body: AdvanceIn, complaints: ComplaintsDep) -> dict:
     """Move a ticket on: 办理, 办结, 回访."""
     try:
-        return ticket_out(
-            request.app.state.complaints.advance(number, body.status, actor=body.actor, note=body.note)
-        )
+        return ticket_out(complaints.advance(number, body.status, actor=body.actor, note=body.note))
     except ComplaintError as exc:
         code = 404 if isinstance(exc, TicketNotFoundError) else 409
         raise HTTPException(status_code=code, detail=exc.user_message) from None
 
 
 @router.get("/bookings")
-def bookings(request: Request, day: date | None = None, hall: str | None = None) -> list[dict]:
+def bookings(booking: BookingDep, day: date | None = None, hall: str | None = None) -> list[dict]:
     """Bookings of a day or hall (contacts masked)."""
-    service = request.app.state.booking
-    if not hasattr(service, "find"):
-        raise HTTPException(status_code=501, detail="已配置外部预约系统，请在该系统中查看预约。")
-    return [b.as_dict() for b in service.find(day=day, hall_id=hall)]
+    try:
+        return [b.as_dict() for b in booking.find(day=day, hall_id=hall)]
+    except BookingUnsupportedError as exc:
+        raise HTTPException(status_code=501, detail=exc.user_message) from None
 
 
 @router.get("/outbox")
-def outbox(request: Request) -> dict:
+def outbox(box: OutboxDep) -> dict:
     """Hand-offs waiting for the 12345 platform."""
-    box = request.app.state.complaints.outbox
     return {
         "counts": box.counts(),
         "pending": [
@@ -135,6 +136,6 @@ def outbox(request: Request) -> dict:
 
 
 @router.post("/outbox/retry")
-def outbox_retry(request: Request, item_id: int | None = None) -> dict:
+def outbox_retry(box: OutboxDep, item_id: int | None = None) -> dict:
     """Make pending hand-offs due now."""
-    return {"retried": request.app.state.complaints.outbox.retry_now(item_id)}
+    return {"retried": box.retry_now(item_id)}

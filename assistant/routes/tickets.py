@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
+from assistant.deps import ComplaintsDep
 from connectors.complaint.protocol import (
     ComplaintError,
+    ComplaintService,
     Ticket,
     TicketNotFoundError,
     TicketRequest,
@@ -52,29 +54,29 @@ def _call(fn, *args):
 
 
 @router.post("/tickets", status_code=201)
-def file_ticket(body: TicketIn, request: Request) -> dict:
+def file_ticket(body: TicketIn, complaints: ComplaintsDep) -> dict:
     """File a ticket; returns its number, the department it went to and the promised dates."""
-    return file_with(request, body, channel="web", key=body.idempotency_key or f"web:{uuid.uuid4()}")
+    return file_with(complaints, body, channel="web", key=body.idempotency_key or f"web:{uuid.uuid4()}")
 
 
-def file_with(request: Request, body: TicketIn, *, channel: str, key: str) -> dict:
+def file_with(complaints: ComplaintService, body: TicketIn, *, channel: str, key: str) -> dict:
     req = TicketRequest(**body.model_dump(exclude={"idempotency_key"}), channel=channel, idempotency_key=key)
-    return _call(request.app.state.complaints.file, req)
+    return _call(complaints.file, req)
 
 
 @router.get("/tickets/{number}")
-def get_ticket(number: str, request: Request) -> dict:
+def get_ticket(number: str, complaints: ComplaintsDep) -> dict:
     """A ticket's status and history (contact masked)."""
-    return _call(request.app.state.complaints.get, number)
+    return _call(complaints.get, number)
 
 
 @router.post("/tickets/{number}/followups")
-def follow_up(number: str, body: FollowUpIn, request: Request) -> dict:
+def follow_up(number: str, body: FollowUpIn, complaints: ComplaintsDep) -> dict:
     """Add information to a ticket."""
-    return _call(request.app.state.complaints.follow_up, number, body.text)
+    return _call(complaints.follow_up, number, body.text)
 
 
 @router.post("/tickets/{number}/rating")
-def rate(number: str, body: RatingIn, request: Request) -> dict:
+def rate(number: str, body: RatingIn, complaints: ComplaintsDep) -> dict:
     """回访评价 after the ticket is closed."""
-    return _call(request.app.state.complaints.rate, number, body.satisfaction, body.comment)
+    return _call(complaints.rate, number, body.satisfaction, body.comment)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from assistant.deps import ChannelsDep, SettingsDep
 from assistant.logs import get_logger
 from connectors.wechat.crypto import WeChatError, check_signature
 from connectors.wechat.messages import encrypted_envelope, parse_xml, text_reply, to_message
@@ -26,10 +27,10 @@ def _refuse(exc: WeChatError) -> Response:
 
 
 @router.get("/wechat", response_class=PlainTextResponse)
-def verify(request: Request, signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""):
+def verify(settings: SettingsDep, signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""):
     """URL verification: echo ``echostr`` when the signature is right."""
     try:
-        check_signature(request.app.state.settings.wechat_token, signature, timestamp, nonce)
+        check_signature(settings.wechat_token, signature, timestamp, nonce)
     except WeChatError as exc:
         return _refuse(exc)
     return PlainTextResponse(echostr)
@@ -38,6 +39,8 @@ def verify(request: Request, signature: str = "", timestamp: str = "", nonce: st
 @router.post("/wechat")
 async def receive(
     request: Request,
+    settings: SettingsDep,
+    channels: ChannelsDep,
     signature: str = "",
     timestamp: str = "",
     nonce: str = "",
@@ -45,22 +48,21 @@ async def receive(
     msg_signature: str = "",
 ) -> Response:
     """A citizen's message or event; answered within the 5-second budget or later by 客服消息."""
-    state = request.app.state
     try:
-        check_signature(state.settings.wechat_token, signature, timestamp, nonce)
+        check_signature(settings.wechat_token, signature, timestamp, nonce)
         body = await request.body()
         if encrypt_type == "aes":
             envelope = parse_xml(body)
-            body = state.wechat_crypto.decrypt(envelope.get("Encrypt", ""), msg_signature, timestamp, nonce)
+            body = channels.wechat_crypto.decrypt(envelope.get("Encrypt", ""), msg_signature, timestamp, nonce)
         message = to_message(parse_xml(body))
     except WeChatError as exc:
         return _refuse(exc)
-    content = await run_in_threadpool(state.wechat.handle, message)
+    content = await run_in_threadpool(channels.wechat.handle, message)
     if content is None:
         return PlainTextResponse("success")
     reply = text_reply(message.from_user, message.to_user, content)
     if encrypt_type == "aes":
         stamp = str(int(time.time()))
-        encrypted, sig = state.wechat_crypto.encrypt(reply, nonce, stamp)
+        encrypted, sig = channels.wechat_crypto.encrypt(reply, nonce, stamp)
         reply = encrypted_envelope(encrypted, sig, stamp, nonce)
     return Response(reply, media_type="application/xml")

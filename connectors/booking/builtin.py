@@ -6,7 +6,6 @@ Seats are counted per hall and slot; taking one is a single conditional UPDATE
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from connectors.booking.config import BookingConfig, HallConfig, empty_slots
 from connectors.booking.protocol import (
+    NUMBER_ALPHABET,
     Booking,
     BookingNotFoundError,
     BookingRequest,
@@ -33,15 +33,10 @@ from connectors.crypto import Sealer
 from knowledge.store.db import session_factory
 from nlu.pii import mask_name, mask_phone
 
-_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-
-
-NUMBER_RE = re.compile(rf"YY\d{{6}}[{_ALPHABET}]{{10}}")
-
 
 def new_number(day: date) -> str:
     """Unguessable: 10 random characters from 32 (50 bits) after the date."""
-    return "YY" + day.strftime("%y%m%d") + "".join(secrets.choice(_ALPHABET) for _ in range(10))
+    return "YY" + day.strftime("%y%m%d") + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(10))
 
 
 class StoreBookingService:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from connectors.booking.protocol import (
     Booking,
     BookingError,
     BookingNotFoundError,
     BookingRequest,
+    BookingUnsupportedError,
     DuplicateBookingError,
     HallInfo,
     InvalidBookingError,
@@ -50,6 +51,9 @@ class HttpBookingService:
     ) -> None:
         self.client = JsonClient(base_url, token, timeout, retry, system="预约系统")
 
+    def now(self) -> datetime:
+        return datetime.now()
+
     def _call(self, method: str, path: str, **kw):
         return self.client.call(method, path, _BY_CODE, BookingError, BookingNotFoundError, **kw)
 
@@ -87,3 +91,13 @@ class HttpBookingService:
     def query(self, *, number: str | None = None, phone: str | None = None) -> list[Booking]:
         params = {k: v for k, v in (("number", number), ("phone", phone)) if v}
         return [_booking(d) for d in self._call("GET", "/bookings", params=params)]
+
+    def find(
+        self,
+        *,
+        day: date | None = None,
+        hall_id: str | None = None,
+        status: str | None = None,
+        limit: int = 200,
+    ) -> list[Booking]:
+        raise BookingUnsupportedError("an external booking system keeps its own lists")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from connectors.errors import HandoffError
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+# a booking number: YY, the day (yymmdd), 10 unguessable characters
+BOOKING_NUMBER_RE = re.compile(rf"YY\d{{6}}[{NUMBER_ALPHABET}]{{10}}")
 
 
 class BookingError(HandoffError):
@@ -30,6 +33,12 @@ class DuplicateBookingError(BookingError):
 
 class BookingNotFoundError(BookingError):
     user_message = "没有找到这个预约，请核对预约号和手机号。"
+
+
+class BookingUnsupportedError(BookingError):
+    """The configured booking system does not offer this (an external one keeps its own lists)."""
+
+    user_message = "已配置外部预约系统，请在该系统中查看预约。"
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,12 @@ class Booking:
 
 
 class BookingService(Protocol):
+    """What callers may use; an implementation that cannot do one raises ``BookingUnsupportedError``."""
+
+    def now(self) -> datetime:
+        """The booking system's clock (which day is "today" for free slots)."""
+        ...
+
     def halls(self, service_code: str, district: str | None = None) -> list[HallInfo]: ...
 
     def free_slots(self, hall_id: str, service_code: str, first: date, last: date) -> list[Slot]: ...
@@ -113,3 +128,14 @@ class BookingService(Protocol):
     def reschedule(self, number: str, phone: str, day: date, start: str) -> Booking: ...
 
     def query(self, *, number: str | None = None, phone: str | None = None) -> list[Booking]: ...
+
+    def find(
+        self,
+        *,
+        day: date | None = None,
+        hall_id: str | None = None,
+        status: str | None = None,
+        limit: int = 200,
+    ) -> list[Booking]:
+        """For operators: bookings of a day / hall (contacts masked)."""
+        ...

@@ -8,7 +8,6 @@ are written in the same transaction, so a ticket accepted from a citizen is neve
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -17,6 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from connectors.booking.protocol import NUMBER_ALPHABET
 from connectors.calendar import WorkCalendar
 from connectors.complaint.protocol import (
     CATEGORIES,
@@ -36,17 +36,13 @@ from connectors.outbox import Outbox
 from knowledge.store.db import session_factory
 from nlu.pii import mask_name, mask_phone, mask_pii
 
-_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 FORWARD_KIND = "ticket.forward"
 # which statuses may follow which (the department may skip 办理 and close at once)
 _NEXT = {"派单": ("办理", "办结"), "办理": ("办结",), "办结": ("回访",), "回访": ("评价",)}
 
 
-TICKET_NUMBER_RE = re.compile(rf"GD\d{{6}}[{_ALPHABET}]{{8}}")
-
-
 def new_ticket_number(day: date) -> str:
-    return "GD" + day.strftime("%y%m%d") + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    return "GD" + day.strftime("%y%m%d") + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
 
 
 class StoreComplaintService:
@@ -70,6 +66,9 @@ class StoreComplaintService:
         self.outbox = Outbox(engine, sealer)
 
     # -- citizen side -------------------------------------------------------------------------
+    def classify(self, text: str) -> str:
+        return self.rules.classify(text)
+
     def file(self, request: TicketRequest) -> Ticket:
         request.check()
         if request.category and request.category not in CATEGORIES:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from connectors.booking.protocol import MOBILE_RE
+from connectors.booking.protocol import MOBILE_RE, NUMBER_ALPHABET
 from connectors.errors import HandoffError
 
 CATEGORIES = ("咨询", "求助", "投诉", "举报", "建议")
 STATUSES = ("受理", "派单", "办理", "办结", "回访", "评价")
 SATISFACTION = ("满意", "基本满意", "不满意")
+# a ticket number: GD, the day (yymmdd), 8 unguessable characters
+TICKET_NUMBER_RE = re.compile(rf"GD\d{{6}}[{NUMBER_ALPHABET}]{{8}}")
 
 
 class ComplaintError(HandoffError):
@@ -108,6 +112,12 @@ class Ticket:
 
 
 class ComplaintService(Protocol):
+    """What the dialogue, the surfaces and the outbox use of a 12345 ticket system."""
+
+    def classify(self, text: str) -> str:
+        """The category (咨询/求助/投诉/举报/建议) the 12345 rules give a description."""
+        ...
+
     def file(self, request: TicketRequest) -> Ticket: ...
 
     def get(self, number: str) -> Ticket: ...
@@ -115,3 +125,18 @@ class ComplaintService(Protocol):
     def follow_up(self, number: str, text: str, actor: str = "citizen") -> Ticket: ...
 
     def rate(self, number: str, satisfaction: str, comment: str = "") -> Ticket: ...
+
+    # -- department / hotline side
+    def advance(self, number: str, status: str, *, actor: str, note: str = "") -> Ticket: ...
+
+    def find(
+        self, *, status: str | None = None, department: str | None = None, limit: int = 100
+    ) -> list[Ticket]: ...
+
+    def export(self, tickets: Iterable[Ticket], *, include_contact: bool = False) -> dict:
+        """The documented JSON shape for a 12345 platform (docs/12345-export.md)."""
+        ...
+
+    def mark_forwarded(self, number: str, external_ref: str) -> None:
+        """The outbox delivered the ticket to the 12345 platform under ``external_ref``."""
+        ...

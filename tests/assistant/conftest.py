@@ -18,7 +18,7 @@ def app_client(tmp_path, sample_entries):
         settings = Settings(var_dir=tmp_path / f"app{len(opened)}", **{"search_enabled": False, "rasa_url": "", **overrides})
         client = TestClient(create_app(settings, retriever=retriever))
         client.__enter__()
-        client.app.state.store.save_many(sample_entries, author="seed", publish=True)
+        client.app.state.services.store.save_many(sample_entries, author="seed", publish=True)
         opened.append(client)
         return client
 
@@ -44,6 +44,6 @@ def bearer():
 def staffed_client(app_client, stub_retriever):
     """A client on the stub retriever with accounts editor1 (editor) and hotline1 (staff)."""
     client = app_client(stub_retriever)
-    client.app.state.accounts.add("editor1", "editor password 1", "editor")
-    client.app.state.accounts.add("hotline1", "hotline password 1", "staff")
+    client.app.state.services.accounts.add("editor1", "editor password 1", "editor")
+    client.app.state.services.accounts.add("hotline1", "hotline password 1", "staff")
     return client

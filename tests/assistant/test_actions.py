@@ -101,8 +101,8 @@ def test_tick_item_marks_the_material_done(client):
 
 
 def _bookable_guide(client):
-    for entry in client.app.state.store.published("guide"):
-        if entry.bookable and client.app.state.booking.halls(entry.code):
+    for entry in client.app.state.services.store.published("guide"):
+        if entry.bookable and client.app.state.services.booking.halls(entry.code):
             return entry
     raise AssertionError("no bookable guide in the sample KB")
 
@@ -134,12 +134,12 @@ def test_booking_form_checks_each_answer_and_books(client):
     done, reply = call(client, "action_submit_booking", slots={**slots, "booking_confirm": True})
     number = re.search(r"YY\d{6}[A-Z2-9]{10}", reply[0]["text"]).group(0)
     assert done["booking_phone"] is None  # the phone leaves the slots with the form
-    found = client.app.state.booking.query(number=number, phone="13812345678")
+    found = client.app.state.services.booking.query(number=number, phone="13812345678")
     assert found[0].service_code == guide.code and found[0].start == start
     # cancel by number and phone
     _, cancelled = call(client, "action_cancel_booking", slots={"booking_number": number, "lookup_phone": "13812345678"})
     assert "已为您取消" in cancelled[0]["text"]
-    assert client.app.state.booking.query(number=number, phone="13812345678")[0].status == "cancelled"
+    assert client.app.state.services.booking.query(number=number, phone="13812345678")[0].status == "cancelled"
 
 
 def test_booking_not_confirmed_books_nothing(client):
@@ -158,7 +158,7 @@ def test_complaint_prefilled_from_the_opening_message_and_filed(client):
     assert "139****1111" in confirm[0]["text"]
     _, reply = call(client, "action_submit_complaint", slots={**slots, "complaint_confirm": True})
     number = re.search(r"GD\d{6}[A-Z2-9]{8}", reply[0]["text"]).group(0)
-    ticket = client.app.state.complaints.get(number)
+    ticket = client.app.state.services.complaints.get(number)
     assert ticket.district == "西城区" and "生态环境" in ticket.department
     assert ticket.department in reply[0]["text"]
     _, status = call(client, "action_query_ticket", slots={"ticket_number": number})

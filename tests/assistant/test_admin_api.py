@@ -120,4 +120,4 @@ def test_the_same_question_asked_often_is_one_item_and_one_decision(bearer, clie
     assert [(i["text"], i["count"]) for i in items] == [("喂喂喂 xyz", 1), ("呜啦啦 qwe", 3)]
     assert client.post(f"/api/admin/unanswered/{items[1]['id']}/dismiss", headers=ed).json() == {"ok": True}
     assert [i["text"] for i in client.get("/api/admin/unanswered", headers=ed).json()] == ["喂喂喂 xyz"]
-    assert len(client.app.state.unanswered.items(status="dismissed")) == 3
+    assert len(client.app.state.services.unanswered.items(status="dismissed")) == 3

@@ -52,6 +52,6 @@ def test_bundle_and_checklist(client):
 
 def test_retired_guide_disappears_from_api(client):
     code = client.get("/api/guides", params={"q": "户口簿补领"}).json()[0]["code"]
-    client.app.state.store.retire(code, author="test")
+    client.app.state.services.store.retire(code, author="test")
     assert client.get(f"/api/guides/{code}").status_code == 404
     assert len(client.get("/api/guides").json()) == 118

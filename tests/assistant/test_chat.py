@@ -89,7 +89,7 @@ def test_follow_ups_about_a_bundle_in_context_answer_for_its_guides(client):
     assert "统一窗口" in say(client, "在哪办", "c")[0]["text"]
     assert "工作日" in say(client, "要多久", "c")[0]["text"]
     # answered from context, so nothing lands in the editors' unanswered queue
-    assert client.app.state.unanswered.items() == []
+    assert client.app.state.services.unanswered.items() == []
 
 
 def test_handoff_off_topic_and_forms_without_dialogue_server(client):
@@ -102,7 +102,7 @@ def test_handoff_off_topic_and_forms_without_dialogue_server(client):
 
 def test_chat_misses_reach_the_editors_queue_without_pii(client):
     say(client, "喂喂喂 xyz 13812345678", sender="wechat:oUser")
-    (item,) = client.app.state.unanswered.items()
+    (item,) = client.app.state.services.unanswered.items()
     assert item.source == "wechat" and "13812345678" not in item.text and "138****5678" in item.text
 
 

@@ -35,8 +35,8 @@ def site(real_retriever, sample_entries, tmp_path_factory):
     )  # fmt: skip
     app = create_app(settings, retriever=real_retriever)
     with serve(app) as url:
-        app.state.store.save_many(sample_entries, author="seed", publish=True)
-        app.state.accounts.add("hotline1", "hotline password 1", "staff")
+        app.state.services.store.save_many(sample_entries, author="seed", publish=True)
+        app.state.services.accounts.add("hotline1", "hotline password 1", "staff")
         yield url, app
 
 

@@ -50,7 +50,7 @@ def live(model, real_retriever, sample_entries, tmp_path_factory):
     )  # fmt: skip
     app = create_app(settings, retriever=real_retriever)
     with serve(app) as app_url:
-        app.state.store.save_many(sample_entries, author="seed", publish=True)
+        app.state.services.store.save_many(sample_entries, author="seed", publish=True)
         rasa = ds.RasaProcess(root_settings.model_copy(update={"rasa_url": rasa_url}), model_file, f"{app_url}/webhook")
         rasa.start()
         try:
@@ -125,7 +125,7 @@ def test_restaurant_walk_through_checklist_changes_with_answers(live):
 
 
 def _bookable(app):
-    return next(g for g in app.state.store.published("guide") if g.bookable and app.state.booking.halls(g.code))
+    return next(g for g in app.state.services.store.published("guide") if g.bookable and app.state.services.booking.halls(g.code))
 
 
 def test_booking_made_queried_and_cancelled(live):

@@ -95,7 +95,7 @@ def test_staff_routes_refuse_anonymous_requests(client):
 
 
 def test_staff_routes_with_log_in_roles_and_csrf(client):
-    accounts = client.app.state.accounts
+    accounts = client.app.state.services.accounts
     accounts.add("hotline1", "correct horse battery", "staff")
     assert (
         client.post(

@@ -45,7 +45,7 @@ def test_thumbs_down_with_reason_reaches_editors_masked(client, ed):
     assert "没说要不要本人去" in item["reason"]
     summary = client.get("/api/admin/ratings/summary", headers=ed).json()
     assert summary == [{"code": code, "name": HUKOU, "up": 0, "down": 1}]
-    with client.app.state.store.engine.connect() as conn:  # not just masked on the way out
+    with client.app.state.services.store.engine.connect() as conn:  # not just masked on the way out
         raw = " ".join(str(v) for v in conn.execute(text("select question, reason from answer_ratings")).one())
     assert "13812345678" not in raw and "110101199003071233" not in raw
 
@@ -61,7 +61,7 @@ def test_thumbs_up_needs_no_editor_and_unknown_guides_are_not_trusted(client, ed
 def test_bad_rating_input_is_refused_politely_and_nothing_is_stored(client, ed):
     resp = client.post("/api/ratings", json={"helpful": "很差", "answer": ""})
     assert resp.status_code == 422 and "请求内容不正确" in resp.json()["detail"]
-    assert client.app.state.ratings.count(status=None) == 0
+    assert client.app.state.services.ratings.count(status=None) == 0
     assert client.post("/api/admin/ratings/1/dismiss").status_code == 401
 
 

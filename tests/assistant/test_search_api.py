@@ -17,7 +17,7 @@ def test_search_answers_with_a_guide(client):
 def test_none_is_logged_for_editors_without_pii(client):
     body = client.post("/api/search", json={"q": "喂喂喂 13812345678 xyz"}).json()
     assert body["decision"] == "none"
-    items = client.app.state.unanswered.items()
+    items = client.app.state.services.unanswered.items()
     assert len(items) == 1 and "13812345678" not in items[0].text and "138****5678" in items[0].text
     assert client.get("/health").json()["unanswered_open"] == 1
 
@@ -31,7 +31,7 @@ def test_empty_question_gets_a_chinese_message(client):
 def test_publishing_through_the_store_updates_search(client, sample_entries):
     guide = next(e for e in sample_entries if e.name == "户口簿补领")
     phrase = "家里那本红皮的簿子被狗啃了"
-    client.app.state.store.save(
+    client.app.state.services.store.save(
         guide.model_copy(update={"similar_questions": [*guide.similar_questions, phrase]}),
         author="ed",
         publish=True,

@@ -62,9 +62,9 @@ def site(real_retriever, sample_entries, tmp_path_factory):
     retriever = build_retriever(settings, sample_entries, embedder=real_retriever.embedder)
     app = create_app(settings, retriever=retriever)
     with serve(app) as url:
-        app.state.store.save_many(sample_entries, author="seed", publish=True)
-        app.state.accounts.add("editor1", "editor password 1", "editor")
-        app.state.accounts.add("hotline1", "hotline password 1", "staff")
+        app.state.services.store.save_many(sample_entries, author="seed", publish=True)
+        app.state.services.accounts.add("editor1", "editor password 1", "editor")
+        app.state.services.accounts.add("hotline1", "hotline password 1", "staff")
         yield url, app
 
 
@@ -155,7 +155,7 @@ def test_citizen_asks_clarifies_walks_a_checklist_and_rates(page, site):
     rater.get_by_role("button", name="提交评价").click()
     rater.get_by_text("谢谢反馈").wait_for()
     shot(page, "citizen-3-rated")
-    [rating] = app.state.ratings.items()
+    [rating] = app.state.services.ratings.items()
     assert rating.about and rating.about["name"] == "开办餐饮店一件事"
     assert rating.reason == "材料不全或有误，希望写明健康证去哪办"
     assert "小饭馆" in rating.question
@@ -197,8 +197,8 @@ def test_editor_adds_a_similar_question_and_the_citizen_page_finds_it(page, site
     page.get_by_role("button", name="发布").click()
     page.get_by_text("发布成功").wait_for()
     shot(page, "admin-1-published")
-    code = next(e.code for e in app.state.store.published("guide") if e.name == "户口簿补领")
-    assert phrase in app.state.store.get(code).content.similar_questions
+    code = next(e.code for e in app.state.services.store.published("guide") if e.name == "户口簿补领")
+    assert phrase in app.state.services.store.get(code).content.similar_questions
 
     page.goto(url + "/")
     ask(page, phrase)

@@ -143,7 +143,7 @@ def test_safe_mode_round_trip(client):
 
 
 def test_slow_answer_goes_out_later_through_the_customer_service_api(client, fake_api):
-    channel = client.app.state.wechat
+    channel = client.app.state.services.channels.wechat
     gate = threading.Event()
     real = channel.dialogue.respond
 

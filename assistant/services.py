@@ -1,0 +1,148 @@
+"""The one place that builds the running services (the composition root).
+
+``build(settings)`` opens the database and wires the store, search, the conversation, the
+hand-off connectors, the review queues, staff accounts and the channels; ``close()`` releases
+them. The FastAPI lifespan, the CLI and the tests all go through here, so a service is
+assembled one way only. Routes never see this module's internals: they ask ``assistant.deps``
+for the one service they need.
+
+    services = build(settings)                 # everything the settings switch on
+    services = build(settings, search=False)   # the CLI's operator commands: no model loaded
+    services = build(settings, retriever=r)    # tests share one retriever between apps
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.actions import ActionRegistry, build_actions
+from assistant.auth import Accounts
+from assistant.conversation import Conversation
+from assistant.database import open_store
+from assistant.handoff import OutboxLoop, build_booking, build_complaints, build_outbox_worker, sealer
+from assistant.logs import get_logger
+from assistant.matching import build_retriever
+from assistant.retrieval_dialogue import RetrievalDialogue
+from assistant.settings import Settings
+from assistant.wechat_channel import WeChatChannel
+from connectors.booking.protocol import BookingService
+from connectors.complaint.protocol import ComplaintService
+from connectors.outbox import Outbox, OutboxWorker
+from connectors.wechat.crypto import MessageCrypto
+from knowledge.ratings import RatingLog
+from knowledge.retrieval import Retriever
+from knowledge.store import ContentStore
+from knowledge.unanswered import UnansweredLog
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Channels:
+    """Text channels besides the web page; each is None while its settings are empty."""
+
+    wechat: WeChatChannel | None = None
+    wechat_crypto: MessageCrypto | None = None  # safe mode (EncodingAESKey configured)
+
+    def close(self) -> None:
+        if self.wechat is not None:
+            self.wechat.close()
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: ContentStore
+    unanswered: UnansweredLog
+    ratings: RatingLog
+    accounts: Accounts
+    booking: BookingService
+    complaints: ComplaintService
+    outbox: Outbox
+    conversation: Conversation
+    channels: Channels = field(default_factory=Channels)
+    retriever: Retriever | None = None  # None: search is off (or still to be built)
+    dialogue: RetrievalDialogue | None = None  # the app's own conversation over search
+    actions: ActionRegistry | None = None  # Rasa's custom actions (need the dialogue)
+    forwarding: OutboxWorker | None = None  # None: no 12345 platform configured
+    _loop: OutboxLoop | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        """Background work of a running service: forwarding the outbox to the 12345 platform."""
+        if self.forwarding is not None and self._loop is None:
+            self._loop = OutboxLoop(self.forwarding, self.settings.outbox_interval_seconds)
+            self._loop.start()
+
+    def close(self) -> None:
+        self.channels.close()
+        self.conversation.close()
+        if self._loop is not None:
+            self._loop.stop()
+            self._loop = None
+        self.store.engine.dispose()
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+
+def _channels(settings: Settings, conversation: Conversation) -> Channels:
+    """The 公众号 channel when a token is configured (safe mode when an EncodingAESKey is too)."""
+    if not settings.wechat_token:
+        return Channels()
+    from connectors.wechat.api import WeChatApi
+
+    api = (
+        WeChatApi(settings.wechat_api_base, settings.wechat_appid, settings.wechat_secret)
+        if settings.wechat_secret
+        else None
+    )
+    crypto = (
+        MessageCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
+        if settings.wechat_aes_key
+        else None
+    )
+    return Channels(WeChatChannel(conversation, api, settings.wechat_reply_budget), crypto)
+
+
+def build(
+    settings: Settings,
+    *,
+    retriever: Retriever | None = None,
+    search: bool | None = None,
+    store: ContentStore | None = None,
+    booking: BookingService | None = None,
+    complaints: ComplaintService | None = None,
+) -> Services:
+    """Every service the settings ask for. ``search`` (default: ``settings.search_enabled``)
+    loads the embedding model and the index when no ``retriever`` is handed in; the other
+    keywords replace one built-in service (tests, other deployments)."""
+    store = store or open_store(settings.database_url)
+    if retriever is None and (settings.search_enabled if search is None else search):
+        retriever = build_retriever(settings, store.published())
+    unanswered = UnansweredLog(store.engine)
+    dialogue = None
+    if retriever is not None:
+        store.subscribe(retriever.apply)  # publish/retire update search in place
+        dialogue = RetrievalDialogue(retriever, store, unanswered=unanswered)
+    booking = booking or build_booking(settings, store)
+    complaints = complaints or build_complaints(settings, store.engine)
+    conversation = Conversation(dialogue, settings.rasa_url, settings.rasa_timeout, settings.rasa_retry_after)
+    return Services(
+        settings=settings,
+        store=store,
+        unanswered=unanswered,
+        ratings=RatingLog(store.engine),
+        accounts=Accounts(store.engine),
+        booking=booking,
+        complaints=complaints,
+        outbox=Outbox(store.engine, sealer(settings)),
+        conversation=conversation,
+        channels=_channels(settings, conversation),
+        retriever=retriever,
+        dialogue=dialogue,
+        actions=build_actions(dialogue, booking, complaints) if dialogue is not None else None,
+        forwarding=build_outbox_worker(settings, store.engine, complaints),
+    )
