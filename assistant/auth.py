@@ -19,7 +19,7 @@ from sqlalchemy import Boolean, DateTime, Engine, ForeignKey, Integer, String, d
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from knowledge.store.db import Base, session_factory
+from foundation.db import Base, session_factory
 
 ROLES = ("staff", "editor", "admin")
 _RANK = {role: i for i, role in enumerate(ROLES)}

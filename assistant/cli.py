@@ -154,7 +154,7 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
 @command("db")
 def _db(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.database import migrate
-    from knowledge.store import make_engine
+    from foundation.db import make_engine
 
     migrate(make_engine(settings.database_url))
     print("数据库已升级到最新版本。")
@@ -253,13 +253,6 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         CALIBRATION.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"已写入 {CALIBRATION}", file=sys.stderr)
     return 0
-
-
-@command("bench")
-def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from benchmarks.bench_retrieval import run
-
-    return run(settings, sizes=[int(x) for x in args.sizes.split(",") if x], queries=args.queries)
 
 
 @command("users")
@@ -501,10 +494,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--write", action="store_true", help="与 --calibrate 一起：把阈值写入 knowledge/calibration.json"
     )
 
-    p = sub.add_parser("bench", help="检索性能基准：样例库与 10k/100k/1M 合成库")
-    p.add_argument("--sizes", default="10000,100000,1000000")
-    p.add_argument("--queries", type=int, default=200)
-
     p = sub.add_parser("users", help="创建工作人员账号（staff / editor / admin）")
     p.add_argument("action", choices=["add"])
     p.add_argument("username")
@@ -554,9 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from assistant.dialogue_server import DialogueServerError
-    from connectors.booking.protocol import BookingError
-    from connectors.complaint.protocol import ComplaintError
-    from knowledge.store import StoreError
+    from foundation.errors import ServiceError
 
     args = build_parser().parse_args(argv)
     settings = get_settings()
@@ -566,10 +553,10 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging("WARNING", settings.log_format)
     try:
         return _COMMANDS[args.command](args, settings)
-    except (StoreError, DialogueServerError) as exc:
+    except DialogueServerError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
-    except (BookingError, ComplaintError) as exc:
+    except ServiceError as exc:  # the store's and the hand-offs' refusals
         print(f"错误：{exc.user_message}", file=sys.stderr)
         return 1
     finally:

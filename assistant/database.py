@@ -8,7 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, MetaData
 
-from knowledge.store import ContentStore, make_engine
+from foundation.db import make_engine
+from knowledge.store import ContentStore
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,7 +21,7 @@ def metadata() -> MetaData:
     import connectors.complaint.tables  # noqa: F401
     import connectors.outbox  # noqa: F401
     import knowledge.store.tables  # noqa: F401
-    from knowledge.store.db import Base
+    from foundation.db import Base
 
     return Base.metadata
 

@@ -11,6 +11,7 @@ from knowledge.embedder import Embedder, ModelError, prepare_model
 from knowledge.embedder.models import is_prepared, resolve_model
 from knowledge.retrieval import Retriever, Thresholds
 from knowledge.schema import Entry
+from knowledge.vocabulary import kb_words
 from nlu.dictionary import write_dictionary
 from nlu.synonyms import SynonymTable
 from nlu.tokenizer import ChineseTokenizer
@@ -32,7 +33,7 @@ def dictionary_dir(settings: Settings) -> Path:
 
 def write_kb_dictionary(settings: Settings, entries: list[Entry], synonyms: SynonymTable | None = None) -> Path:
     """The jieba dictionary folder from the content: our tokenizer and Rasa's read the same one."""
-    return write_dictionary(dictionary_dir(settings), entries, synonyms or SynonymTable.load())
+    return write_dictionary(dictionary_dir(settings), kb_words(entries), synonyms or SynonymTable.load())
 
 
 def embedder_for(settings: Settings, model: str | None = None, *, prepare: bool = False) -> Embedder:

@@ -8,12 +8,14 @@ time, in-place update time for one published guide, resident memory.
   million passages with the real model would take hours on 2 cores and says nothing about
   search; only the passage vectors are synthetic.
 
-Run: ``yichuang bench [--sizes 10000,100000,1000000] [--queries 200]``; results go to
+Run: ``python -m benchmarks.bench_retrieval [--sizes 10000,100000,1000000] [--queries 200]``
+(``make bench``); results go to
 stdout and are recorded by hand in docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import platform
@@ -26,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.matching import build_retriever, calibrated_thresholds, dictionary_dir, embedder_for
-from assistant.settings import Settings
+from assistant.settings import Settings, get_settings
 from knowledge.evaluation import load_dev_set
 from knowledge.retrieval import Retriever, SearchDoc
 from nlu.synonyms import SynonymTable
@@ -152,3 +154,15 @@ def run(settings: Settings, sizes: list[int], queries: int = 200) -> int:
         )
         del syn
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="检索性能基准：样例库与 10k/100k/1M 合成库")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args(argv)
+    return run(get_settings(), sizes=[int(x) for x in args.sizes.split(",") if x], queries=args.queries)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

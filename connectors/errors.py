@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from foundation.errors import ServiceError
 
-class HandoffError(Exception):
+
+class HandoffError(ServiceError):
     user_message = "操作没有成功，请稍后再试，或拨打 12345。"
-
-    def __init__(self, message: str, user_message: str | None = None) -> None:
-        super().__init__(message)
-        if user_message:
-            self.user_message = user_message

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from assistant.logs import get_logger
 from connectors.errors import HandoffError
+from foundation.logs import get_logger
 
 log = get_logger(__name__)
 

@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import DateTime, Engine, Integer, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from assistant.logs import get_logger
 from connectors.crypto import Sealer
-from knowledge.store.db import Base, session_factory
+from foundation.db import Base, session_factory
+from foundation.logs import get_logger
 from nlu.pii import mask_pii
 
 log = get_logger(__name__)

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Engine, func, select, update
 
-from knowledge.store.db import session_factory
+from foundation.db import session_factory
 from knowledge.store.errors import MissingEntryError
 
 

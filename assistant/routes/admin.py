@@ -5,7 +5,6 @@ Editors and admins only. Publishing updates search in place (store events)."""
 from __future__ import annotations
 
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,7 +17,7 @@ from assistant.replies import bundle_intro, guide_answer
 from knowledge.formats import RawRecord, write_path
 from knowledge.importer import import_path
 from knowledge.schema import ServiceGuide
-from knowledge.store import ContentStore, MissingEntryError, StoreError
+from knowledge.store import ContentStore, MissingEntryError
 from knowledge.validation import validate_records
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require("editor"))])
@@ -159,19 +158,8 @@ def update(code: str, body: EntryIn, store: StoreDep, session: EditorSession) ->
     return _entry_out(store, code)
 
 
-@contextmanager
-def _store_errors():
-    """The store's refusals as HTTP: a missing entry is 404, any other conflict 409."""
-    try:
-        yield
-    except StoreError as exc:
-        status = 404 if isinstance(exc, MissingEntryError) else 409
-        raise HTTPException(status_code=status, detail=str(exc)) from None
-
-
 def _save(store: ContentStore, entry_, session, note: str) -> None:
-    with _store_errors():
-        store.save(entry_, author=session.user.username, note=note)
+    store.save(entry_, author=session.user.username, note=note)
 
 
 @router.get("/entries/{code}/preview")
@@ -188,24 +176,21 @@ def preview(code: str, store: StoreDep) -> dict:
 @router.post("/entries/{code}/publish")
 def publish(code: str, body: PublishIn, store: StoreDep, session: EditorSession) -> dict:
     """Publish the latest (or a given) version; search picks it up at once."""
-    with _store_errors():
-        store.publish(code, author=session.user.username, version=body.version, note=body.note)
+    store.publish(code, author=session.user.username, version=body.version, note=body.note)
     return _entry_out(store, code)
 
 
 @router.post("/entries/{code}/retire")
 def retire(code: str, store: StoreDep, session: EditorSession) -> dict:
     """Withdraw an entry from citizens."""
-    with _store_errors():
-        store.retire(code, author=session.user.username)
+    store.retire(code, author=session.user.username)
     return _entry_out(store, code)
 
 
 @router.post("/entries/{code}/restore")
 def restore(code: str, body: RestoreIn, store: StoreDep, session: EditorSession) -> dict:
     """Bring back an earlier version as a new version (optionally publishing it)."""
-    with _store_errors():
-        store.restore(code, body.version, author=session.user.username, publish=body.publish)
+    store.restore(code, body.version, author=session.user.username, publish=body.publish)
     return _entry_out(store, code)
 
 
@@ -226,9 +211,8 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 @router.get("/entries/{code}/diff")
 def diff(code: str, store: StoreDep, a: int = Query(alias="from"), b: int = Query(alias="to")) -> dict:
     """Field-level differences between two versions."""
-    with _store_errors():
-        old = _flatten(store.get(code, version=a).content.model_dump(mode="json"))
-        new = _flatten(store.get(code, version=b).content.model_dump(mode="json"))
+    old = _flatten(store.get(code, version=a).content.model_dump(mode="json"))
+    new = _flatten(store.get(code, version=b).content.model_dump(mode="json"))
     changes = []
     for field in sorted(set(old) | set(new)):
         if old.get(field) != new.get(field):
@@ -313,8 +297,7 @@ def link(
 
 def _link(queue, store: ContentStore, item_id: int, body: LinkIn, session, question_of) -> dict:
     """Resolve a queue item by linking it to an entry, where its words become a 相似问."""
-    with _store_errors():
-        item = queue.get(item_id)
+    item = queue.get(item_id)
     try:
         current = store.get(body.code, published=False).content
     except MissingEntryError:
@@ -345,8 +328,7 @@ def dismiss(item_id: int, queue: UnansweredDep) -> dict:
 
 
 def _dismiss(queue, item_id: int) -> dict:
-    with _store_errors():
-        queue.resolve(item_id)
+    queue.resolve(item_id)
     return {"ok": True}
 
 

@@ -9,21 +9,10 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from assistant.deps import BookingDep, StoreDep
-from connectors.booking.protocol import (
-    Booking,
-    BookingError,
-    BookingNotFoundError,
-    BookingRequest,
-    DuplicateBookingError,
-    SlotFullError,
-)
+from connectors.booking.protocol import Booking, BookingRequest
+from knowledge.store import MissingEntryError
 
 router = APIRouter(prefix="/api", tags=["booking"])
-_STATUS = {SlotFullError: 409, DuplicateBookingError: 409, BookingNotFoundError: 404}
-
-
-def _fail(exc: BookingError) -> HTTPException:
-    return HTTPException(status_code=_STATUS.get(type(exc), 422), detail=exc.user_message)
 
 
 class BookingIn(BaseModel):
@@ -65,10 +54,7 @@ def slots(
 ) -> list[dict]:
     """Free slots of a hall for a service."""
     first = first or date.today()
-    try:
-        found = booking.free_slots(hall_id, service, first, first + timedelta(days=days - 1))
-    except BookingError as exc:
-        raise _fail(exc) from None
+    found = booking.free_slots(hall_id, service, first, first + timedelta(days=days - 1))
     return [
         {"day": s.day.isoformat(), "start": s.start, "end": s.end, "free": s.free}
         for s in found
@@ -81,7 +67,7 @@ def book(body: BookingIn, booking: BookingDep, store: StoreDep) -> dict:
     """Book a slot; a retried request with the same idempotency_key returns the same booking."""
     try:
         name = store.get(body.service_code).content.name
-    except Exception:
+    except MissingEntryError:
         raise HTTPException(status_code=404, detail="没有找到这个事项。") from None
     req = BookingRequest(
         body.service_code,
@@ -93,34 +79,22 @@ def book(body: BookingIn, booking: BookingDep, store: StoreDep) -> dict:
         body.phone,
         body.idempotency_key or f"web:{uuid.uuid4()}",
     )
-    try:
-        return _booking_dict(booking.book(req))
-    except BookingError as exc:
-        raise _fail(exc) from None
+    return _booking_dict(booking.book(req))
 
 
 @router.post("/bookings/lookup")
 def lookup(body: PhoneIn, booking: BookingDep, number: str | None = None) -> list[dict]:
     """A citizen's bookings: by number and phone, or all active ones of the phone."""
-    try:
-        return [_booking_dict(b) for b in booking.query(number=number, phone=body.phone)]
-    except BookingError as exc:
-        raise _fail(exc) from None
+    return [_booking_dict(b) for b in booking.query(number=number, phone=body.phone)]
 
 
 @router.post("/bookings/{number}/cancel")
 def cancel(number: str, body: PhoneIn, booking: BookingDep) -> dict:
     """Cancel a booking (frees the seat)."""
-    try:
-        return _booking_dict(booking.cancel(number, body.phone))
-    except BookingError as exc:
-        raise _fail(exc) from None
+    return _booking_dict(booking.cancel(number, body.phone))
 
 
 @router.post("/bookings/{number}/reschedule")
 def reschedule(number: str, body: RescheduleIn, booking: BookingDep) -> dict:
     """Move a booking to another free slot of the same hall."""
-    try:
-        return _booking_dict(booking.reschedule(number, body.phone, body.day, body.start))
-    except BookingError as exc:
-        raise _fail(exc) from None
+    return _booking_dict(booking.reschedule(number, body.phone, body.day, body.start))

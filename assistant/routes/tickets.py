@@ -5,21 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from assistant.deps import ComplaintsDep
-from connectors.complaint.protocol import (
-    ComplaintError,
-    ComplaintService,
-    Ticket,
-    TicketNotFoundError,
-    TicketRequest,
-    TicketStateError,
-)
+from connectors.complaint.protocol import ComplaintService, Ticket, TicketRequest
 
 router = APIRouter(prefix="/api", tags=["12345"])
-_STATUS = {TicketNotFoundError: 404, TicketStateError: 409}
 
 
 class TicketIn(BaseModel):
@@ -46,13 +38,6 @@ def ticket_out(t: Ticket) -> dict:
     return t.as_dict()
 
 
-def _call(fn, *args):
-    try:
-        return ticket_out(fn(*args))
-    except ComplaintError as exc:
-        raise HTTPException(status_code=_STATUS.get(type(exc), 422), detail=exc.user_message) from None
-
-
 @router.post("/tickets", status_code=201)
 def file_ticket(body: TicketIn, complaints: ComplaintsDep) -> dict:
     """File a ticket; returns its number, the department it went to and the promised dates."""
@@ -61,22 +46,22 @@ def file_ticket(body: TicketIn, complaints: ComplaintsDep) -> dict:
 
 def file_with(complaints: ComplaintService, body: TicketIn, *, channel: str, key: str) -> dict:
     req = TicketRequest(**body.model_dump(exclude={"idempotency_key"}), channel=channel, idempotency_key=key)
-    return _call(complaints.file, req)
+    return ticket_out(complaints.file(req))
 
 
 @router.get("/tickets/{number}")
 def get_ticket(number: str, complaints: ComplaintsDep) -> dict:
     """A ticket's status and history (contact masked)."""
-    return _call(complaints.get, number)
+    return ticket_out(complaints.get(number))
 
 
 @router.post("/tickets/{number}/followups")
 def follow_up(number: str, body: FollowUpIn, complaints: ComplaintsDep) -> dict:
     """Add information to a ticket."""
-    return _call(complaints.follow_up, number, body.text)
+    return ticket_out(complaints.follow_up(number, body.text))
 
 
 @router.post("/tickets/{number}/rating")
 def rate(number: str, body: RatingIn, complaints: ComplaintsDep) -> dict:
     """回访评价 after the ticket is closed."""
-    return _call(complaints.rate, number, body.satisfaction, body.comment)
+    return ticket_out(complaints.rate(number, body.satisfaction, body.comment))

@@ -30,7 +30,7 @@ from connectors.booking.protocol import (
 from connectors.booking.tables import BookingRow, SlotRow
 from connectors.calendar import WorkCalendar
 from connectors.crypto import Sealer
-from knowledge.store.db import session_factory
+from foundation.db import session_factory
 from nlu.pii import mask_name, mask_phone
 
 

@@ -24,20 +24,24 @@ class InvalidBookingError(BookingError):
 
 
 class SlotFullError(BookingError):
+    kind = "conflict"
     user_message = "这个时段已经约满了，请换一个时段。"
 
 
 class DuplicateBookingError(BookingError):
+    kind = "conflict"
     user_message = "您当天已经预约过这个事项了，同一手机号每天每个事项只能预约一次。"
 
 
 class BookingNotFoundError(BookingError):
+    kind = "not_found"
     user_message = "没有找到这个预约，请核对预约号和手机号。"
 
 
 class BookingUnsupportedError(BookingError):
     """The configured booking system does not offer this (an external one keeps its own lists)."""
 
+    kind = "unsupported"
     user_message = "已配置外部预约系统，请在该系统中查看预约。"
 
 

@@ -33,7 +33,7 @@ from connectors.complaint.rules import TicketRules
 from connectors.complaint.tables import TicketEventRow, TicketRow
 from connectors.crypto import Sealer
 from connectors.outbox import Outbox
-from knowledge.store.db import session_factory
+from foundation.db import session_factory
 from nlu.pii import mask_name, mask_phone, mask_pii
 
 FORWARD_KIND = "ticket.forward"

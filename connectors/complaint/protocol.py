@@ -27,10 +27,12 @@ class InvalidTicketError(ComplaintError):
 
 
 class TicketNotFoundError(ComplaintError):
+    kind = "not_found"
     user_message = "没有找到这个工单，请核对工单号。"
 
 
 class TicketStateError(ComplaintError):
+    kind = "conflict"
     user_message = "工单当前的状态不能进行这个操作。"
 
 

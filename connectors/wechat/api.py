@@ -7,8 +7,8 @@ import time
 
 import httpx
 
-from assistant.logs import get_logger
 from connectors.wechat.crypto import WeChatError
+from foundation.logs import get_logger
 
 log = get_logger(__name__)
 TOKEN_ERRORS = {40001, 40014, 42001}  # invalid / expired access token: refresh once and retry

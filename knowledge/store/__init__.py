@@ -1,7 +1,7 @@
 """The content store: versioned guides and bundles with publish/retire/restore and an audit log."""
 
+from foundation.db import Base, make_engine, session_factory
 from knowledge.store.content import ContentStore, EntrySummary, StoredEntry, VersionInfo
-from knowledge.store.db import Base, make_engine, session_factory
 from knowledge.store.errors import (
     DuplicateEntryError,
     InvalidTransitionError,

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
+from foundation.db import session_factory
 from knowledge.schema import Entry, EntryStatus, Kind, kind_of, model_for
-from knowledge.store.db import session_factory
 from knowledge.store.errors import DuplicateEntryError, InvalidTransitionError, MissingEntryError
 from knowledge.store.tables import AuditRow, EntryRow, EntryVersionRow
 

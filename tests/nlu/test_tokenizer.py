@@ -1,4 +1,5 @@
-from nlu.dictionary import kb_words, write_dictionary
+from knowledge.vocabulary import kb_words
+from nlu.dictionary import write_dictionary
 from nlu.synonyms import SynonymTable
 from nlu.tokenizer import ChineseTokenizer
 
@@ -11,12 +12,7 @@ def test_stopwords_dropped_and_bigrams_do_not_cross_them():
 
 
 def test_domain_dictionary_keeps_service_words_whole(tmp_path, sample_entries):
-    folder = write_dictionary(tmp_path / "dict", sample_entries, SynonymTable.load())
+    folder = write_dictionary(tmp_path / "dict", kb_words(sample_entries), SynonymTable.load())
     assert {"knowledge_base.txt", "curated.txt"} <= {p.name for p in folder.iterdir()}
     words = ChineseTokenizer(folder).words("出生医学证明在哪办")
     assert "出生医学证明" in words
-
-
-def test_kb_words_come_from_names_materials_and_licences(sample_entries):
-    words = kb_words(sample_entries)
-    assert {"居民身份证补领", "不动产权证书", "开办餐饮店"} <= words
