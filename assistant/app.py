@@ -12,6 +12,7 @@ from assistant.logs import get_logger, setup_logging
 from assistant.routes import (
     actions,
     admin,
+    admin_form,
     auth,
     bookings,
     chat,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     app.include_router(auth.router)
     app.include_router(staff.router)
     app.include_router(admin.router)
+    app.include_router(admin_form.router)
     pages.mount(app)
     app.add_middleware(
         RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst

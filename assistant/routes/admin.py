@@ -13,12 +13,13 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from assistant.deps import EditorSession, RatingsDep, StoreDep, UnansweredDep, require
+from assistant.editor_form import field_label
 from assistant.replies import bundle_intro, guide_answer
-from knowledge.formats import RawRecord, write_path
+from assistant.routes.admin_form import problems_of
+from knowledge.formats import write_path
 from knowledge.importer import import_path
-from knowledge.schema import ServiceGuide
+from knowledge.schema import ServiceGuide, kind_of
 from knowledge.store import ContentStore, MissingEntryError
-from knowledge.validation import validate_records
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require("editor"))])
 
@@ -49,15 +50,7 @@ class LinkIn(BaseModel):
 
 
 def _problems(store: ContentStore, body: EntryIn) -> tuple[list[dict], Any]:
-    existing = store.find()
-    record = RawRecord(kind=body.kind, data=body.content, file="editor")
-    report = validate_records(
-        [record],
-        known_guides=[e.code for e in existing if e.kind == "guide"],
-        known_names={e.name: e.code for e in existing},
-    )
-    problems = [{"field": p.field, "message": p.message} for p in report.problems]
-    return problems, (report.entries[0] if report.entries else None)
+    return problems_of(store, body.kind, body.content)
 
 
 def _checked(store: ContentStore, body: EntryIn):
@@ -211,13 +204,22 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 @router.get("/entries/{code}/diff")
 def diff(code: str, store: StoreDep, a: int = Query(alias="from"), b: int = Query(alias="to")) -> dict:
     """Field-level differences between two versions."""
-    old = _flatten(store.get(code, version=a).content.model_dump(mode="json"))
+    before = store.get(code, version=a).content
+    old = _flatten(before.model_dump(mode="json"))
     new = _flatten(store.get(code, version=b).content.model_dump(mode="json"))
     changes = []
     for field in sorted(set(old) | set(new)):
         if old.get(field) != new.get(field):
             kind = "added" if field not in old else "removed" if field not in new else "changed"
-            changes.append({"field": field, "change": kind, "from": old.get(field), "to": new.get(field)})
+            changes.append(
+                {
+                    "field": field,
+                    "label": field_label(kind_of(before), field),
+                    "change": kind,
+                    "from": old.get(field),
+                    "to": new.get(field),
+                }
+            )
     return {"code": code, "from": a, "to": b, "changes": changes}
 
 

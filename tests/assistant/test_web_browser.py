@@ -178,29 +178,3 @@ def test_operator_searches_and_copies_an_answer(page, site):
     assert copied == script.input_value() and "需要带的材料" in copied
     assert page.get_by_role("heading", name="材料清单").is_visible()
     shot(page, "staff-1-guide")
-
-
-def test_editor_adds_a_similar_question_and_the_citizen_page_finds_it(page, site):
-    url, app = site
-    phrase = "家里那本红皮簿子被狗叼走了"
-    page.goto(url + "/admin")
-    login(page, "editor1", "editor password 1")
-    page.get_by_label("搜索").fill("户口簿补领")
-    page.get_by_role("button", name="户口簿补领", exact=True).click()
-    similar = page.get_by_label("相似问（每行一个：市民可能的问法）")
-    similar.wait_for()
-    similar.press("End")
-    similar.evaluate("(area, phrase) => { area.value += '\\n' + phrase; area.dispatchEvent(new Event('input')); }", phrase)
-    page.get_by_label("修改说明").fill("补充相似问")
-    page.get_by_role("button", name="保存草稿").click()
-    page.get_by_text("保存草稿成功").wait_for()
-    page.get_by_role("button", name="发布").click()
-    page.get_by_text("发布成功").wait_for()
-    shot(page, "admin-1-published")
-    code = next(e.code for e in app.state.services.store.published("guide") if e.name == "户口簿补领")
-    assert phrase in app.state.services.store.get(code).content.similar_questions
-
-    page.goto(url + "/")
-    ask(page, phrase)
-    assert last_bot(page).locator(".bubble").inner_text().startswith("【户口簿补领】")
-    shot(page, "admin-2-citizen-finds-it")

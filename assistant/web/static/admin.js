@@ -42,6 +42,9 @@
     let list = document.getElementById("entry-codes");
     if (!list) { list = el("datalist", { id: "entry-codes" }); document.body.append(list); }
     list.replaceChildren(...entryNames.map((e) => el("option", { value: e.code, text: e.name })));
+    let depts = document.getElementById("departments");
+    if (!depts) { depts = el("datalist", { id: "departments" }); document.body.append(depts); }
+    depts.replaceChildren(...[...new Set(entryNames.map((e) => e.department))].sort().map((d) => el("option", { value: d })));
   }
 
   // ---- 指南与一件事 --------------------------------------------------------------------------
@@ -49,7 +52,23 @@
     const q = el("input", { id: "f-q", type: "search", placeholder: "名称或编码" });
     const kind = el("select", { id: "f-kind" }, [["", "全部"], ["guide", "办事指南"], ["bundle", "一件事"]].map(([v, t]) => el("option", { value: v, text: t })));
     const status = el("select", { id: "f-status" }, [["", "全部"], ["draft", "草稿"], ["published", "已发布"], ["retired", "已下线"]].map(([v, t]) => el("option", { value: v, text: t })));
-    const dept = el("input", { id: "f-dept", placeholder: "部门全称" });
+    const dept = el("select", { id: "f-dept" }, el("option", { value: "", text: "全部部门" }),
+      [...new Set(entryNames.map((e) => e.department))].sort().map((d) => el("option", { value: d, text: d })));
+    const PAGE = 20;
+    let rows = [];
+    let page = 0;
+    const pager = el("nav", { class: "pager", "aria-label": "翻页" });
+    const draw = () => {
+      const pages = Math.max(1, Math.ceil(rows.length / PAGE));
+      page = Math.min(page, pages - 1);
+      count.textContent = `${rows.length} 条，第 ${page + 1} / ${pages} 页`;
+      table.replaceChildren(...rows.slice(page * PAGE, page * PAGE + PAGE).map(row));
+      fill(pager, pages > 1 ? [
+        el("button", { type: "button", text: "上一页", disabled: page === 0, onclick: () => { page -= 1; draw(); } }),
+        el("span", { text: ` ${page + 1} / ${pages} ` }),
+        el("button", { type: "button", text: "下一页", disabled: page >= pages - 1, onclick: () => { page += 1; draw(); } }),
+      ] : []);
+    };
     const table = el("tbody");
     const count = el("p", { class: "muted", role: "status" });
     const editor = el("section", { id: "editor", "aria-label": "编辑" });
@@ -59,17 +78,18 @@
       if (kind.value) params.set("kind", kind.value);
       if (status.value) params.set("status", status.value);
       if (dept.value.trim()) params.set("department", dept.value.trim());
-      const rows = await api("GET", `/api/admin/entries?${params}`);
-      count.textContent = `${rows.length} 条`;
-      table.replaceChildren(...rows.map((r) => el("tr", {},
+      rows = await api("GET", `/api/admin/entries?${params}`);
+      page = 0;
+      draw();
+    };
+    const row = (r) => el("tr", {},
         el("td", {}, el("button", { type: "button", text: r.name, "data-code": r.code, onclick: () => edit(r.code, editor) })),
         el("td", { text: r.code }), el("td", { text: r.kind === "guide" ? "办事指南" : "一件事" }), el("td", { text: r.department }),
         el("td", {}, statusTag(r.status), r.draft_pending ? el("span", { class: "status draft", text: "有未发布修改" }) : null),
         el("td", { text: `v${r.latest_version}${r.published_version ? "（发布 v" + r.published_version + "）" : ""}` }),
-        el("td", { text: `${r.updated_at.slice(0, 16).replace("T", " ")} ${r.updated_by}` }))));
-    };
-    for (const input of [q, dept]) input.addEventListener("input", yc.debounce(load, 250));
-    for (const input of [kind, status]) input.addEventListener("change", load);
+        el("td", { text: `${r.updated_at.slice(0, 16).replace("T", " ")} ${r.updated_by}` }));
+    q.addEventListener("input", yc.debounce(load, 250));
+    for (const input of [kind, status, dept]) input.addEventListener("change", load);
     fill(root, 
       el("div", { class: "filters" },
         el("div", {}, el("label", { for: "f-q", text: "搜索" }), q), el("div", {}, el("label", { for: "f-kind", text: "类型" }), kind),
@@ -77,102 +97,108 @@
         el("button", { type: "button", text: "新建办事指南", onclick: () => create("guide", editor) }),
         el("button", { type: "button", text: "新建一件事", onclick: () => create("bundle", editor) })),
       count,
-      el("table", {}, el("thead", {}, el("tr", {}, ["名称", "编码", "类型", "部门", "状态", "版本", "最近修改"].map((h) => el("th", { scope: "col", text: h })))), table),
+      el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, el("tr", {}, ["名称", "编码", "类型", "部门", "状态", "版本", "最近修改"].map((h) => el("th", { scope: "col", text: h })))), table)),
+      pager,
       editor);
     await load();
-    if (openCode) await edit(openCode, editor);
+    if (openCode) await edit(openCode.code || openCode, editor, openCode.at);
   }
 
-  const SPLIT = ["name", "aliases", "similar_questions"];
+  const forms = {};
+  const formOf = async (kind) => (forms[kind] = forms[kind] || await api("GET", `/api/admin/form/${kind}`));
 
-  function create(kind, editor) {
-    const blank = kind === "guide"
-      ? { code: "", name: "", type: "其他行政权力", department: "", summary: "", materials: [], steps: [], halls: [], fee: "不收费" }
-      : { code: "", name: "", department: "", summary: "", questions: [], guides: [], single_window: "" };
-    form(editor, { kind, code: null, status: "draft", content: blank, versions: [] });
+  async function create(kind, editor) {
+    await form(editor, { kind, code: null, status: "draft", content: {}, versions: [] });
   }
 
-  async function edit(code, editor) {
+  // open an entry; `at` is a field path to put the cursor on (from a 差评: "修改内容")
+  async function edit(code, editor, at) {
     const data = await api("GET", `/api/admin/entries/${encodeURIComponent(code)}`);
-    form(editor, data);
+    await form(editor, data, at);
   }
 
-  function form(editor, data) {
+  const problemLine = (p) => `${p.label ? p.label + "：" : p.field ? p.field + "：" : ""}${p.message}`;
+
+  async function form(editor, data, at) {
     const kind = data.kind;
-    const content = data.content;
-    const rest = Object.fromEntries(Object.entries(content).filter(([k]) => !SPLIT.includes(k)));
-    const name = el("input", { id: "e-name", value: content.name || "", "aria-describedby": "p-name" });
-    const aliases = el("textarea", { id: "e-aliases", "aria-describedby": "p-aliases" });
-    aliases.value = (content.aliases || []).join("\n");
-    const similar = el("textarea", { id: "e-similar", "aria-describedby": "p-similar" });
-    similar.value = (content.similar_questions || []).join("\n");
-    const json = el("textarea", { id: "e-json", class: "json", spellcheck: "false", "aria-describedby": "p-json" });
-    json.value = JSON.stringify(rest, null, 2);
-    const problems = {
-      name: el("p", { id: "p-name", class: "problem", role: "alert" }),
-      aliases: el("p", { id: "p-aliases", class: "problem" }),
-      similar: el("p", { id: "p-similar", class: "problem", role: "alert" }),
-      json: el("ul", { id: "p-json", class: "problems" }),
-    };
+    const desc = await formOf(kind);
+    const names = Object.fromEntries(entryNames.map((e) => [e.code, e.name]));
     const message = el("p", { id: "e-message", role: "status", "aria-live": "polite" });
-    const lines = (area) => area.value.split("\n").map((s) => s.trim()).filter(Boolean);
-    const collect = () => {
-      let other;
-      try {
-        other = JSON.parse(json.value);
-      } catch (err) {
-        throw Object.assign(new Error(`其他字段不是合法的 JSON：${err.message}`), { json: true });
-      }
-      return { ...other, name: name.value.trim(), aliases: lines(aliases), similar_questions: lines(similar) };
-    };
+    const summary = el("div", { id: "e-problems", class: "problem-summary", tabindex: "-1" });
+    const built = ycForm.build(desc, data.content, { names, onChange: () => { dirty = true; live(); } });
+    let dirty = false;
     const showProblems = (list) => {
-      for (const p of Object.values(problems)) p.replaceChildren();
-      for (const p of list) {
-        const f = p.field || "";
-        const target = f === "name" ? problems.name : f.startsWith("similar_questions") ? problems.similar : f.startsWith("aliases") ? problems.aliases : null;
-        if (target) target.append(el("span", { text: `${f}：${p.message} ` }));
-        else problems.json.append(el("li", { text: `${f ? f + "：" : ""}${p.message}` }));
-      }
+      const loose = built.show(list);
+      fill(summary, list.length ? [
+        el("h3", { text: `有 ${list.length} 处问题，请按提示修改` }),
+        el("ul", { class: "problems" }, list.map((p) => el("li", {},
+          loose.includes(p) ? el("span", { text: problemLine(p) })
+            : el("button", { type: "button", class: "link", text: problemLine(p), onclick: () => built.focus(p.field) })))),
+      ] : []);
       return list.length;
     };
     const check = async () => {
-      let body;
-      try {
-        body = { kind, content: collect() };
-      } catch (err) {
-        showProblems([{ field: "", message: err.message }]);
-        return false;
-      }
-      const result = await api("POST", "/api/admin/validate", body);
+      const result = await api("POST", "/api/admin/validate", { kind, content: built.value() });
       showProblems(result.problems);
       message.textContent = result.ok ? "内容检查通过" : `有 ${result.problems.length} 处问题，请按提示修改`;
       return result.ok;
     };
-    const live = yc.debounce(() => check().catch((err) => (message.textContent = err.message)), 500);
-    for (const input of [name, aliases, similar, json]) input.addEventListener("input", live);
+    const live = yc.debounce(() => check().catch((err) => (message.textContent = err.message)), 600);
 
     const act = async (label, fn) => {
       message.textContent = `${label}中…`;
       try {
         const out = await fn();
         if (out && out.code) {
-          form(editor, out);
+          await form(editor, out);
           editor.querySelector("#e-message").textContent = `${label}成功`;
         }
         await loadNames();
       } catch (err) {
-        if (err.detail && err.detail.problems) showProblems(err.detail.problems);
+        if (err.detail && err.detail.problems) { showProblems(err.detail.problems); summary.focus(); }
         message.textContent = `${label}失败：${err.message}`;
       }
     };
+    const note = el("input", { id: "e-note", maxlength: 500, placeholder: "如：补充相似问" });
     const save = () => act("保存草稿", async () => {
-      const body = { kind, content: collect(), note: note.value.trim() };
+      const body = { kind, content: built.value(), note: note.value.trim() };
       return data.code ? api("PUT", `/api/admin/entries/${encodeURIComponent(data.code)}`, body) : api("POST", "/api/admin/entries", body);
     });
-    const note = el("input", { id: "e-note", maxlength: 500, placeholder: "如：补充相似问" });
-    const preview = el("div", { "aria-live": "polite" });
-    const diffOut = el("div", { class: "diff", "aria-live": "polite" });
+    const preview = el("div", { id: "e-preview", "aria-live": "polite" });
+    const showReply = (r, title) => fill(preview, el("div", { class: "card" }, el("h3", { text: title }),
+      el("div", { class: "msg bot" }, el("div", { class: "bubble", text: r.text }), el("div", { class: "choices" }, r.buttons.map((b) => el("span", { class: "tag", text: b.title }))))));
+    const previewEdited = async () => {
+      try {
+        showReply(await api("POST", "/api/admin/preview", { kind, content: built.value() }), "预览：市民将看到（正在编辑的内容，未保存）");
+      } catch (err) {
+        if (err.detail && err.detail.problems) showProblems(err.detail.problems);
+        fill(preview, el("p", { class: "error", text: err.message }));
+      }
+    };
 
+    // advanced: the same content as YAML text
+    const yamlText = el("textarea", { id: "e-yaml", class: "json", spellcheck: "false", "aria-describedby": "e-yaml-problem" });
+    const yamlProblem = el("p", { id: "e-yaml-problem", class: "problem", "aria-live": "polite" });
+    const advanced = el("details", { class: "card advanced" }, el("summary", { text: "高级：直接编辑 YAML" }),
+      el("p", { class: "muted", text: "熟悉 YAML 的编辑可以在这里整体修改，改好后点“用 YAML 更新表单”，再检查和保存。" }),
+      el("div", { class: "field" }, el("label", { for: "e-yaml", text: "YAML 内容" }), yamlText, yamlProblem),
+      el("div", { class: "actions" },
+        el("button", { type: "button", text: "用表单内容重新生成", onclick: async () => { yamlText.value = (await api("POST", "/api/admin/yaml/dump", { kind, content: built.value() })).text; } }),
+        el("button", { type: "button", text: "用 YAML 更新表单", onclick: async () => {
+          yamlProblem.textContent = "";
+          try {
+            const parsed = await api("POST", "/api/admin/yaml/parse", { kind, text: yamlText.value });
+            if (!parsed.ok) { yamlProblem.textContent = parsed.problem; yamlText.focus(); return; }
+            built.replace(parsed.content);
+            dirty = true;
+            await check();
+          } catch (err) { yamlProblem.textContent = err.message; }
+        } })));
+    advanced.addEventListener("toggle", async () => {
+      if (advanced.open && !yamlText.value) yamlText.value = (await api("POST", "/api/admin/yaml/dump", { kind, content: built.value() })).text;
+    });
+
+    const diffOut = el("div", { class: "diff", "aria-live": "polite" });
     const versions = data.versions.slice().reverse();
     const pick = (nameAttr, v, checked) => el("input", { type: "radio", name: nameAttr, value: v.version, checked, "aria-label": `${nameAttr === "from" ? "对比起点" : "对比终点"} v${v.version}` });
     const versionRows = versions.map((v, i) => el("tr", {},
@@ -188,40 +214,39 @@
       const show = (v) => (v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v));
       fill(diffOut, d.changes.length
         ? el("table", {}, el("caption", { text: `v${d.from} → v${d.to}` }), el("thead", {}, el("tr", {}, ["字段", "变化", "原来", "现在"].map((h) => el("th", { scope: "col", text: h })))),
-          el("tbody", {}, d.changes.map((c) => el("tr", {}, el("td", { text: c.field }), el("td", { text: { added: "新增", removed: "删除", changed: "修改" }[c.change] }),
+          el("tbody", {}, d.changes.map((c) => el("tr", {}, el("td", { text: c.label || c.field }), el("td", { text: { added: "新增", removed: "删除", changed: "修改" }[c.change] }),
             el("td", { class: "removed", text: show(c.from) }), el("td", { class: "added", text: show(c.to) })))))
         : el("p", { text: "两个版本内容相同" }));
     };
 
+    const buttons = () => el("div", { class: "actions" },
+      el("button", { type: "button", text: "检查", onclick: () => check().catch((err) => (message.textContent = err.message)) }),
+      el("button", { type: "button", text: "预览正在编辑的内容", onclick: previewEdited }),
+      el("button", { type: "button", class: "primary", text: "保存草稿", onclick: save }),
+      data.code ? el("button", { type: "button", text: "发布", onclick: () => {
+        if (dirty && !confirm("有未保存的修改，发布的是最近保存的版本。仍要发布吗？")) return;
+        act("发布", () => api("POST", `/api/admin/entries/${encodeURIComponent(data.code)}/publish`, { note: note.value.trim() }));
+      } }) : null,
+      data.code && data.status !== "retired" ? el("button", { type: "button", text: "下线", onclick: () => {
+        if (confirm(`下线后市民将查不到「${data.content.name}」，确定吗？`)) act("下线", () => api("POST", `/api/admin/entries/${encodeURIComponent(data.code)}/retire`));
+      } }) : null);
+
     fill(editor, el("div", { class: "card" },
-      el("h2", { id: "e-title", tabindex: "-1" }, data.code ? `${content.name}（${data.code}）` : `新建${kind === "guide" ? "办事指南" : "一件事"}`, " ", statusTag(data.status)),
+      el("h2", { id: "e-title", tabindex: "-1" }, data.code ? `${data.content.name}（${data.code}）` : `新建${desc.title}`, " ", statusTag(data.status)),
       data.code ? el("p", { class: "muted", text: `最新 v${data.latest_version}；已发布 ${data.published_version ? "v" + data.published_version : "无"}` }) : null,
-      field("e-name", "名称", name, problems.name),
-      field("e-aliases", "别名/俗称（每行一个）", aliases, problems.aliases),
-      field("e-similar", "相似问（每行一个：市民可能的问法）", similar, problems.similar),
-      field("e-json", "其他字段（JSON）", json, problems.json),
+      summary,
+      built.node,
+      advanced,
       field("e-note", "修改说明", note),
       message,
-      el("div", { class: "actions" },
-        el("button", { type: "button", text: "检查", onclick: () => check().catch((err) => (message.textContent = err.message)) }),
-        el("button", { type: "button", class: "primary", text: "保存草稿", onclick: save }),
-        data.code ? el("button", { type: "button", text: "预览（最新保存版本）", onclick: async () => {
-          try {
-            const r = await api("GET", `/api/admin/entries/${encodeURIComponent(data.code)}/preview`);
-            fill(preview, el("div", { class: "msg bot" }, el("div", { class: "bubble", text: r.text }), el("div", { class: "choices" }, r.buttons.map((b) => el("span", { class: "tag", text: b.title })))));
-          } catch (err) { preview.textContent = err.message; }
-        } }) : null,
-        data.code ? el("button", { type: "button", text: "发布", onclick: () => act("发布", () => api("POST", `/api/admin/entries/${encodeURIComponent(data.code)}/publish`, { note: note.value.trim() })) }) : null,
-        data.code && data.status !== "retired" ? el("button", { type: "button", text: "下线", onclick: () => {
-          if (confirm(`下线后市民将查不到「${content.name}」，确定吗？`)) act("下线", () => api("POST", `/api/admin/entries/${encodeURIComponent(data.code)}/retire`));
-        } }) : null),
+      buttons(),
       preview,
       versions.length ? el("div", {},
         el("h3", { text: "版本" }),
         el("table", {}, el("thead", {}, el("tr", {}, ["版本", "", "作者", "时间", "说明", "对比", ""].map((h) => el("th", { scope: "col", text: h })))), el("tbody", {}, versionRows)),
         el("div", { class: "actions" }, el("button", { type: "button", text: "对比所选版本", onclick: () => compare().catch((err) => (diffOut.textContent = err.message)) })),
         diffOut) : null));
-    editor.querySelector("#e-title").focus();
+    if (!at || !built.focus(at)) editor.querySelector("#e-title").focus();
   }
 
   // ---- 未答问题与差评: both end in "add these words to a guide as a 相似问" -----------------------
