@@ -105,6 +105,9 @@ _YAML_PROBLEMS = {
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or ""
+    context = exc.context or ""
+    if context.startswith("while scanning a quoted scalar") and exc.context_mark:
+        return f"YAML 语法错误，第 {exc.context_mark.line + 1} 行第 {exc.context_mark.column + 1} 列的引号没有配对"
     text = next((zh for en, zh in _YAML_PROBLEMS.items() if problem.startswith(en)), "格式不对")
     mark = exc.problem_mark or exc.context_mark
     where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列：" if mark else ""

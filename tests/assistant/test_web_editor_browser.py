@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.assistant.test_web_browser import SHOTS, ask, browser, last_bot, login, page, shot, site  # noqa: F401
+from tests.assistant import test_web_browser as web
+from tests.assistant.test_web_browser import SHOTS, ask, last_bot, login, shot
+
+browser, site, page = web.browser, web.site, web.page  # the same browser, live app and page fixtures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ID_CARD = "居民身份证补领"
@@ -33,7 +36,7 @@ def test_editor_changes_a_material_and_a_hall_without_json(page, site):
     problem.filter(has_text="不能为空").wait_for()  # beside the field, in Chinese
     assert page.locator("#e-problems").get_by_role("button", name="办理地点 第1项 · 办理时间：不能为空").count() == 1
     shot(page, "admin-1-form-with-error")
-    hours.scroll_into_view_if_needed()
+    hours.evaluate("e => e.scrollIntoView({block: 'center'})")
     page.screenshot(path=str(SHOTS / "admin-1-error-beside-field-view.png"))
     hours.fill("周一至周六 9:00-17:00（法定节假日除外）")
     page.get_by_text("内容检查通过").wait_for()
@@ -79,10 +82,10 @@ def test_yaml_view_reports_syntax_errors_in_chinese_and_fills_the_form(page, sit
     yaml_box = page.get_by_label("YAML 内容")
     page.wait_for_function("() => document.getElementById('e-yaml').value.includes('name:')")
     text = yaml_box.input_value()
-    yaml_box.fill(text.replace("fee: ", "fee: '收费 5 元", 1))
+    yaml_box.fill(text.replace("name: 户口簿补领", "name: 户口簿补领: 丢了补办", 1))
     page.get_by_role("button", name="用 YAML 更新表单").click()
     page.locator("#e-yaml-problem").filter(has_text="YAML 语法错误").wait_for()
-    assert "行" in page.locator("#e-yaml-problem").inner_text()
+    assert "冒号" in page.locator("#e-yaml-problem").inner_text()
     yaml_box.fill(text.replace("fee: 不收费", "fee: 工本费 10 元", 1))
     page.get_by_role("button", name="用 YAML 更新表单").click()
     page.wait_for_function("() => document.getElementById('f-fee').value === '工本费 10 元'")
