@@ -3,15 +3,65 @@ that search follows at once. Screenshots go to ``test-artifacts/browser/``."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from tests.assistant import test_web_browser as web
-from tests.assistant.test_web_browser import SHOTS, ask, last_bot, login, shot
-
-browser, site, page = web.browser, web.site, web.page  # the same browser, live app and page fixtures
+from assistant.settings import Settings
+from tests.assistant.test_web_browser import ask, last_bot, login
+from tests.axe import assert_accessible
+from tests.browser import ARTIFACTS, PageErrors, chromium
+from tests.connectors.fakes import serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+SHOTS = ARTIFACTS / "editor"
+DESKTOP = {"width": 1280, "height": 900}
+TIMEOUT = 15_000
 ID_CARD = "居民身份证补领"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def site(real_retriever, sample_entries, tmp_path_factory):
+    """The app on its own retriever: these tests publish, which changes the index it serves."""
+    from assistant.app import create_app
+    from assistant.matching import build_retriever
+
+    var = tmp_path_factory.mktemp("editor-web")
+    shutil.copytree(real_retriever.index_dir, var / "index")  # same content: loaded, not rebuilt
+    settings = Settings(
+        var_dir=var, index_dir=var / "index", search_enabled=False, rasa_url="",
+        rate_limit_per_minute=10_000, rate_limit_burst=10_000,
+    )  # fmt: skip
+    retriever = build_retriever(settings, sample_entries, embedder=real_retriever.embedder)
+    app = create_app(settings, retriever=retriever)
+    with serve(app) as url:
+        app.state.services.store.save_many(sample_entries, author="seed", publish=True)
+        app.state.services.accounts.add("editor1", "editor password 1", "editor")
+        yield url, app
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    errors = PageErrors()
+    errors.watch(page, lambda msg: "401" in msg.text and msg.location.get("url", "").endswith("/api/auth/me"))
+    yield page
+    context.close()
+    assert not errors, errors  # no script errors, no CSP violations
+
+
+def shot(page, name: str, *, full: bool = True) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
 
 def _open(page, url: str, name: str) -> None:
@@ -24,7 +74,6 @@ def _open(page, url: str, name: str) -> None:
 
 def test_editor_changes_a_material_and_a_hall_without_json(page, site):
     url, app = site
-    page.set_viewport_size({"width": 1280, "height": 900})
     _open(page, url, ID_CARD)
     assert page.locator("textarea.json:visible").count() == 0  # the raw text is only the advanced view
     photo = page.get_by_role("group", name="申请材料 2：近期正面免冠彩色照片")
@@ -37,7 +86,8 @@ def test_editor_changes_a_material_and_a_hall_without_json(page, site):
     assert page.locator("#e-problems").get_by_role("button", name="办理地点 第1项 · 办理时间：不能为空").count() == 1
     shot(page, "admin-1-form-with-error")
     hours.evaluate("e => e.scrollIntoView({block: 'center'})")
-    page.screenshot(path=str(SHOTS / "admin-1-error-beside-field-view.png"))
+    shot(page, "admin-1-error-beside-field", full=False)
+    assert_accessible(page, "editor form")
     hours.fill("周一至周六 9:00-17:00（法定节假日除外）")
     page.get_by_text("内容检查通过").wait_for()
     assert problem.inner_text() == "" and page.locator("#e-problems").inner_text() == ""
