@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import Engine
 
 from assistant.logs import get_logger
@@ -55,7 +53,7 @@ def build_booking(settings: Settings, store: ContentStore) -> BookingService:
     if settings.booking_url:
         return HttpBookingService(settings.booking_url, settings.booking_token or None)
     services = BookableServices(store)
-    store.subscribe(services.apply)
+    store.subscribe(services.apply, name="bookable services")
     return StoreBookingService(
         store.engine, BookingConfig.load(), sealer(settings), services, WorkCalendar.load()
     )
@@ -85,26 +83,3 @@ def build_outbox_worker(
         on_delivered=lambda _kind, ref, remote: complaints.mark_forwarded(ref, remote),
     )
 
-
-class OutboxLoop:
-    """Runs the outbox worker in a background thread while the service runs."""
-
-    def __init__(self, worker: OutboxWorker, interval: float) -> None:
-        self.worker, self.interval = worker, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.worker.run_once()
-            except Exception:  # keep the loop alive; the item stays pending
-                log.exception("outbox loop failed")
-            self._stop.wait(self.interval)

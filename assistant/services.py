@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 
 from assistant.actions import ActionRegistry, build_actions
 from assistant.auth import Accounts
+from assistant.background import Periodic
 from assistant.conversation import Conversation
 from assistant.database import open_store
-from assistant.handoff import OutboxLoop, build_booking, build_complaints, build_outbox_worker, sealer
+from assistant.handoff import build_booking, build_complaints, build_outbox_worker, sealer
 from assistant.logs import get_logger
 from assistant.matching import build_retriever
 from assistant.retrieval_dialogue import RetrievalDialogue
@@ -35,6 +36,7 @@ from knowledge.store import ContentStore
 from knowledge.unanswered import UnansweredLog
 
 log = get_logger(__name__)
+SEARCH = "search"  # the search index's name among the store's listeners
 
 
 @dataclass
@@ -65,20 +67,28 @@ class Services:
     dialogue: RetrievalDialogue | None = None  # the app's own conversation over search
     actions: ActionRegistry | None = None  # Rasa's custom actions (need the dialogue)
     forwarding: OutboxWorker | None = None  # None: no 12345 platform configured
-    _loop: OutboxLoop | None = field(default=None, repr=False)
+    _loops: list[Periodic] = field(default_factory=list, repr=False)
 
     def start(self) -> None:
-        """Background work of a running service: forwarding the outbox to the 12345 platform."""
-        if self.forwarding is not None and self._loop is None:
-            self._loop = OutboxLoop(self.forwarding, self.settings.outbox_interval_seconds)
-            self._loop.start()
+        """Background work of a running service: forwarding the outbox to the 12345 platform,
+        and store listeners (search, bookable services) catching up after a failure."""
+        if self._loops:
+            return
+        self._loops.append(Periodic("catch-up", self.store.listeners.catch_up, self.settings.catch_up_seconds))
+        if self.forwarding is not None:
+            self._loops.append(Periodic("outbox", self.forwarding.run_once, self.settings.outbox_interval_seconds))
+        for loop in self._loops:
+            loop.start()
+
+    def behind(self) -> dict[str, int]:
+        """Store listeners still catching up on publishes (name -> events waiting)."""
+        return self.store.listeners.behind()
 
     def close(self) -> None:
         self.channels.close()
         self.conversation.close()
-        if self._loop is not None:
-            self._loop.stop()
-            self._loop = None
+        while self._loops:
+            self._loops.pop().stop()
         self.store.engine.dispose()
 
     def __enter__(self) -> Services:
@@ -125,7 +135,7 @@ def build(
     unanswered = UnansweredLog(store.engine)
     dialogue = None
     if retriever is not None:
-        store.subscribe(retriever.apply)  # publish/retire update search in place
+        store.subscribe(retriever.apply, name=SEARCH)  # publish/retire update search in place
         dialogue = RetrievalDialogue(retriever, store, unanswered=unanswered)
     booking = booking or build_booking(settings, store)
     complaints = complaints or build_complaints(settings, store.engine)

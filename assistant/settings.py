@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     )
     complaint_token: str = ""
     outbox_interval_seconds: float = Field(default=5.0, gt=0)
+    catch_up_seconds: float = Field(
+        default=30.0, gt=0, description="how often a failed store listener (search…) is retried"
+    )
     rate_limit_per_minute: float = Field(
         default=60, gt=0, description="public API requests per client per minute"
     )

@@ -28,6 +28,7 @@ from typing import Literal
 import numpy as np
 
 from knowledge.index.bm25 import BM25Index
+from knowledge.index.files import write_index_files
 from knowledge.index.vectors import DEFAULT_HNSW_ABOVE, VectorIndex
 from knowledge.schema import Entry, ServiceGuide, kind_of
 from knowledge.store.content import ChangeEvent, content_hash
@@ -161,6 +162,7 @@ class Retriever:
         self.index_dir = index_dir
         self.hnsw_above = hnsw_above
         self._lock = threading.RLock()
+        self._save_lock = threading.Lock()
         self._reset()
 
     def _reset(self) -> None:
@@ -274,30 +276,29 @@ class Retriever:
         return self.index_dir / self.embedder.name if self.index_dir else None
 
     def save(self) -> None:
+        """Persist the index. The search lock is held only to take a copy in memory; the files are
+        written after it, so searches go on meanwhile (saves queue behind each other in order)."""
         folder = self._dir()
         if folder is None or self.vectors is None:
             return
-        with self._lock:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.bm25.save(folder / "bm25.pkl")
-            self.vectors.save(folder / "vectors.faiss")
-            meta = {
-                "texts": self.texts,
-                "text_doc": self.text_doc.tolist(),
-                "docs": [asdict(d) for d in self.docs],
-                "doc_texts": {str(k): v for k, v in self.doc_texts.items()},
-                "doc_hash": [[k[0], k[1], v] for k, v in self.doc_hash.items()],
-                "regions": self.regions,
-            }
-            tmp = folder / "texts.json.tmp"
-            tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-            tmp.replace(folder / "texts.json")
-            manifest = {
-                "format": INDEX_FORMAT,
-                "model": self.embedder.name,
-                "fingerprint": self.current_fingerprint(),
-            }
-            (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        with self._save_lock:
+            with self._lock:
+                bm25 = self.bm25.to_bytes()
+                vectors = self.vectors.snapshot()
+                meta = {
+                    "texts": list(self.texts),
+                    "text_doc": self.text_doc.tolist(),
+                    "docs": [asdict(d) for d in self.docs],
+                    "doc_texts": {str(k): list(v) for k, v in self.doc_texts.items()},
+                    "doc_hash": [[k[0], k[1], v] for k, v in self.doc_hash.items()],
+                    "regions": dict(self.regions),
+                }
+                manifest = {
+                    "format": INDEX_FORMAT,
+                    "model": self.embedder.name,
+                    "fingerprint": self.current_fingerprint(),
+                }
+            write_index_files(folder, bm25, vectors, meta, manifest)
 
     def current_fingerprint(self) -> str:
         return index_fingerprint(self.embedder.name, ((k, c, d) for (k, c), d in self.doc_hash.items()))

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.index.files import write_atomic
+
 
 class BM25Index:
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
@@ -135,25 +137,25 @@ class BM25Index:
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: Path) -> None:
+        write_atomic(path, self.to_bytes())
+
+    def to_bytes(self) -> bytes:
+        """The index as it is now, for writing later (the caller may go on changing it)."""
         self.compact()
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(
-                {
-                    "k1": self.k1,
-                    "b": self.b,
-                    "doc_len": self.doc_len,
-                    "alive": self.alive,
-                    "postings": self.postings,
-                    "postings_tf": self.postings_tf,
-                    "df": dict(self.df),
-                    "n_alive": self.n_alive,
-                    "total_len": self.total_len,
-                },
-                fh,
-                protocol=pickle.HIGHEST_PROTOCOL,
-            )
-        tmp.replace(path)
+        return pickle.dumps(
+            {
+                "k1": self.k1,
+                "b": self.b,
+                "doc_len": self.doc_len,
+                "alive": self.alive,
+                "postings": self.postings,
+                "postings_tf": self.postings_tf,
+                "df": dict(self.df),
+                "n_alive": self.n_alive,
+                "total_len": self.total_len,
+            },
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
 
     @classmethod
     def load(cls, path: Path) -> BM25Index:

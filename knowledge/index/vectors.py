@@ -8,10 +8,13 @@ is kept (float16) so an entry's best text can be scored exactly, whatever faiss 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
 import numpy as np
+
+from knowledge.index.files import write_atomic
 
 DEFAULT_HNSW_ABOVE = 100_000
 BUILD_THREADS = os.cpu_count() or 1
@@ -122,11 +125,11 @@ class VectorIndex:
             self.index.add_with_ids(vectors, ids.astype(np.int64))
 
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        faiss.write_index(self.index, str(tmp))
-        tmp.replace(path)
-        np.save(path.with_suffix(".vectors.npy"), self.vectors)
-        np.save(path.with_suffix(".alive.npy"), self.alive)
+        self.snapshot().write(path)
+
+    def snapshot(self) -> Snapshot:
+        """The index as it is now, in memory, for writing later (the caller may go on changing it)."""
+        return Snapshot(faiss.serialize_index(self.index), self.vectors.copy(), self.alive.copy())
 
     @classmethod
     def load(cls, path: Path, hnsw_above: int = DEFAULT_HNSW_ABOVE) -> VectorIndex:
@@ -136,3 +139,16 @@ class VectorIndex:
         vi.vectors = np.load(path.with_suffix(".vectors.npy"))
         vi.alive = np.load(path.with_suffix(".alive.npy"))
         return vi
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    index: np.ndarray  # faiss.serialize_index: the bytes write_index would write
+    vectors: np.ndarray
+    alive: np.ndarray
+
+    def write(self, path: Path) -> None:
+        """The files ``VectorIndex.load`` reads; the faiss file through a temporary one."""
+        write_atomic(path, self.index.tobytes())
+        np.save(path.with_suffix(".vectors.npy"), self.vectors)
+        np.save(path.with_suffix(".alive.npy"), self.alive)

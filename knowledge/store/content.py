@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from foundation.db import session_factory
 from knowledge.schema import Entry, EntryStatus, Kind, kind_of, model_for
 from knowledge.store.errors import DuplicateEntryError, InvalidTransitionError, MissingEntryError
+from knowledge.store.listeners import Listeners
 from knowledge.store.tables import AuditRow, EntryRow, EntryVersionRow
 
 
@@ -95,17 +96,16 @@ class ContentStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
-        self._listeners: list[Callable[[ChangeEvent], None]] = []
+        self.listeners = Listeners()
 
     # -- listeners -------------------------------------------------------------------------
-    def subscribe(self, listener: Callable[[ChangeEvent], None]) -> None:
-        """Call ``listener`` after every committed publish or retire (e.g. to update the index)."""
-        self._listeners.append(listener)
+    def subscribe(self, listener: Callable[[ChangeEvent], None], name: str | None = None) -> None:
+        """Call ``listener`` after every committed publish or retire (e.g. to update the index);
+        one that fails catches up later without holding up the others (``listeners.behind()``)."""
+        self.listeners.subscribe(listener, name)
 
     def _notify(self, events: Iterable[ChangeEvent]) -> None:
-        for event in events:
-            for listener in self._listeners:
-                listener(event)
+        self.listeners.notify(events)
 
     # -- reads -----------------------------------------------------------------------------
     def get(self, code: str, *, published: bool = True, version: int | None = None) -> StoredEntry:

@@ -121,3 +121,28 @@ def test_the_same_question_asked_often_is_one_item_and_one_decision(bearer, clie
     assert client.post(f"/api/admin/unanswered/{items[1]['id']}/dismiss", headers=ed).json() == {"ok": True}
     assert [i["text"] for i in client.get("/api/admin/unanswered", headers=ed).json()] == ["喂喂喂 xyz"]
     assert len(client.app.state.services.unanswered.items(status="dismissed")) == 3
+
+
+def test_publish_stands_when_search_fails_and_health_says_it_is_catching_up(bearer, client, monkeypatch):
+    ed = bearer(client, "editor1", "editor password 1")
+    code = _code(client)
+    entry = client.get(f"/api/admin/entries/{code}", headers=ed).json()
+    phrase = "家里那本红皮的簿子被狗啃了"
+    content = {**entry["content"], "similar_questions": [*entry["content"]["similar_questions"], phrase]}
+    client.put(f"/api/admin/entries/{code}", json={"kind": "guide", "content": content}, headers=ed)
+    services = client.app.state.services
+    embedder = services.retriever.embedder
+
+    def broken(texts):
+        raise RuntimeError("model crashed")
+
+    monkeypatch.setattr(embedder, "embed_passages", broken)
+    published = client.post(f"/api/admin/entries/{code}/publish", json={}, headers=ed)
+    assert published.status_code == 200 and published.json()["published_version"] == 2
+    health = client.get("/health").json()
+    assert health["search"]["state"] == "catching up" and health["catching_up"] == {"search": 1}
+    assert client.get(f"/api/guides/{code}").json()["version"] == 2  # citizens see the new version
+    monkeypatch.undo()
+    assert services.store.listeners.catch_up() == {}
+    assert client.get("/health").json()["search"]["state"] == "current"
+    assert client.post("/api/search", json={"q": phrase}).json()["results"][0]["name"] == HUKOU

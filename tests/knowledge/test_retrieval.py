@@ -97,3 +97,35 @@ def test_damaged_index_files_are_rebuilt(sample_entries, tmp_path):
     )
     again.warm_up(sample_entries)
     assert again.search("身份证丢了").results
+
+
+def test_saving_does_not_hold_the_search_lock_while_writing(retriever, sample_entries, monkeypatch):
+    import threading
+
+    import knowledge.retrieval as retrieval
+
+    writing, release = threading.Event(), threading.Event()
+    real = retrieval.write_index_files
+
+    def slow_write(*args):
+        writing.set()
+        assert release.wait(10)
+        real(*args)
+
+    monkeypatch.setattr(retrieval, "write_index_files", slow_write)
+    saver = threading.Thread(target=retriever.save)
+    saver.start()
+    try:
+        assert writing.wait(10)
+        answered = []
+        searcher = threading.Thread(target=lambda: answered.append(retriever.search("驾照丢了")))
+        searcher.start()
+        searcher.join(5)
+        assert answered and answered[0].results[0].name == "机动车驾驶证遗失补证"  # while files are written
+    finally:
+        release.set()
+        saver.join(10)
+    reloaded = Retriever(
+        HashEmbedder(), ChineseTokenizer(), SynonymTable.load(), STUB_THRESHOLDS, index_dir=retriever.index_dir
+    )
+    assert reloaded._load(reloaded._fingerprint(sample_entries))  # the written files are whole
