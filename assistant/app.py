@@ -22,6 +22,7 @@ from assistant.routes import (
     ratings,
     search,
     staff,
+    staff_call,
     tickets,
     wechat,
 )
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     app.include_router(tickets.router)
     app.include_router(auth.router)
     app.include_router(staff.router)
+    app.include_router(staff_call.router)
     app.include_router(admin.router)
     app.include_router(admin_form.router)
     pages.mount(app)

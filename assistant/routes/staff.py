@@ -19,12 +19,13 @@ from assistant.deps import (
     require,
 )
 from assistant.logs import get_logger
-from assistant.replies import bundle_intro, guide_answer
+from assistant.routes.staff_call import bundle_script, guide_script
 from assistant.routes.tickets import TicketIn, file_with, ticket_out
 from knowledge.schema import EntryStatus, ServiceGuide
 from knowledge.store import MissingEntryError
 
 log = get_logger(__name__)
+CONFIDENT_WINDOW = 0.2  # a result this far below the best one is more likely off-topic than a choice
 router = APIRouter(prefix="/api/staff", tags=["staff"], dependencies=[Depends(require("staff"))])
 
 
@@ -42,6 +43,7 @@ def lookup(
     department: str | None = Query(default=None, max_length=100),
     district: str | None = Query(default=None, max_length=20),
     limit: int = Query(default=8, ge=1, le=20),
+    confident: bool = Query(default=True, description="只给有把握的结果"),
 ) -> dict:
     """Search-as-you-type for operators: guides and bundles, filtered by department and district."""
     if not q.strip():  # filters alone: browse the published entries
@@ -49,12 +51,28 @@ def lookup(
         hits = [{"kind": r.kind, "code": r.code, "name": r.name, "department": r.department} for r in rows]
         return {"decision": "browse", "region": district, "results": hits[:limit]}
     result = retriever.rank(q, region=district, limit=max(limit, 20))
+    t = retriever.thresholds
     hits = [
-        {"kind": h.kind, "code": h.code, "name": h.name, "department": h.department, "score": round(h.score, 3)}
+        {
+            "kind": h.kind,
+            "code": h.code,
+            "name": h.name,
+            "department": h.department,
+            "score": round(h.score, 3),
+            # in scope on its own and not far behind the best: what an operator should see first
+            "confident": result.decision != "none" and h.dense >= t.none_dense_below
+            and h.score >= result.results[0].score - CONFIDENT_WINDOW,
+        }
         for h in result.results
         if not department or h.department == department
     ]
-    return {"decision": result.decision, "region": result.region, "results": hits[:limit]}
+    shown = [h for h in hits if h["confident"]] if confident else hits
+    return {
+        "decision": result.decision,
+        "region": result.region,
+        "results": shown[:limit],
+        "hidden": len(hits[:limit]) - len(shown[:limit]) if confident else 0,
+    }
 
 
 @router.get("/facets")
@@ -70,13 +88,14 @@ def facets(store: StoreDep) -> dict:
 
 @router.get("/script/{code}")
 def script(code: str, store: StoreDep, district: str | None = Query(default=None, max_length=20)) -> dict:
-    """The answer as text an operator can read out on the phone (halls in the caller's district first)."""
+    """The answer as text an operator can read out on the phone (halls in the caller's district
+    first, no web addresses; a 一件事 before any answer: what always applies and what to ask)."""
     try:
         content = store.get(code).content
     except MissingEntryError:
         raise HTTPException(status_code=404, detail=f"没有找到编码为 {code} 的已发布条目") from None
-    reply = guide_answer(content, district) if isinstance(content, ServiceGuide) else bundle_intro(content)
-    return {"code": code, "name": content.name, "text": reply.text}
+    out = guide_script(content, district) if isinstance(content, ServiceGuide) else bundle_script(store, content, {})
+    return out.model_dump()
 
 
 @router.post("/tickets", status_code=201)

@@ -8,6 +8,7 @@ from connectors.complaint.protocol import (
     TicketNotFoundError,
     TicketRequest,
     TicketStateError,
+    TicketUnsupportedError,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "TicketNotFoundError",
     "TicketRequest",
     "TicketStateError",
+    "TicketUnsupportedError",
 ]

@@ -192,6 +192,26 @@ class StoreComplaintService:
         with self._sessions() as s:
             return [self._ticket(r) for r in s.scalars(stmt)]
 
+    # contacts are sealed without a lookup hash: the caller's phone is compared on the latest tickets
+    RECENT_FOR_PHONE = 2000
+
+    def by_phone(self, phone: str, *, limit: int = 20) -> list[Ticket]:
+        phone = phone.strip()
+        out: list[Ticket] = []
+        stmt = (
+            select(TicketRow)
+            .where(TicketRow.contact.is_not(None), TicketRow.anonymous.is_(False))
+            .order_by(TicketRow.id.desc())
+            .limit(self.RECENT_FOR_PHONE)
+        )
+        with self._sessions() as s:
+            for row in s.scalars(stmt):
+                if self.sealer.open(row.contact).get("phone") == phone:
+                    out.append(self._ticket(row))
+                    if len(out) >= limit:
+                        break
+        return out
+
     def export(self, tickets: Iterable[Ticket], *, include_contact: bool = False) -> dict:
         """The documented JSON shape for a 12345 platform (docs/12345-export.md)."""
         out = []

@@ -12,6 +12,7 @@ from connectors.complaint.protocol import (
     TicketNotFoundError,
     TicketRequest,
     TicketStateError,
+    TicketUnsupportedError,
 )
 from connectors.http_client import JsonClient, RetryPolicy
 
@@ -76,6 +77,9 @@ class HttpComplaintService:
     def rate(self, number: str, satisfaction: str, comment: str = "") -> Ticket:
         body = {"satisfaction": satisfaction, "comment": comment}
         return _ticket(self._call("POST", f"/tickets/{number}/satisfaction", json=body))
+
+    def by_phone(self, phone: str, *, limit: int = 20) -> list[Ticket]:
+        raise TicketUnsupportedError("an external 12345 system keeps its own lists")
 
     def forward(self, payload: dict, idempotency_key: str) -> str:
         """Outbox deliverer: send a locally accepted ticket; returns the platform's number."""

@@ -36,6 +36,13 @@ class TicketStateError(ComplaintError):
     user_message = "工单当前的状态不能进行这个操作。"
 
 
+class TicketUnsupportedError(ComplaintError):
+    """The configured 12345 system does not offer this (an external one keeps its own lists)."""
+
+    kind = "unsupported"
+    user_message = "已配置外部 12345 系统，请在该系统中查询。"
+
+
 @dataclass(frozen=True)
 class TicketRequest:
     description: str
@@ -134,6 +141,10 @@ class ComplaintService(Protocol):
     def find(
         self, *, status: str | None = None, department: str | None = None, limit: int = 100
     ) -> list[Ticket]: ...
+
+    def by_phone(self, phone: str, *, limit: int = 20) -> list[Ticket]:
+        """A caller's tickets, newest first (contacts masked), for the hotline operator on the call."""
+        ...
 
     def export(self, tickets: Iterable[Ticket], *, include_contact: bool = False) -> dict:
         """The documented JSON shape for a 12345 platform (docs/12345-export.md)."""
