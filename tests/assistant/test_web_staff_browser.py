@@ -1,0 +1,172 @@
+"""A hotline operator on a live call, keyboard only: search, move into the results, open, copy the
+答复口径, print only the guide, go back with Esc, open a ticket prefilled from the caller's words,
+and find the caller's tickets by phone. axe-core on the page while logged in. Screenshots go to
+``test-artifacts/staff/`` (desktop and phone)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from assistant.settings import Settings
+from tests.assistant.test_web_browser import login
+from tests.axe import assert_accessible
+from tests.browser import ARTIFACTS, PHONE, PageErrors, chromium
+from tests.connectors.fakes import serve
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+SHOTS = ARTIFACTS / "staff"
+DESKTOP = {"width": 1280, "height": 900}
+TIMEOUT = 15_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def site(real_retriever, sample_entries, tmp_path_factory):
+    from assistant.app import create_app
+
+    var = tmp_path_factory.mktemp("staff-web")
+    settings = Settings(
+        var_dir=var, search_enabled=False, rasa_url="", rate_limit_per_minute=10_000, rate_limit_burst=10_000,
+    )  # fmt: skip
+    app = create_app(settings, retriever=real_retriever)  # nothing here publishes: the shared index is safe
+    with serve(app) as url:
+        app.state.services.store.save_many(sample_entries, author="seed", publish=True)
+        app.state.services.accounts.add("hotline1", "hotline password 1", "staff")
+        yield url, app
+
+
+def _page(browser, url, viewport):
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
+    # window.print() would open a dialog: record what the page looked like when it asked instead
+    context.add_init_script("window.print = () => { window.__printed = document.body.className; };")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    errors = PageErrors()
+    errors.watch(page, lambda msg: "401" in msg.text and msg.location.get("url", "").endswith("/api/auth/me"))
+    return context, page, errors
+
+
+@pytest.fixture
+def desk(browser, site):
+    context, page, errors = _page(browser, site[0], DESKTOP)
+    yield page
+    context.close()
+    assert not errors, errors  # no script errors, no CSP violations
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement.id || document.activeElement.textContent")
+
+
+def tab_to(page, text: str, limit: int = 25) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == text:
+            return
+    raise AssertionError(f"Tab never reached {text}")
+
+
+def test_operator_does_a_call_by_keyboard_only(desk, site):
+    page = desk
+    url, app = site
+    page.goto(url + "/staff")
+    login(page, "hotline1", "hotline password 1")
+    page.locator("#q").wait_for()
+    assert focused(page) == "q"
+    page.keyboard.type("驾照丢了怎么补")
+    first = page.locator("#results button").first
+    first.wait_for()
+    assert "驾驶证" in first.inner_text()
+    # a clear top result opens by itself while the cursor stays in the search box
+    page.locator("#detail h2").filter(has_text="驾驶证").wait_for()
+    assert focused(page) == "q"
+    count = page.locator("#results button").count()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement === document.querySelector('#results button')")
+    if count > 1:
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    heading = page.locator("#detail h2")
+    heading.filter(has_text="驾驶证").wait_for()
+    page.wait_for_function("() => document.activeElement === document.querySelector('#detail h2')")
+    tab_to(page, "复制答复")
+    page.keyboard.press("Enter")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "需要带的材料" in copied and "http" not in copied
+    tab_to(page, "打印")
+    page.keyboard.press("Enter")
+    assert "printing-detail" in page.evaluate("window.__printed")
+    shot_name = heading.inner_text()
+    assert_accessible(page, "staff page with a guide open")
+    page.screenshot(path=str(SHOTS / "staff-1-guide-desktop.png"), full_page=True)
+    page.evaluate("document.body.classList.add('printing-detail')")
+    page.emulate_media(media="print")
+    assert not page.locator("#results").is_visible() and not page.locator("#script").is_visible()
+    title = page.locator(".print-title")
+    assert title.is_visible() and title.inner_text().startswith(shot_name) and "打印于" in title.inner_text()
+    page.screenshot(path=str(SHOTS / "staff-2-print.png"), full_page=True)
+    page.emulate_media(media="screen")
+    page.evaluate("document.body.classList.remove('printing-detail')")
+
+    page.keyboard.press("Escape")
+    assert focused(page) == "q"
+    words = "小区路灯坏了一个星期了晚上黑漆漆的，我要投诉"
+    page.keyboard.type(words)  # typed over the selected search text
+    page.locator("#state, [role=status]").first.wait_for()
+    tab_to(page, "为来电人建工单")
+    page.keyboard.press("Enter")
+    description = page.get_by_label("来电人反映的情况")
+    description.wait_for()
+    assert description.input_value() == words  # the caller's words, not the guide opened before
+    page.wait_for_function("() => document.getElementById('t-category').value === '投诉'")
+    page.get_by_label("回访电话").focus()
+    page.keyboard.type("13712345678")
+    page.keyboard.press("Enter")  # submits the form
+    number = page.locator(".receipt .number")
+    number.wait_for()
+    ticket_no = number.inner_text()
+    assert ticket_no.startswith("GD")
+
+    page.get_by_label("来电号码").focus()
+    page.keyboard.type("13712345678")
+    page.keyboard.press("Enter")
+    found = page.locator("#caller-out")
+    found.filter(has_text=ticket_no).wait_for()
+    assert "137****5678" in found.inner_text() and "13712345678" not in page.content()
+    assert_accessible(page, "staff page with a caller's tickets")
+    page.screenshot(path=str(SHOTS / "staff-3-ticket-and-caller-desktop.png"), full_page=True)
+    [ticket] = app.state.services.complaints.by_phone("13712345678")
+    assert ticket.number == ticket_no and words in ticket.description
+
+
+def test_bundle_answers_change_what_the_operator_reads_out(browser, site):
+    url, _ = site
+    context, page, errors = _page(browser, url, PHONE)
+    page.goto(url + "/staff")
+    login(page, "hotline1", "hotline password 1")
+    page.get_by_label("来电人说的话").fill("开饭馆要办什么手续")
+    page.locator("#results button", has_text="开办餐饮店一件事").first.click()
+    script = page.locator("#script")
+    page.wait_for_function("() => document.getElementById('script') && document.getElementById('script').value.includes('还要问来电人')")
+    selects = page.locator("#detail select")
+    for i in range(selects.count()):
+        selects.nth(i).select_option(index=1)
+    page.wait_for_function("() => !document.getElementById('script').value.includes('还要问来电人')")
+    text = script.input_value()
+    assert "个事项联办" in text and "需要准备的材料" in text and "http" not in text
+    assert not text.rstrip().endswith("？")
+    page.screenshot(path=str(SHOTS / "staff-4-bundle-phone.png"), full_page=True)
+    assert_accessible(page, "staff page with a 一件事 open (phone)")
+    context.close()
+    assert not errors, errors
