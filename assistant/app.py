@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 
 from assistant import __version__, errors
 from assistant.limits import BodySizeMiddleware, RateLimitMiddleware
 from assistant.logs import get_logger, setup_logging
+from assistant.observability import RequestIdMiddleware
 from assistant.routes import (
     actions,
     admin,
@@ -33,8 +35,12 @@ from knowledge.retrieval import Retriever
 log = get_logger(__name__)
 
 
-def create_app(settings: Settings | None = None, retriever: Retriever | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, retriever: Retriever | None = None, supervise: bool = False
+) -> FastAPI:
     """``retriever`` may be handed in (tests share one); otherwise it is built from the store.
+    ``supervise``: run Rasa beside the app, stopped with it (``yichuang serve``; the lifespan's
+    shutdown runs on SIGTERM/SIGINT too).
 
     The services live in ``app.state.services`` (an ``assistant.services.Services``) while the
     app runs; routes reach them through ``assistant.deps``, tests through that attribute."""
@@ -45,7 +51,8 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         setup_logging(settings.log_level, settings.log_format)
         services = build(settings, retriever=retriever)
         app.state.services = services
-        services.start()
+        services.conversation.bind_loop()
+        services.start(supervise=supervise)
         log.info(
             "service started",
             database=settings.database_url.split("@")[-1],
@@ -55,7 +62,8 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         try:
             yield
         finally:
-            services.close()
+            await services.conversation.aclose()
+            await anyio.to_thread.run_sync(services.close)  # stopping Rasa takes seconds
 
     app = FastAPI(
         title="一窗导办 API",
@@ -85,6 +93,7 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         max_bytes=settings.max_body_bytes,
         larger={"/webhook": settings.action_max_body_bytes},  # grows with the conversation
     )
+    app.add_middleware(RequestIdMiddleware)
     if settings.wechat_token:
         app.include_router(wechat.router)
 

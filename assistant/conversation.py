@@ -1,18 +1,40 @@
 """One chat turn: the dialogue server (Rasa) first, the app's own conversation when it cannot.
 
-Rasa answers everything it can (forms for booking and complaints included). When it is
-down, slower than ``rasa_timeout``, has no model, or answers with an error, the turn is
-served by ``RetrievalDialogue`` instead (service questions still answered; booking and
-complaint said to be temporarily unavailable) and Rasa is left alone for ``rasa_retry_after``
-seconds so citizens do not wait for the timeout on every turn. Then it is tried again, and
-conversations go on through it.
+Rasa answers everything it can (forms for booking and complaints included). A turn waits for
+it at most ``timeout`` seconds; then that turn, and only that conversation, is answered by
+``RetrievalDialogue`` instead. Other conversations go on through Rasa.
+
+Many at once, without waiting on each other:
+
+- the call to Rasa is async (no thread is held while Rasa works, so Rasa's call back to the
+  action webhook always finds threads; the webhook has a bounded pool of its own);
+- the fallback runs in its own bounded thread pool;
+- one message per conversation is with Rasa at a time (a per-sender gate). A turn the app
+  answered on its own is *abandoned*: the webhook refuses its actions (no booking or ticket is
+  made behind the citizen's back), the HTTP request is left to finish so Rasa is not cut off
+  mid-way, and then the turn is rewound in Rasa's tracker (``rewind`` + ``action_listen``), so
+  Rasa never keeps a turn the citizen was answered for by someone else. While that happens the
+  conversation's next message is answered by the fallback too (it never waits behind it);
+- a turn whose action already started (a booking may be in progress) is not abandoned: it is
+  waited for up to ``commit_wait`` more seconds, and answered with what its actions said if
+  Rasa is later still;
+- Rasa that refuses connections is down for everyone: it is left alone for ``retry_after``;
+- long messages reach Rasa condensed to ``max_chars`` (intent and entities come from the
+  start of a message); the actions read the citizen's whole words (``Turn.restore``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
+import threading
 import time
-from typing import Literal
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
+import anyio
 import httpx
 
 from assistant.actions.protocol import from_rasa
@@ -24,6 +46,88 @@ from nlu.safety import default_check
 
 log = get_logger(__name__)
 Mode = Literal["rasa", "retrieval", "unavailable", "safety"]
+TurnState = Literal["pending", "acting", "abandoned", "done"]
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+
+
+def condense(text: str, max_chars: int) -> str:
+    """The start of a long message, cut after a sentence where one ends in the last third."""
+    if len(text) <= max_chars:
+        return text
+    head = text[:max_chars]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head) if m.end() >= max_chars * 2 // 3]
+    return head[: ends[-1]] if ends else head
+
+
+@dataclass
+class Turn:
+    """One message on its way through Rasa; the webhook reads it from other threads."""
+
+    sender: str
+    text: str  # what the citizen wrote
+    sent: str  # what Rasa got (condensed when long)
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    state: TurnState = "pending"
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def begin_action(self) -> bool:
+        """The webhook may run an action for this turn (False: the app answered it already)."""
+        with self._lock:
+            if self.state == "abandoned":
+                return False
+            self.state = "acting"
+            return True
+
+    def abandon(self) -> bool:
+        """Give the turn up unless an action already runs for it."""
+        with self._lock:
+            if self.state != "pending":
+                return False
+            self.state = "abandoned"
+            return True
+
+    def restore(self, body: dict[str, Any]) -> None:
+        """Put the citizen's whole message back where Rasa only had the condensed one."""
+        if self.sent == self.text:
+            return
+        tracker = body.get("tracker") or {}
+        latest = tracker.get("latest_message") or {}
+        if latest.get("text") == self.sent:
+            latest["text"] = self.text
+        for name, value in (tracker.get("slots") or {}).items():
+            if value == self.sent:
+                tracker["slots"][name] = self.text
+        for event in reversed(tracker.get("events") or []):
+            if event.get("event") == "user":
+                if event.get("text") == self.sent:
+                    event["text"] = self.text
+                break
+            if event.get("event") == "slot" and event.get("value") == self.sent:
+                event["value"] = self.text
+
+
+@dataclass
+class _Gate:
+    """One message per conversation with Rasa at a time; ``users`` counts who holds or waits."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+async def _acquire(lock: asyncio.Lock, timeout: float) -> bool:
+    """``lock.acquire()`` with a timeout that never leaks the lock (unlike wait_for on 3.11)."""
+    task = asyncio.ensure_future(lock.acquire())
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if done:
+        return True
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        return False
+    lock.release()  # it was acquired as we gave up
+    return False
 
 
 class Conversation:
@@ -33,48 +137,188 @@ class Conversation:
         rasa_url: str = "",
         timeout: float = 2.0,
         retry_after: float = 10.0,
+        *,
+        commit_wait: float = 5.0,
+        late_limit: float = 30.0,
+        max_chars: int = 200,
+        fallback_threads: int = 4,
+        api_token: str = "",
+        metrics=None,
     ) -> None:
         self.fallback = fallback
         default_check()  # the emergencies table is checked at start: a mistake stops it with file/line
         self.rasa_url = rasa_url.rstrip("/")
-        self.retry_after = retry_after
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 0.5)))
-        self._skip_until = 0.0  # a float assignment: no lock needed between threads
+        self.timeout, self.retry_after, self.commit_wait = timeout, retry_after, commit_wait
+        self.max_chars, self.api_token = max_chars, api_token
+        self.metrics = metrics
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(late_limit, connect=min(timeout, 0.5)),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        )
+        self._fallback_threads = fallback_threads
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._gates: dict[str, _Gate] = {}
+        self._inflight: dict[str, Turn] = {}  # sender -> its turn with Rasa (read by the webhook)
+        self._background: set[asyncio.Task] = set()
+        self._down_until = 0.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.ready: Callable[[], bool] = lambda: True  # the supervisor's word when it runs Rasa
 
-    def respond(self, sender: str, text: str) -> list[Reply]:
-        return self.turn(sender, text)[1]
+    # -- the turn ------------------------------------------------------------------------------
+    @property
+    def rasa_available(self) -> bool:
+        return bool(self.rasa_url) and time.monotonic() >= self._down_until and self.ready()
 
-    def turn(self, sender: str, text: str) -> tuple[Mode, list[Reply]]:
+    async def turn(self, sender: str, text: str, request_id: str | None = None) -> tuple[Mode, list[Reply]]:
+        self._loop = self._loop or asyncio.get_running_loop()
         urgent = safety_replies(text)  # emergencies first, in every channel and mode
         if urgent:
             return "safety", urgent
-        replies = self._ask_rasa(sender, text)
-        if replies:
+        replies = await self._ask_rasa(sender, text, request_id) if self.rasa_available else None
+        if replies is not None:
             return "rasa", replies
         if self.fallback is None:
             return "unavailable", [unavailable("在线咨询")]
-        return "retrieval", self.fallback.respond(sender, text)
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self._fallback_threads)
+        return "retrieval", await anyio.to_thread.run_sync(
+            self.fallback.respond, sender, text, limiter=self._limiter
+        )
 
-    @property
-    def rasa_available(self) -> bool:
-        return bool(self.rasa_url) and time.monotonic() >= self._skip_until
+    def respond(self, sender: str, text: str) -> list[Reply]:
+        """For callers in other threads (the WeChat channel's pool): the turn on the app's loop."""
+        if self._loop is None or not self._loop.is_running():
+            raise RuntimeError("Conversation.respond needs the app's event loop (call turn() once in it)")
+        future = asyncio.run_coroutine_threadsafe(self.turn(sender, text), self._loop)
+        return future.result(timeout=self.timeout + self.commit_wait + 30)[1]
 
-    def _ask_rasa(self, sender: str, text: str) -> list[Reply]:
-        if not self.rasa_available:
-            return []
+    def bind_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+
+    def turn_for(self, sender: str, request_id: str | None = None) -> Turn | None:
+        """The turn Rasa is working on for ``sender`` (the one the webhook's call belongs to)."""
+        turn = self._inflight.get(sender)
+        if turn is not None and request_id and turn.request_id != request_id:
+            return None
+        return turn
+
+    async def _ask_rasa(self, sender: str, text: str, request_id: str | None) -> list[Reply] | None:
+        started = time.monotonic()
+        earlier = self._inflight.get(sender)
+        if earlier is not None and earlier.state == "abandoned":  # being taken back: never queue
+            self._count("busy")
+            return None
+        gate = self._gate(sender)
         try:
-            response = self._client.post(
-                f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+            if not await _acquire(gate.lock, self.timeout):
+                self._count("busy")
+                return None
+        finally:
+            gate.users -= 1
+        turn = Turn(sender, text, condense(text, self.max_chars), request_id=request_id or uuid.uuid4().hex[:16])
+        self._inflight[sender] = turn
+        task = asyncio.create_task(self._post(turn))
+        released = False
+        try:
+            budget = max(0.05, self.timeout - (time.monotonic() - started))
+            done, _ = await asyncio.wait({task}, timeout=budget)
+            if not done and not turn.abandon():  # an action runs: a booking may be in progress
+                done, _ = await asyncio.wait({task}, timeout=self.commit_wait)
+                turn.abandon()  # stops any further action of this turn
+            if done:
+                return self._answer(turn, task.result())
+            log.warning("dialogue server too slow for this turn, answering without it", request_id=turn.request_id)
+            self._count("timeout")
+            late = asyncio.create_task(self._reconcile(turn, task, gate.lock))
+            self._background.add(late)
+            late.add_done_callback(self._background.discard)
+            released = True  # the reconciliation releases the gate
+            if turn.responses:  # its actions spoke (a receipt, say): tell the citizen that
+                return from_rasa(turn.responses)
+            return None
+        finally:
+            if not released:
+                self._finish(turn, gate.lock)
+
+    def _gate(self, sender: str) -> _Gate:
+        gate = self._gates.get(sender)
+        if gate is None:
+            if len(self._gates) > 10_000:  # forget idle conversations' gates
+                for key in [k for k, g in self._gates.items() if g.users == 0 and not g.lock.locked()]:
+                    del self._gates[key]
+            gate = self._gates[sender] = _Gate()
+        gate.users += 1
+        return gate
+
+    async def _post(self, turn: Turn) -> Any:
+        try:
+            response = await self._client.post(
+                f"{self.rasa_url}/webhooks/rest/webhook",
+                json={"sender": turn.sender, "message": turn.sent, "metadata": {"request_id": turn.request_id}},
+                headers={"X-Request-ID": turn.request_id},
             )
             response.raise_for_status()
             messages = response.json()
             if not isinstance(messages, list):
                 raise ValueError("not a list of messages")
+            return messages
         except (httpx.HTTPError, ValueError) as exc:
-            self._skip_until = time.monotonic() + self.retry_after
-            log.warning("dialogue server unavailable, answering without it", error=type(exc).__name__)
-            return []
-        return from_rasa(messages)
+            return exc
+
+    def _answer(self, turn: Turn, result: Any) -> list[Reply] | None:
+        if isinstance(result, Exception):
+            if isinstance(result, httpx.ConnectError):
+                self._down_until = time.monotonic() + self.retry_after
+            log.warning(
+                "dialogue server unavailable, answering without it",
+                error=type(result).__name__,
+                request_id=turn.request_id,
+            )
+            self._count("error")
+            return None
+        return from_rasa(result)
+
+    async def _reconcile(self, turn: Turn, task: asyncio.Task, gate: asyncio.Lock) -> None:
+        """Let Rasa finish the abandoned turn, then take it back out of its tracker."""
+        try:
+            result = await task
+            if not isinstance(result, httpx.ConnectError):
+                await self._rewind(turn)
+        finally:
+            self._finish(turn, gate)
+
+    async def _rewind(self, turn: Turn) -> None:
+        events = [{"event": "rewind"}, {"event": "action", "name": "action_listen"}]
+        try:
+            response = await self._client.post(
+                f"{self.rasa_url}/conversations/{turn.sender}/tracker/events",
+                params={"token": self.api_token} if self.api_token else None,
+                json=events,
+                headers={"X-Request-ID": turn.request_id},
+                timeout=5.0,
+            )
+            response.raise_for_status()
+            log.info("abandoned turn rewound in the dialogue server", request_id=turn.request_id)
+        except httpx.HTTPError as exc:
+            log.error("could not rewind an abandoned turn", error=type(exc).__name__, request_id=turn.request_id)
+
+    def _finish(self, turn: Turn, gate: asyncio.Lock) -> None:
+        with turn._lock:
+            if turn.state != "abandoned":
+                turn.state = "done"
+        if self._inflight.get(turn.sender) is turn:
+            del self._inflight[turn.sender]
+        gate.release()
+
+    def _count(self, reason: str) -> None:
+        if self.metrics is not None:
+            self.metrics.fallbacks.labels(reason=reason).inc()
+
+    async def aclose(self) -> None:
+        self.close()
+        await self._client.aclose()
 
     def close(self) -> None:
-        self._client.close()
+        """Stop reconciling (the lifespan awaits ``aclose``, which also closes the client)."""
+        for task in list(self._background):
+            task.cancel()

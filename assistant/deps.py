@@ -11,13 +11,16 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, HTTPException, Request
 
 from assistant.actions import ActionRegistry
 from assistant.auth import Accounts, Session
 from assistant.conversation import Conversation
+from assistant.observability import Metrics
 from assistant.services import Channels, Services
 from assistant.settings import Settings
+from assistant.supervisor import DialogueSupervisor
 from connectors.booking.protocol import BookingService
 from connectors.complaint.protocol import ComplaintService
 from connectors.outbox import Outbox
@@ -92,6 +95,18 @@ def _channels(services: ServicesDep) -> Channels:
     return services.channels
 
 
+def _metrics(services: ServicesDep) -> Metrics:
+    return services.metrics
+
+
+def _supervisor(services: ServicesDep) -> DialogueSupervisor | None:
+    return services.supervisor
+
+
+def _action_pool(services: ServicesDep) -> anyio.CapacityLimiter:
+    return services.action_pool
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[ContentStore, Depends(_store)]
 RetrieverDep = Annotated[Retriever, Depends(_retriever)]  # 503 while search is off
@@ -105,6 +120,9 @@ RatingsDep = Annotated[RatingLog, Depends(_ratings)]
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
 ConversationDep = Annotated[Conversation, Depends(_conversation)]
 ChannelsDep = Annotated[Channels, Depends(_channels)]
+MetricsDep = Annotated[Metrics, Depends(_metrics)]
+SupervisorDep = Annotated[DialogueSupervisor | None, Depends(_supervisor)]  # None: Rasa not ours to run
+ActionPoolDep = Annotated[anyio.CapacityLimiter, Depends(_action_pool)]
 
 
 def current_session(request: Request, accounts: AccountsDep) -> Session:

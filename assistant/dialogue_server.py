@@ -214,7 +214,12 @@ def _endpoint_env(settings: Settings, action_url: str) -> dict[str, str]:
 
 
 class RasaProcess:
-    """``rasa run`` on loopback with the app as its action server; stopped with the app."""
+    """``rasa run`` on loopback with the app as its action server; stopped with the app.
+
+    Its HTTP API is on (``--enable-api``, token from ``rasa_api_token``): ``/status`` says which
+    model it serves, and an abandoned turn is rewound through it. A pid file beside the log says
+    which process on the port is ours (``assistant.supervisor`` reads it at start).
+    """
 
     def __init__(self, settings: Settings, model: Path, action_url: str) -> None:
         self.settings, self.model, self.action_url = settings, model, action_url
@@ -222,8 +227,9 @@ class RasaProcess:
         self.port = httpx.URL(self.url).port or 5005
         self.proc: subprocess.Popen | None = None
         self.log_file = rasa_dir(settings) / "rasa.log"
+        self.pid_file = rasa_dir(settings) / "rasa.pid"
 
-    def start(self, wait: float = 180.0) -> RasaProcess:
+    def start(self, wait: float = 180.0, cancelled=lambda: False) -> RasaProcess:
         if not rasa_installed():
             raise DialogueServerError(f"没有找到 Rasa（{rasa_bin()}）：请先运行 make rasa-env")
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -234,6 +240,7 @@ class RasaProcess:
             "--model", str(self.model),
             "--endpoints", str(RASA_DIR / "endpoints.yml"),
             "--credentials", str(RASA_DIR / "credentials.yml"),
+            "--enable-api", "--auth-token", rasa_api_token(self.settings),
         ]  # fmt: skip
         with self.log_file.open("ab") as out:
             self.proc = subprocess.Popen(
@@ -242,41 +249,111 @@ class RasaProcess:
                 env=_env(self.settings) | _endpoint_env(self.settings, self.action_url),
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True,  # its own process group: stopped as a whole, no terminal ^C
             )
-        self.wait_ready(wait)
-        log.info("dialogue server started", url=self.url, model=self.model.name)
+        self.pid_file.write_text(
+            json.dumps({"pid": self.proc.pid, "port": self.port, "model": self.model.name}), encoding="utf-8"
+        )
+        self.wait_ready(wait, cancelled)
+        log.info("dialogue server started", url=self.url, model=self.model.name, pid=self.proc.pid)
         return self
 
-    def wait_ready(self, wait: float) -> None:
+    def served_model(self, timeout: float = 1.0) -> str | None:
+        """The model file the server on our port serves (None: no answer or not our token)."""
+        return served_model(self.url, rasa_api_token(self.settings), timeout)
+
+    def wait_ready(self, wait: float, cancelled=lambda: False) -> None:
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not cancelled():
             if self.proc is not None and self.proc.poll() is not None:
                 raise DialogueServerError(f"Rasa 启动失败（退出码 {self.proc.returncode}），见 {self.log_file}")
-            try:
-                if httpx.get(f"{self.url}/webhooks/rest/", timeout=1).status_code == 200:
-                    self._warm_up()
-                    return
-            except httpx.HTTPError:
-                pass
+            served = self.served_model()
+            if served is not None:
+                if Path(served).name != self.model.name:
+                    self.stop()
+                    raise DialogueServerError(f"端口 {self.port} 上的对话服务加载的是 {served}，不是 {self.model.name}")
+                self._warm_up()
+                return
             time.sleep(0.5)
         self.stop()
+        if cancelled():
+            raise DialogueServerError("对话服务启动被取消（服务正在停止）")
         raise DialogueServerError(f"Rasa 在 {wait:.0f} 秒内没有就绪，见 {self.log_file}")
 
     def _warm_up(self) -> None:
         """The first message loads the sentence-embedding engine and TensorFlow's graphs (seconds);
         spend that here, not on a citizen's first turn."""
-        httpx.post(
-            f"{self.url}/webhooks/rest/webhook", json={"sender": "__warmup__", "message": "你好"}, timeout=120
-        )
+        try:
+            httpx.post(
+                f"{self.url}/webhooks/rest/webhook", json={"sender": "__warmup__", "message": "你好"}, timeout=120
+            )
+        except httpx.HTTPError as exc:
+            log.warning("dialogue server warm-up failed", error=type(exc).__name__)
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        if self.proc is None:
             return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc.poll() is None:
+            stop_group(self.proc.pid)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.pid_file.exists() and _pid_in(self.pid_file) == self.proc.pid:
+            self.pid_file.unlink(missing_ok=True)
 
+
+def served_model(url: str, token: str, timeout: float = 1.0) -> str | None:
+    try:
+        response = httpx.get(f"{url.rstrip('/')}/status", params={"token": token}, timeout=timeout)
+        if response.status_code == 200:
+            return str(response.json().get("model_file") or "")
+    except (httpx.HTTPError, ValueError):
+        pass
+    return None
+
+
+def _pid_in(pid_file: Path) -> int | None:
+    try:
+        return int(json.loads(pid_file.read_text(encoding="utf-8"))["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def stop_group(pid: int, wait: float = 15.0) -> bool:
+    """SIGTERM the process group ``pid`` leads, SIGKILL what is left after ``wait`` seconds."""
+    import signal
+
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return True
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:  # reap it if it is our child
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return False
+
+
+def rasa_api_token(settings: Settings) -> str:
+    """The token of the Rasa HTTP API (``--enable-api``) we start: stable for one secret key, so a
+    server left by an earlier run of ours can be asked which model it serves."""
+    import hmac
+
+    return hmac.new(settings.secret_key.encode(), b"rasa-http-api", hashlib.sha256).hexdigest()[:32]

@@ -15,16 +15,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import anyio
+
 from assistant.actions import ActionRegistry, build_actions
 from assistant.auth import Accounts
 from assistant.background import Periodic
 from assistant.conversation import Conversation
 from assistant.database import open_store
+from assistant.dialogue_server import rasa_api_token
 from assistant.handoff import build_booking, build_complaints, build_outbox_worker, sealer
 from assistant.logs import get_logger
 from assistant.matching import build_retriever
+from assistant.observability import Metrics, store_gauges
 from assistant.retrieval_dialogue import RetrievalDialogue
 from assistant.settings import Settings
+from assistant.supervisor import DialogueSupervisor
 from assistant.wechat_channel import WeChatChannel
 from connectors.booking.protocol import BookingService
 from connectors.complaint.protocol import ComplaintService
@@ -62,16 +67,26 @@ class Services:
     complaints: ComplaintService
     outbox: Outbox
     conversation: Conversation
+    metrics: Metrics
+    action_pool: anyio.CapacityLimiter  # Rasa's action calls: threads of their own
     channels: Channels = field(default_factory=Channels)
+    supervisor: DialogueSupervisor | None = None  # Rasa run beside the app (`yichuang serve`)
     retriever: Retriever | None = None  # None: search is off (or still to be built)
     dialogue: RetrievalDialogue | None = None  # the app's own conversation over search
     actions: ActionRegistry | None = None  # Rasa's custom actions (need the dialogue)
     forwarding: OutboxWorker | None = None  # None: no 12345 platform configured
     _loops: list[Periodic] = field(default_factory=list, repr=False)
 
-    def start(self) -> None:
+    def start(self, supervise: bool = False) -> None:
         """Background work of a running service: forwarding the outbox to the 12345 platform,
-        and store listeners (search, bookable services) catching up after a failure."""
+        and store listeners (search, bookable services) catching up after a failure; with
+        ``supervise``, Rasa beside the app (started, watched, restarted, stopped in close)."""
+        settings = self.settings
+        if supervise and settings.rasa_url and settings.rasa_autostart and self.supervisor is None:
+            action_url = f"http://127.0.0.1:{settings.port}/webhook"
+            self.supervisor = DialogueSupervisor(settings, action_url, metrics=self.metrics)
+            self.conversation.ready = lambda: self.supervisor is not None and self.supervisor.ready
+            self.supervisor.start()
         if self._loops:
             return
         self._loops.append(Periodic("catch-up", self.store.listeners.catch_up, self.settings.catch_up_seconds))
@@ -85,6 +100,8 @@ class Services:
         return self.store.listeners.behind()
 
     def close(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop()
         self.channels.close()
         self.conversation.close()
         while self._loops:
@@ -139,7 +156,19 @@ def build(
         dialogue = RetrievalDialogue(retriever, store, unanswered=unanswered)
     booking = booking or build_booking(settings, store)
     complaints = complaints or build_complaints(settings, store.engine)
-    conversation = Conversation(dialogue, settings.rasa_url, settings.rasa_timeout, settings.rasa_retry_after)
+    metrics = Metrics()
+    metrics.on_scrape(store_gauges(store.engine))
+    conversation = Conversation(
+        dialogue,
+        settings.rasa_url,
+        settings.rasa_timeout,
+        settings.rasa_retry_after,
+        commit_wait=settings.rasa_commit_wait,
+        max_chars=settings.rasa_max_chars,
+        fallback_threads=settings.fallback_threads,
+        api_token=rasa_api_token(settings),
+        metrics=metrics,
+    )
     return Services(
         settings=settings,
         store=store,
@@ -150,6 +179,8 @@ def build(
         complaints=complaints,
         outbox=Outbox(store.engine, sealer(settings)),
         conversation=conversation,
+        metrics=metrics,
+        action_pool=anyio.CapacityLimiter(settings.action_threads),
         channels=_channels(settings, conversation),
         retriever=retriever,
         dialogue=dialogue,

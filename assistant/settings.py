@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     rasa_retry_after: float = Field(
         default=10.0, ge=0, description="seconds to answer without Rasa after it failed"
     )
+    rasa_commit_wait: float = Field(
+        default=5.0, ge=0, description="more seconds for a slow turn whose action (a booking) already runs"
+    )
+    rasa_max_chars: int = Field(
+        default=200, ge=20, description="longer messages reach Rasa condensed; actions read them whole"
+    )
+    action_threads: int = Field(default=8, ge=1, description="threads for Rasa's action calls (own pool)")
+    fallback_threads: int = Field(default=4, ge=1, description="threads for turns answered without Rasa")
     rasa_autostart: bool = Field(
         default=True, description="`yichuang serve` starts Rasa (when .venv-rasa and a model exist)"
     )

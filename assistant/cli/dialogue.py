@@ -47,17 +47,14 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
 
 @command("serve", "启动服务", _serve_args)
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """The app, and Rasa beside it: started, watched and stopped by the app's lifespan (so on
+    SIGTERM/SIGINT too, which uvicorn re-raises after its shutdown; see assistant/supervisor.py)."""
     import uvicorn
 
     from assistant.app import create_app
 
-    port = args.port or settings.port
-    rasa = _start_dialogue_server(settings, port)
-    try:
-        uvicorn.run(create_app(settings), host=args.host or settings.host, port=port, log_config=None)
-    finally:
-        if rasa is not None:
-            rasa.stop()
+    settings = settings.model_copy(update={"port": args.port or settings.port, "host": args.host or settings.host})
+    uvicorn.run(create_app(settings, supervise=True), host=settings.host, port=settings.port, log_config=None)
     return 0
 
 
@@ -70,31 +67,3 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.chat_client import run
 
     return run(args.url or f"http://{settings.host}:{settings.port}")
-
-
-def _start_dialogue_server(settings: Settings, port: int):
-    """Start Rasa beside the app (in the background: the app answers in degraded mode meanwhile)."""
-    import threading
-
-    from assistant import dialogue_server as ds
-    from assistant.logs import get_logger
-
-    log = get_logger("assistant.serve")
-    if not (settings.rasa_url and settings.rasa_autostart):
-        return None
-    model = ds.latest_model(settings)
-    if not ds.rasa_installed() or model is None:
-        log.warning(
-            "dialogue server not started: run `make rasa-env` and `yichuang train` (make run does both)"
-        )
-        return None
-    rasa = ds.RasaProcess(settings, model, f"http://127.0.0.1:{port}/webhook")
-
-    def start() -> None:
-        try:
-            rasa.start()
-        except ds.DialogueServerError as exc:
-            log.error("dialogue server failed to start", error=str(exc))
-
-    threading.Thread(target=start, name="rasa-start", daemon=True).start()
-    return rasa

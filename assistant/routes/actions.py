@@ -1,19 +1,27 @@
-"""The action server Rasa calls (``action_endpoint`` in assistant/rasa/endpoints.yml)."""
+"""The action server Rasa calls (``action_endpoint`` in assistant/rasa/endpoints.yml).
+
+Async, with a bounded thread pool of its own for the actions (``action_threads``): Rasa's
+call back never waits for threads the chat path or search hold. A call for a turn the app
+has already answered on its own (see ``assistant.conversation``) runs no action.
+"""
 
 from __future__ import annotations
 
 import hmac
 from ipaddress import ip_address
 
+import anyio
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from assistant.actions import UnknownAction
-from assistant.deps import ActionsDep, SettingsDep
+from assistant.deps import ActionPoolDep, ActionsDep, ConversationDep, MetricsDep, SettingsDep
 from assistant.logs import get_logger
+from assistant.observability import Timer, bind_request_id
 
 router = APIRouter(tags=["dialogue"])
 log = get_logger(__name__)
+SKIPPED = {"events": [], "responses": []}
 
 
 def _allowed(request: Request, token: str) -> bool:
@@ -27,17 +35,45 @@ def _allowed(request: Request, token: str) -> bool:
 
 
 @router.post("/webhook", include_in_schema=True)
-def run_action(body: dict, request: Request, actions: ActionsDep, settings: SettingsDep) -> JSONResponse:
+async def run_action(
+    body: dict,
+    request: Request,
+    actions: ActionsDep,
+    settings: SettingsDep,
+    conversation: ConversationDep,
+    metrics: MetricsDep,
+    pool: ActionPoolDep,
+) -> JSONResponse:
     """Rasa's action-server protocol: ``next_action`` + tracker in, events + responses out."""
     if not _allowed(request, settings.action_token):
         raise HTTPException(status_code=403, detail="forbidden")
     name = str(body.get("next_action") or "")
+    tracker = body.get("tracker") or {}
+    request_id = str(((tracker.get("latest_message") or {}).get("metadata") or {}).get("request_id") or "")
+    if request_id:
+        bind_request_id(request_id)  # the chat turn's id: its lines and this action's share it
     if actions is None:
         return JSONResponse(status_code=503, content={"error": "actions unavailable", "action_name": name})
+    sender = str(body.get("sender_id") or tracker.get("sender_id") or "")
+    turn = conversation.turn_for(sender, request_id or None)
+    if turn is not None:
+        if not turn.begin_action():
+            log.info("action skipped: the app already answered this turn", action=name)
+            metrics.actions.labels(action=name, outcome="skipped").inc()
+            return JSONResponse(SKIPPED)
+        turn.restore(body)
+    timer = Timer()
     try:
-        result = actions.run(body)
+        result = await anyio.to_thread.run_sync(actions.run, body, limiter=pool)
     except UnknownAction:
         log.warning("unknown action", action=name)
         return JSONResponse(status_code=404, content={"error": f"no action {name}", "action_name": name})
-    log.info("action", action=name, events=len(result["events"]), responses=len(result["responses"]))
+    if turn is not None:
+        turn.responses.extend(result["responses"])
+    metrics.actions.labels(action=name, outcome="ok").inc()
+    metrics.action_seconds.observe(timer.seconds)
+    log.info(
+        "action", action=name, events=len(result["events"]), responses=len(result["responses"]),
+        ms=round(timer.seconds * 1000),
+    )  # fmt: skip
     return JSONResponse(result)

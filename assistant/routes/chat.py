@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from assistant.deps import ConversationDep
+from assistant.deps import ConversationDep, MetricsDep
 from assistant.logs import get_logger
+from assistant.observability import REQUEST_ID, Timer
 
 router = APIRouter(prefix="/api", tags=["chat"])
 log = get_logger(__name__)
@@ -20,12 +21,17 @@ class ChatIn(BaseModel):
 
 
 @router.post("/chat")
-def chat(body: ChatIn, conversation: ConversationDep) -> dict:
+async def chat(body: ChatIn, conversation: ConversationDep, metrics: MetricsDep) -> dict:
     """One turn: the citizen's words (or a button's payload) in, replies out.
 
     ``mode`` says who answered: ``rasa`` (the dialogue server), ``retrieval`` (the app alone,
-    while the dialogue server is unavailable) or ``unavailable``.
+    while the dialogue server is unavailable or too slow for this turn), ``safety``
+    (an emergency, answered before anything else) or ``unavailable``.
+    Async: no thread is held while Rasa works (its call back to /webhook needs them).
     """
-    mode, replies = conversation.turn(body.sender, body.text)
-    log.info("chat turn", mode=mode, replies=len(replies))
+    timer = Timer()
+    mode, replies = await conversation.turn(body.sender, body.text, REQUEST_ID.get() or None)
+    metrics.turns.labels(mode=mode).inc()
+    metrics.turn_seconds.labels(mode=mode).observe(timer.seconds)
+    log.info("chat turn", mode=mode, replies=len(replies), ms=round(timer.seconds * 1000))
     return {"mode": mode, "messages": [r.as_dict() for r in replies]}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
 from fastapi import FastAPI
 
 from assistant.actions.protocol import to_rasa
-from assistant.conversation import Conversation
+from assistant.conversation import Conversation, condense
 from assistant.replies import Reply
 from tests.connectors.fakes import serve
 
@@ -30,6 +31,11 @@ class FakeRasa:
                 time.sleep(1.5)
             return [to_rasa(Reply("来自对话服务", handoff=True)), {"text": "第二条"}]
 
+        @self.app.post("/conversations/{sender}/tracker/events")
+        def events(sender: str, body: list[dict]):
+            self.seen.append({"rewind": sender, "events": body})
+            return {}
+
 
 @pytest.fixture
 def rasa():
@@ -39,37 +45,67 @@ def rasa():
         yield fake
 
 
-def test_rasa_answers_when_it_can(rasa, stub_retriever, loaded_store):
+@pytest.fixture
+def fallback(stub_retriever, loaded_store):
     from assistant.retrieval_dialogue import RetrievalDialogue
 
-    conv = Conversation(RetrievalDialogue(stub_retriever, loaded_store), rasa.url, timeout=1.0, retry_after=0.5)
-    mode, replies = conv.turn("web:a", "你好")
+    return RetrievalDialogue(stub_retriever, loaded_store)
+
+
+def run(conv: Conversation, *turns: tuple[str, str]):
+    """The turns one after the other on one event loop (the conversation's client lives in it)."""
+
+    async def main():
+        try:
+            return [await conv.turn(sender, text) for sender, text in turns]
+        finally:
+            await conv.aclose()
+
+    return asyncio.run(main())
+
+
+def test_rasa_answers_when_it_can(rasa, fallback):
+    conv = Conversation(fallback, rasa.url, timeout=1.0, retry_after=0.5)
+    [(mode, replies)] = run(conv, ("web:a", "你好"))
     assert mode == "rasa" and replies[0].handoff and replies[1].text == "第二条"
-    assert rasa.seen[-1] == {"sender": "web:a", "message": "你好"}
+    sent = rasa.seen[-1]
+    assert (sent["sender"], sent["message"]) == ("web:a", "你好") and sent["metadata"]["request_id"]
 
 
 @pytest.mark.parametrize("failure", ["error", "slow", "down"])
-def test_falls_back_then_returns_to_rasa(rasa, loaded_store, stub_retriever, failure):
-    from assistant.retrieval_dialogue import RetrievalDialogue
-
+def test_falls_back_then_returns_to_rasa(rasa, fallback, failure):
     url = "http://127.0.0.1:9" if failure == "down" else rasa.url
     rasa.mode = failure
-    conv = Conversation(RetrievalDialogue(stub_retriever, loaded_store), url, timeout=1.0, retry_after=0.5)
-    started = time.monotonic()
-    mode, replies = conv.turn("web:b", "我要预约")
-    assert mode == "retrieval" and "暂时无法" in replies[0].text
-    assert time.monotonic() - started < 1.4  # never much longer than the timeout
-    calls = len(rasa.seen)
-    assert conv.turn("web:b", "驾照丢了怎么办")[0] == "retrieval" and len(rasa.seen) == calls  # left alone
-    if failure != "down":
+    conv = Conversation(fallback, url, timeout=1.0, retry_after=0.5, commit_wait=0.2)
+
+    async def main():
+        started = time.monotonic()
+        mode, replies = await conv.turn("web:b", "我要预约")
+        assert mode == "retrieval" and "暂时无法" in replies[0].text
+        assert time.monotonic() - started < 1.4  # never much longer than the timeout
+        if failure == "down":  # refused: left alone for retry_after, for everyone
+            assert (await conv.turn("web:other", "驾照丢了怎么办"))[0] == "retrieval"
+        if failure == "slow":  # still with Rasa: the same conversation is not queued behind it
+            assert (await conv.turn("web:b", "驾照丢了怎么办"))[0] == "retrieval"
         rasa.mode = "ok"
-        time.sleep(0.6)
-        assert conv.turn("web:b", "你好")[0] == "rasa"
+        await asyncio.sleep(1.2)  # the slow turn finished and was rewound; the retry time passed
+        assert (await conv.turn("web:b", "你好"))[0] == ("retrieval" if failure == "down" else "rasa")
+        await conv.aclose()
+
+    asyncio.run(main())
+    if failure == "slow":  # the turn the app answered itself was taken back out of Rasa's tracker
+        rewinds = [s for s in rasa.seen if s.get("rewind") == "web:b"]
+        assert rewinds and rewinds[0]["events"][0] == {"event": "rewind"}
 
 
-def test_no_rasa_configured_is_retrieval_only(loaded_store, stub_retriever):
-    from assistant.retrieval_dialogue import RetrievalDialogue
+def test_no_rasa_configured_is_retrieval_only(fallback):
+    assert run(Conversation(fallback, ""), ("web:c", "转人工"))[0][0] == "retrieval"
+    assert run(Conversation(None, ""), ("web:c", "你好"))[0][0] == "unavailable"
 
-    conv = Conversation(RetrievalDialogue(stub_retriever, loaded_store), "")
-    assert conv.turn("web:c", "转人工")[0] == "retrieval"
-    assert Conversation(None, "").turn("web:c", "你好")[0] == "unavailable"
+
+def test_long_messages_reach_rasa_condensed_at_a_sentence_end():
+    text = "我要投诉。" + "楼下饭店每天晚上油烟很大。" * 30 + "电话13900001111。"
+    short = condense(text, 200)
+    assert 133 <= len(short) <= 200 and text.startswith(short) and short.endswith("。")
+    assert len(condense("油" * 1000, 200)) == 200  # no sentence end: cut at the limit
+    assert condense("驾照丢了怎么办", 200) == "驾照丢了怎么办"
