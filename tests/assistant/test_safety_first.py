@@ -6,12 +6,12 @@ import pytest
 
 from assistant.conversation import Conversation
 from assistant.retrieval_dialogue import Context, RetrievalDialogue
-from tests.assistant.test_conversation import rasa  # noqa: F401  (the fake dialogue server)
+from tests.assistant.test_conversation import rasa, run  # noqa: F401  (the fake dialogue server)
 
 
 def test_emergency_is_answered_without_asking_rasa(rasa, stub_retriever, loaded_store):  # noqa: F811
     conv = Conversation(RetrievalDialogue(stub_retriever, loaded_store), rasa.url, timeout=1.0)
-    mode, replies = conv.turn("web:s1", "家里一股煤气味，好像燃气泄漏了")
+    [(mode, replies)] = run(conv, ("web:s1", "家里一股煤气味，好像燃气泄漏了"))
     assert mode == "safety" and not rasa.seen
     text = replies[0].text
     assert "阀门" in text and "通风" in text and "119" in text and "抢修" in text
@@ -43,5 +43,5 @@ def test_the_core_turn_rasa_actions_call_answers_emergencies_too(stub_retriever,
 
 def test_ordinary_question_sharing_the_words_is_not_an_emergency(rasa, stub_retriever, loaded_store):  # noqa: F811
     conv = Conversation(RetrievalDialogue(stub_retriever, loaded_store), rasa.url, timeout=1.0)
-    mode, _ = conv.turn("web:s3", "燃气报装要什么材料")
+    [(mode, _)] = run(conv, ("web:s3", "燃气报装要什么材料"))
     assert mode == "rasa" and rasa.seen
