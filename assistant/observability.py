@@ -77,7 +77,7 @@ class Metrics:
             "yichuang_action_seconds", "custom action latency", buckets=LATENCY_BUCKETS, registry=r
         )
         self.decisions = Counter(
-            "yichuang_dialogue_decisions", "what a message was taken to be", ["decision"], registry=r
+            "yichuang_dialogue_decisions", "what Rasa took a turn to be (its intent)", ["decision"], registry=r
         )
         self.search_seconds = Histogram(
             "yichuang_search_seconds", "search request latency", buckets=LATENCY_BUCKETS, registry=r

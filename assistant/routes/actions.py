@@ -57,6 +57,9 @@ async def run_action(
     sender = str(body.get("sender_id") or tracker.get("sender_id") or "")
     turn = conversation.turn_for(sender, request_id or None)
     if turn is not None:
+        if turn.state == "pending":  # the turn's first action: count what Rasa took it to be
+            intent = str(((tracker.get("latest_message") or {}).get("intent") or {}).get("name") or "none")
+            metrics.decisions.labels(decision=intent).inc()
         if not turn.begin_action():
             log.info("action skipped: the app already answered this turn", action=name)
             metrics.actions.labels(action=name, outcome="skipped").inc()

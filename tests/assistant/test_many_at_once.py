@@ -39,7 +39,9 @@ class FakeRasa:
                 "sender_id": body["sender"],
                 "slots": {},
                 "events": [{"event": "user", "text": body["message"]}],
-                "latest_message": {"text": body["message"], "metadata": body.get("metadata")},
+                "latest_message": {
+                    "text": body["message"], "intent": {"name": "complain"}, "metadata": body.get("metadata"),
+                },
             }
             async with httpx.AsyncClient(timeout=30) as client:
                 resp = await client.post(
@@ -142,8 +144,10 @@ def test_long_message_reaches_rasa_condensed_and_the_action_reads_it_whole(live)
 
     async def main():
         async with httpx.AsyncClient(base_url=app_url, timeout=15) as client:
-            return await _say(client, "web:long", text[:1000])
+            answered = await _say(client, "web:long", text)
+            return answered, (await client.get("/metrics")).text
 
-    mode, messages = asyncio.run(main())
+    (mode, messages), metrics = asyncio.run(main())
     assert mode == "rasa" and len(rasa.received[-1]["message"]) <= 200
+    assert 'yichuang_dialogue_decisions_total{decision="complain"} 1.0' in metrics
     assert done[-1] == ("web:long", text) and "1000 字" in messages[0]["text"]
