@@ -288,18 +288,27 @@ class Conversation:
             self._finish(turn, gate)
 
     async def _rewind(self, turn: Turn) -> None:
-        events = [{"event": "rewind"}, {"event": "action", "name": "action_listen"}]
+        """Rewind the turn if Rasa's tracker holds it as its latest message (it may not: Rasa
+        failed before saving it); a rewind of anything else would undo the citizen's last turn."""
+        url = f"{self.rasa_url}/conversations/{turn.sender}/tracker"
+        params = {"token": self.api_token} if self.api_token else None
+        headers = {"X-Request-ID": turn.request_id}
         try:
+            tracker = (await self._client.get(url, params=params, headers=headers, timeout=5.0)).json()
+            latest = (tracker.get("latest_message") or {}).get("metadata") or {}
+            if latest.get("request_id") != turn.request_id:
+                log.info("abandoned turn not in the dialogue server's tracker", request_id=turn.request_id)
+                return
             response = await self._client.post(
-                f"{self.rasa_url}/conversations/{turn.sender}/tracker/events",
-                params={"token": self.api_token} if self.api_token else None,
-                json=events,
-                headers={"X-Request-ID": turn.request_id},
+                f"{url}/events",
+                params=params,
+                json=[{"event": "rewind"}, {"event": "action", "name": "action_listen"}],
+                headers=headers,
                 timeout=5.0,
             )
             response.raise_for_status()
             log.info("abandoned turn rewound in the dialogue server", request_id=turn.request_id)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
             log.error("could not rewind an abandoned turn", error=type(exc).__name__, request_id=turn.request_id)
 
     def _finish(self, turn: Turn, gate: asyncio.Lock) -> None:

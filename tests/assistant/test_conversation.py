@@ -22,6 +22,11 @@ class FakeRasa:
 
         @self.app.post("/webhooks/rest/webhook")
         def webhook(body: dict):
+            if self.mode == "slow_unsaved":  # Rasa fails late, before saving the turn
+                time.sleep(1.5)
+                from fastapi import HTTPException
+
+                raise HTTPException(status_code=500)
             self.seen.append(body)
             if self.mode == "error":
                 from fastapi import HTTPException
@@ -30,6 +35,11 @@ class FakeRasa:
             if self.mode == "slow":
                 time.sleep(1.5)
             return [to_rasa(Reply("来自对话服务", handoff=True)), {"text": "第二条"}]
+
+        @self.app.get("/conversations/{sender}/tracker")
+        def tracker(sender: str):  # the last message it got from that sender is its latest
+            sent = [b for b in self.seen if b.get("sender") == sender]
+            return {"latest_message": {"metadata": sent[-1].get("metadata") if sent else None}}
 
         @self.app.post("/conversations/{sender}/tracker/events")
         def events(sender: str, body: list[dict]):
@@ -109,3 +119,17 @@ def test_long_messages_reach_rasa_condensed_at_a_sentence_end():
     assert 133 <= len(short) <= 200 and text.startswith(short) and short.endswith("。")
     assert len(condense("油" * 1000, 200)) == 200  # no sentence end: cut at the limit
     assert condense("驾照丢了怎么办", 200) == "驾照丢了怎么办"
+
+
+def test_a_late_turn_rasa_did_not_keep_is_not_rewound(rasa, fallback):
+    conv = Conversation(fallback, rasa.url, timeout=1.0, retry_after=0.5, commit_wait=0.2)
+
+    async def main():
+        assert (await conv.turn("web:d", "驾照丢了怎么办"))[0] == "rasa"
+        rasa.mode = "slow_unsaved"
+        assert (await conv.turn("web:d", "那要多少钱"))[0] == "retrieval"
+        await asyncio.sleep(1.0)  # Rasa has failed it by now; the reconciliation looked
+        await conv.aclose()
+
+    asyncio.run(main())
+    assert not [s for s in rasa.seen if "rewind" in s]  # a rewind would have undone 驾照丢了怎么办

@@ -50,6 +50,11 @@ class FakeRasa:
                 )
             return resp.json()["responses"] or [{"text": "（动作没有执行）"}]
 
+        @self.app.get("/conversations/{sender}/tracker")
+        async def tracker(sender: str):  # the last message it got from that sender is its latest
+            sent = [b for b in self.received if b["sender"] == sender]
+            return {"latest_message": {"metadata": sent[-1].get("metadata") if sent else None}}
+
         @self.app.post("/conversations/{sender}/tracker/events")
         async def events(sender: str, body: list[dict]):
             assert body[0] == {"event": "rewind"}
