@@ -29,7 +29,7 @@ import numpy as np
 
 from assistant.matching import build_retriever, calibrated_thresholds, dictionary_dir, embedder_for
 from assistant.settings import Settings, get_settings
-from knowledge.evaluation import load_dev_set
+from knowledge.eval_sets import load_eval_set
 from knowledge.retrieval import Retriever, SearchDoc
 from nlu.synonyms import SynonymTable
 from nlu.tokenizer import ChineseTokenizer
@@ -99,7 +99,7 @@ def run(settings: Settings, sizes: list[int], queries: int = 200) -> int:
 
     store = open_store(settings.database_url)
     entries = store.published()
-    questions = [i.q for i in load_dev_set(entries)]
+    questions = [i.q for i in load_eval_set(entries, part="dev")]
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
         f"model {settings.embedding_model}; {queries} queries per size"

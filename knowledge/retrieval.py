@@ -84,6 +84,7 @@ class SearchResult:
     results: list[Hit]
     region: str | None = None
     expanded_terms: list[str] = field(default_factory=list)
+    features: dict = field(default_factory=dict)  # query-level signals (for a learned decision)
 
     def as_dict(self, top_k: int | None = None) -> dict:
         hits = self.results if top_k is None else self.results[:top_k]

@@ -89,21 +89,21 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
 
 def _eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--models", help="逗号分隔，默认 e5-small,m3e-small")
-    p.add_argument("--dev", help="开发集 YAML，默认 knowledge/eval/dev.yaml")
+    p.add_argument("--dev", help="只评估这一个问题文件（YAML）；默认 knowledge/eval/ 下的开发集和测试集")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--calibrate", action="store_true", help="在一半问题上标定阈值，另一半报告为 held out")
+    p.add_argument("--calibrate", action="store_true", help="在开发集上标定阈值，测试集报告为 held out")
     p.add_argument(
         "--write", action="store_true", help="与 --calibrate 一起：把阈值写入 knowledge/calibration.json"
     )
 
 
-@command("eval", "在开发集上评估检索（BM25、向量、融合；每个模型）", _eval_args)
+@command("eval", "评估检索：测试集（从不用于调参）与开发集，按来源分开报告（BM25、向量、融合）", _eval_args)
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.matching import CALIBRATION, build_retriever
-    from knowledge.evaluation import DEV_SET, evaluate, format_report, load_dev_set
+    from knowledge.evaluation import evaluate, format_report, load_dev_set, load_eval_set
 
     entries = published_entries(settings)
-    items = load_dev_set(entries, Path(args.dev) if args.dev else DEV_SET)
+    items = load_dev_set(entries, Path(args.dev)) if args.dev else load_eval_set(entries)
     models = args.models.split(",") if args.models else ["e5-small", "m3e-small"]
     reports = []
     for model in models:
@@ -112,10 +112,11 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps([r.__dict__ for r in reports], ensure_ascii=False, indent=1, default=str))
     else:
-        counts = {k: sum(1 for i in items if i.kind == k) for k in ("in_scope", "none", "ambiguous")}
-        print(
-            f"dev set: {counts['in_scope']} in-scope, {counts['none']} none, {counts['ambiguous']} ambiguous"
-        )
+        counts: dict[str, int] = {}
+        for i in items:
+            key = f"{i.part}/{i.source} {i.kind}"
+            counts[key] = counts.get(key, 0) + 1
+        print("questions: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
         print(format_report(reports))
     if args.calibrate and args.write:
         data = json.loads(CALIBRATION.read_text(encoding="utf-8"))

@@ -1,39 +1,73 @@
-"""The dev set is what the issue asks for, and quality cannot silently fall (slow: real model)."""
+"""The evaluation set is what the issue asks for, and quality cannot silently fall (slow: real model)."""
 
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from knowledge.evaluation import DEV_SET, evaluate, load_dev_set
+from knowledge.eval_sets import all_questions, eval_files, load_dev_set, load_eval_set
+from knowledge.evaluation import evaluate
 from knowledge.schema import Bundle
 from nlu.normalize import normalize
 
 
 def test_dev_set_size_and_coverage(sample_entries):
-    items = load_dev_set(sample_entries)
-    in_scope = [i for i in items if i.kind == "in_scope"]
+    items = load_eval_set(sample_entries)  # both parts of the team's questions and the public ones
+    team = [i for i in items if i.source == "team"]
+    in_scope = [i for i in team if i.kind == "in_scope"]
     covered = {c for i in in_scope for c in i.expected}
     bundles = {e.code for e in sample_entries if isinstance(e, Bundle)}
     assert len(in_scope) >= 500
     assert len(covered - bundles) >= 110 and bundles <= covered
-    assert sum(i.kind == "none" for i in items) >= 80
-    assert sum(i.kind == "ambiguous" for i in items) >= 30
+    assert sum(i.kind == "none" for i in team) >= 80
+    assert sum(i.kind == "ambiguous" for i in team) >= 30
+
+
+def test_public_test_part_covers_every_guide_and_bundle_with_near_misses(sample_entries):
+    test = [i for i in load_eval_set(sample_entries, part="test") if i.source == "public"]
+    in_scope = [i for i in test if i.kind == "in_scope"]
+    assert len(in_scope) >= 400
+    covered = {c for i in in_scope for c in i.expected}
+    assert {e.code for e in sample_entries} <= covered
+    assert sum(i.kind == "near_miss" for i in test) >= 40
+    assert sum(i.bundle for i in in_scope) >= 80  # situation-phrased 一件事 questions
+    assert sum(i.long for i in in_scope) >= 20  # a story before the question
+
+
+def test_dev_and_test_parts_share_no_question(sample_entries):
+    assert eval_files("dev") and eval_files("test")
+    dev = {normalize(i.q) for i in load_eval_set(sample_entries, part="dev")}
+    test = {normalize(i.q) for i in load_eval_set(sample_entries, part="test")}
+    assert dev & test == set()
+
+
+def test_file_syntax_either_name_and_long_marker(tmp_path, sample_entries):
+    path = tmp_path / "x.yaml"
+    path.write_text(
+        "source: public\npart: test\nin_scope:\n  基本养老金申领（退休）｜退休一件事~long:\n"
+        "    - 我下个月满60要办退休\nnear_miss:\n  - 老年优待证怎么办\n",
+        encoding="utf-8",
+    )
+    items = load_dev_set(sample_entries, path)
+    by_name = {e.name: e.code for e in sample_entries}
+    assert items[0].expected == {by_name["基本养老金申领（退休）"], by_name["退休一件事"]}
+    assert items[0].long and items[0].source == "public" and items[0].part == "test"
+    assert items[1].kind == "near_miss" and items[1].out_of_scope
+    path.write_text("in_scope:\n  不存在的事项:\n    - 问题\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="不存在的事项"):
+        load_dev_set(sample_entries, path)
 
 
 def test_dev_questions_are_not_copies_of_the_knowledge_base(sample_entries):
     kb = {normalize(t) for e in sample_entries for t in e.search_texts()}
-    data = yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))
-    questions = [q for qs in data["in_scope"].values() for q in qs]
-    questions += data["none"] + [a["q"] for a in data["ambiguous"]]
-    copies = [q for q in questions if normalize(q) in kb]
-    assert copies == [], f"dev questions copied from the KB: {copies}"
+    copies = [q for q in all_questions() if normalize(q) in kb]
+    assert copies == [], f"evaluation questions copied from the KB: {copies}"
 
 
 @pytest.mark.slow
 @pytest.mark.integration
 def test_quality_gate_on_the_default_model(real_retriever, sample_entries):
-    report = evaluate(real_retriever, load_dev_set(sample_entries))
+    items = [i for i in load_eval_set(sample_entries, part="test") if i.source == "team"]
+    report = evaluate(real_retriever, items)
     fused = report.rankings["fused"]
     print(
         f"\nfused: hit@1 {fused['hit1']:.3f} hit@3 {fused['hit3']:.3f} MRR {fused['mrr']:.3f} "
