@@ -3,62 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import time
 
 import pytest
 
 from assistant import dialogue_server as ds
-from assistant.settings import Settings
-from tests.connectors.fakes import serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-ROOT = ds.ROOT
 LICENCE = "机动车驾驶证遗失补证"
 RESTAURANT = "YJS-370199-002"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def model(sample_entries):
-    if not ds.rasa_installed():
-        if os.environ.get("YICHUANG_REQUIRE_RASA"):
-            pytest.fail("Rasa is not installed (.venv-rasa): `make test` installs it")
-        pytest.skip("Rasa is not installed: run `make rasa-env`")
-    from assistant.matching import write_kb_dictionary
-
-    settings = Settings(var_dir=ROOT / "var")
-    return settings, ds.train(settings, write_kb_dictionary(settings, sample_entries)).model
-
-
-@pytest.fixture(scope="module")
-def live(model, real_retriever, sample_entries, tmp_path_factory):
-    from assistant.app import create_app
-
-    root_settings, model_file = model
-    rasa_url = f"http://127.0.0.1:{_free_port()}"
-    settings = Settings(
-        var_dir=tmp_path_factory.mktemp("e2e"), search_enabled=False, rasa_url=rasa_url,
-        rasa_retry_after=1.0, rate_limit_per_minute=10_000, rate_limit_burst=10_000,
-    )  # fmt: skip
-    app = create_app(settings, retriever=real_retriever)
-    with serve(app) as app_url:
-        app.state.services.store.save_many(sample_entries, author="seed", publish=True)
-        rasa = ds.RasaProcess(root_settings.model_copy(update={"rasa_url": rasa_url}), model_file, f"{app_url}/webhook")
-        rasa.start()
-        try:
-            yield app_url, rasa, app
-        finally:
-            rasa.stop()
-
-
 NLU_TARGET = 0.93  # intent macro-F1 on the held-out split
 
 
