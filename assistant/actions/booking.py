@@ -12,6 +12,7 @@ import hashlib
 import re
 from datetime import date, timedelta
 
+from assistant.actions.in_form import in_form_answer, strip_booking_words
 from assistant.actions.protocol import ActionRegistry, Result, Tracker, validated
 from assistant.actions.service import clear_forms, context_of
 from assistant.replies import Button, Reply
@@ -27,9 +28,12 @@ from connectors.booking.protocol import (
 )
 from knowledge.schema import ServiceGuide
 from nlu.dates import PARTS, parse_day, parse_time
+from nlu.normalize import normalize
 from nlu.pii import find_mobile, mask_phone
 
 WEEKDAYS = "一二三四五六日"
+BY_PHONE = "按手机号查询"
+STOPPED = "好的，已经停止，刚才填的内容不会提交。还有别的能帮您吗？"
 DAYS_AHEAD = 14
 
 
@@ -73,8 +77,36 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         guide = bookable(text.strip())  # a button's payload is the code itself
         if guide is not None:
             return guide
-        found = dialogue.retriever.search(text, top_k=1)
-        return bookable(found.results[0].code) if found.decision == "answer" and found.results else None
+        named = named_service(text)
+        if named is not None:
+            return named
+        found = dialogue.retriever.search(strip_booking_words(text) or text, top_k=3)
+        if found.decision != "answer" or not found.results:
+            return None
+        guide = bookable(found.results[0].code)
+        # never swap to a similar service: 结婚登记 must not become 离婚登记
+        said = set(normalize(strip_booking_words(text)).replace(" ", ""))
+        return guide if guide and said & set(guide.name) else None
+
+    def named_service(text: str) -> ServiceGuide | None:
+        """The bookable service the citizen named ("我要预约办结婚登记" → 内地居民结婚登记)."""
+        said = normalize(strip_booking_words(text)).replace(" ", "")
+        said = dialogue.retriever.synonyms.expand(said).replace(" ", "") if said else said
+        if len(said) < 2:
+            return None
+        best, size = None, 0
+        for guide in dialogue.store.published("guide"):
+            if not guide.bookable:
+                continue
+            for name in (guide.name, *guide.aliases):
+                key = normalize(name).replace(" ", "")
+                core = strip_booking_words(key)
+                hit = len(key) if key in said else len(said) if len(said) >= 3 and said in key else 0
+                if not hit and len(core) >= 3 and core in said:
+                    hit = len(core)
+                if hit > size:
+                    best, size = guide, hit
+        return bookable(best.code) if best else None
 
     @actions.register("action_prepare_booking")
     def prepare(t: Tracker) -> Result:
@@ -86,9 +118,35 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
             guide = resolve_service(t.text)
         if guide is None and ctx.kind == "guide":
             guide = bookable(ctx.code)
-        if guide is not None:
-            result.set(booking_service=guide.code)
+        if guide is None:
+            return result
+        result.set(booking_service=guide.code)
+        text = "" if t.text.startswith("/") else t.text
+        district = t.entity("region") or district_in(text, booking.halls(guide.code))
+        if district:
+            result.set(region=district)
+            local = [h for h in booking.halls(guide.code, district) if h.district == district]
+            if len(local) == 1:
+                result.set(booking_hall=local[0].id)
+        wish = {"date": t.entity("date") or text, "time": t.entity("time") or text}
+        wish = {
+            k: v
+            for k, v in wish.items()
+            if v and (parse_day(v, booking.now().date()) if k == "date" else parse_time(v))
+        }
+        if wish:
+            result.set(booking_wish=wish)
         return result
+
+    def district_in(text: str, options: list[HallInfo]) -> str | None:
+        return next(
+            (
+                h.district
+                for h in options
+                if h.district in text or h.district.removesuffix("区") + "区" in text
+            ),
+            None,
+        )
 
     @actions.register("action_ask_booking_service")
     def ask_service(t: Tracker) -> Result:
@@ -110,7 +168,9 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         free = slots_of(t, t.slot("booking_hall"))
         days = sorted({s.day for s in free})[:5]
         if not days:
-            return Result().say(Reply(f"抱歉，这个大厅未来 {DAYS_AHEAD} 天都约满了，请换一个大厅或拨打 12345。"))
+            return Result().say(
+                Reply(f"抱歉，这个大厅未来 {DAYS_AHEAD} 天都约满了，请换一个大厅或拨打 12345。")
+            )
         buttons = [Button(day_label(d), d.isoformat()) for d in days]
         return Result().say(Reply("请选择办理日期（只列出还有空位的工作日）：", buttons))
 
@@ -139,13 +199,61 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
 
     @actions.register("validate_booking_form")
     def validate(t: Tracker) -> Result:
-        return validated(t, lambda slot, text: check(t, slot, text), skip=["booking_confirm"])
+        asked = counter_question(t)
+        if asked is not None:
+            return asked
+        result = validated(t, lambda slot, text: check(t, slot, text), skip=["booking_confirm"])
+        return apply_wish(t, result)
+
+    def counter_question(t: Tracker) -> Result | None:
+        """ "为啥要手机号？" / "对了要带啥材料啊" inside the form: answered, the question asked again."""
+        slot = t.slot("requested_slot")
+        if slot in (None, "booking_confirm") or t.text.startswith("/"):
+            return None
+        norm = normalize(t.text).replace(" ", "")
+        if len(norm) <= 6 and dialogue.book.has(norm, dialogue.book.stop):  # "算了" the model missed
+            return clear_forms(Result().say(Reply(STOPPED))).end_loop()
+        answers = {
+            "booking_date": lambda x: parse_day(x, booking.now().date()),
+            "booking_time": parse_time,
+            "booking_phone": find_mobile,
+            "booking_name": clean_name,
+        }
+        if slot in answers and answers[slot](t.text):
+            return None  # "下周三可以吗" answers the question
+        answer = in_form_answer(dialogue, t.text, service_of(t), slot == "booking_phone")
+        if answer is None:
+            return None
+        return Result().say(answer).set(**{slot: None})
+
+    def apply_wish(t: Tracker, result: Result) -> Result:
+        """The day and time said in the first message fill their questions once the hall is known."""
+        wish = t.slot("booking_wish") or {}
+        if not wish:
+            return result
+        now_set = {e["name"]: e["value"] for e in result.events if e.get("event") == "slot"}
+        view = Tracker(t.sender_id, {**t.slots, **now_set}, t.latest_message, t.events, t.active_loop)
+        if view.slot("booking_hall") and not view.slot("booking_date") and wish.get("date"):
+            day, problem = check(view, "booking_date", wish["date"])
+            result.set(
+                booking_date=day, booking_wish={"time": wish.get("time")} if wish.get("time") else None
+            )
+            if problem:
+                return result.say(Reply(problem))
+            view.slots["booking_date"] = day
+        if view.slot("booking_date") and not view.slot("booking_time") and wish.get("time"):
+            start, _ = check(view, "booking_time", wish["time"])
+            result.set(booking_time=start, booking_wish=None)
+        return result
 
     def check(t: Tracker, slot: str, text: str) -> tuple[str | None, str | None]:
         if slot == "booking_service":
             guide = resolve_service(text)
             if guide is None:
-                return None, "这个事项暂时不能在线预约，或者我没有认出是哪个事项。请换个说法，或回复“算了”退出。"
+                return (
+                    None,
+                    "这个事项暂时不能在线预约，或者我没有认出是哪个事项。请换个说法，或回复“算了”退出。",
+                )
             return guide.code, None
         if slot == "booking_hall":
             options = halls(t)
@@ -193,7 +301,9 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         if guide is None:
             return result.say(Reply("抱歉，这个事项现在不能预约了，请拨打 12345 咨询。"))
         day = date.fromisoformat(t.slot("booking_date"))
-        key = "|".join((t.sender_id, guide.code, t.slot("booking_hall"), day.isoformat(), t.slot("booking_time")))
+        key = "|".join(
+            (t.sender_id, guide.code, t.slot("booking_hall"), day.isoformat(), t.slot("booking_time"))
+        )
         request = BookingRequest(
             guide.code,
             guide.name,
@@ -233,8 +343,19 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
     def validate_lookup(t: Tracker) -> Result:
         return validated(t, check_lookup)
 
+    @actions.register("validate_query_booking_form")
+    def validate_query(t: Tracker) -> Result:
+        """Looking up by phone alone (as the API allows): "不记得预约号" or a phone instead of the number."""
+        if t.slot("requested_slot") == "booking_number" and not BOOKING_NUMBER_RE.search(
+            t.text.upper().replace(" ", "")
+        ):
+            phone = find_mobile(t.text)
+            if phone or any(w in t.text for w in ("不记得", "忘了", "没有预约号", "不知道", "手机号查")):
+                result = Result().set(booking_number=BY_PHONE)
+                return result.set(lookup_phone=phone) if phone else result
+        return validated(t, check_lookup)
+
     actions.register("validate_cancel_booking_form")(validate_lookup)
-    actions.register("validate_query_booking_form")(validate_lookup)
 
     @actions.register("action_cancel_booking")
     def cancel(t: Tracker) -> Result:
@@ -248,11 +369,19 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
     @actions.register("action_query_booking")
     def query(t: Tracker) -> Result:
         result = clear_forms(Result())
+        number = t.slot("booking_number")
+        number = None if number == BY_PHONE else number
         try:
-            found = booking.query(number=t.slot("booking_number"), phone=t.slot("lookup_phone"))
+            found = booking.query(number=number, phone=t.slot("lookup_phone"))
         except BookingError as exc:
             return result.say(Reply(exc.user_message))
         if not found:
             return result.say(Reply("没有找到这个预约，请核对预约号和手机号。"))
+        if number is None:  # every active booking of this phone, masked as the API shows them
+            return result.say(
+                *[
+                    booked(b, f"您的预约（共 {len(found)} 个）：" if i == 0 else "")
+                    for i, b in enumerate(found[:5])
+                ]
+            )
         return result.say(booked(found[0], ""))
-

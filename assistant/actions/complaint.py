@@ -9,7 +9,9 @@ the form ends; the complaint connector stores them encrypted.
 from __future__ import annotations
 
 import hashlib
+import re
 
+from assistant.actions.in_form import PRIVACY, is_question
 from assistant.actions.protocol import ActionRegistry, Result, Tracker, validated
 from assistant.actions.service import clear_forms
 from assistant.replies import Button, Reply
@@ -24,8 +26,24 @@ from connectors.complaint.protocol import (
 from knowledge.store import ContentStore
 from nlu.pii import find_mobile, mask_phone
 
-ASK_WORDS = ("我要投诉", "我要举报", "我要反映问题", "我要反映", "我想提个建议", "我要求助", "我需要求助", "投诉", "举报", "求助", "建议")
+ASK_WORDS = (
+    "我要投诉",
+    "我要举报",
+    "我要反映问题",
+    "我要反映",
+    "我想提个建议",
+    "我要求助",
+    "我需要求助",
+    "投诉",
+    "举报",
+    "求助",
+    "建议",
+)
 ANONYMOUS_WORDS = ("匿名", "不留", "不想留", "不方便留")
+_ADDRESS = re.compile(
+    r"(?:[\u4e00-\u9fa5]{1,4}区)?[\u4e00-\u9fa5]{1,10}(?:路|街|大道|巷|胡同|里|村|小区|花园|广场|大厦|市场)"
+    r"(?:[0-9一二三四五六七八九十]+(?:号院|号楼|号|弄|栋|幢|单元|室|楼))*"
+)
 
 
 def _opening_category(text: str) -> str | None:
@@ -54,12 +72,46 @@ def register(actions: ActionRegistry, complaints: ComplaintService, store: Conte
         category = _opening_category(text)
         if len(rest) >= 6:  # the opening message already tells what happened
             result.set(complaint_description=text, complaint_category=category or complaints.classify(text))
+            place = location_in(text)
+            if place:
+                result.set(complaint_location=place)
         elif category:
             result.set(complaint_category=category)
+        phone = find_mobile(text)
+        if phone:
+            result.set(complaint_contact=phone)
+        elif any(w in text for w in ANONYMOUS_WORDS):
+            result.set(complaint_contact="anonymous")
         return result
+
+    def location_in(text: str) -> str | None:
+        """ "西城区建设街12号楼下的饭店…" → "西城区建设街12号" (a district or a street address)."""
+        districts = sorted(
+            {h.district for g in store.published("guide") for h in g.halls}, key=len, reverse=True
+        )
+        found = _ADDRESS.search(text)
+        if found:
+            place = re.sub(r"^(?:我家|我们家|我们|家|楼下|门口|对面|附近|就在|在)+", "", found.group(0))
+            return place if len(place) >= 3 else found.group(0)
+        return next((d for d in districts if d in text), None)
 
     @actions.register("validate_complaint_form")
     def validate(t: Tracker) -> Result:
+        slot = t.slot("requested_slot")
+        if slot in ("complaint_location", "complaint_contact", "complaint_category") and not find_mobile(
+            t.text
+        ):
+            if slot != "complaint_location" or not _ADDRESS.search(t.text):
+                if is_question(t.text):  # "为啥要手机号？会不会泄露" is no location and no phone
+                    asked = slot == "complaint_contact" or bool(
+                        re.search(r"手机|电话|号码|泄露|隐私", t.text)
+                    )
+                    reply = (
+                        Reply(PRIVACY)
+                        if asked
+                        else Reply("这个问题我先记下。我们先把要反映的事说清楚，提交后承办部门会联系您。")
+                    )
+                    return Result().say(reply).set(**{slot: None})
         return validated(t, check, skip=["complaint_confirm"])
 
     def check(slot: str, text: str) -> tuple[str | None, str | None] | None:

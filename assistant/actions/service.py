@@ -13,8 +13,9 @@ from pathlib import Path
 import yaml
 
 from assistant.actions.protocol import ActionRegistry, Result, Tracker
+from assistant.dialogue.context import Context
 from assistant.replies import Reply, guide_detail, human_handoff
-from assistant.retrieval_dialogue import Context, RetrievalDialogue
+from assistant.retrieval_dialogue import RetrievalDialogue
 from knowledge.schema import ServiceGuide
 
 DOMAIN = Path(__file__).resolve().parent.parent / "rasa" / "domain.yml"
@@ -33,18 +34,27 @@ def context_of(t: Tracker) -> Context:
         code=t.slot("service_code"),
         answers=dict(t.slot("bundle_answers") or {}),
         done=list(t.slot("ticked") or []),
+        topics=[
+            list(x) for x in t.slot("recent_topics") or [] if isinstance(x, list | tuple) and len(x) == 2
+        ],
+        pending=t.slot("pending_question"),
     )
 
 
 def remember(result: Result, ctx: Context) -> Result:
     return result.set(
-        service_kind=ctx.kind, service_code=ctx.code, bundle_answers=ctx.answers, ticked=ctx.done
+        service_kind=ctx.kind,
+        service_code=ctx.code,
+        bundle_answers=ctx.answers,
+        ticked=ctx.done,
+        recent_topics=ctx.topics,
+        pending_question=ctx.pending,
     )
 
 
 def clear_forms(result: Result) -> Result:
     """Forget everything a form collected (phone numbers included) and any pending question."""
-    return result.set(requested_slot=None, **dict.fromkeys(form_slots()))
+    return result.set(requested_slot=None, booking_wish=None, **dict.fromkeys(form_slots()))
 
 
 def register(actions: ActionRegistry, dialogue: RetrievalDialogue) -> None:
@@ -55,20 +65,30 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue) -> None:
             guide = dialogue.entry(ctx.code)
             if isinstance(guide, ServiceGuide):
                 return Result().say(guide_detail(guide, "place", region))
-        replies = dialogue.turn(ctx, t.text, source=t.channel, confident_only=t.intent == "out_of_scope")
+        replies = dialogue.turn(
+            ctx, t.text, source=t.channel, confident_only=t.intent == "out_of_scope", intent=t.intent
+        )
         return remember(Result().say(*replies), ctx)
 
-    for name in ("action_answer_service", "action_answer_detail", "action_start_bundle", "action_bundle_step"):
+    # small talk, yes/no and 不/没 questions too: the core decides what they mean in context
+    names = ("action_answer_service", "action_answer_detail", "action_start_bundle", "action_bundle_step")
+    for name in (*names, "action_converse"):
         actions.register(name)(answer)
 
     @actions.register("action_tick_item")
     def tick_item(t: Tracker) -> Result:
         ctx = context_of(t)
         if ctx.kind != "bundle":
-            return Result().say(Reply("请先告诉我您要办的“一件事”（比如“我想开个小饭馆”），我列出清单后再帮您划掉已有的材料。"))
+            return Result().say(
+                Reply(
+                    "请先告诉我您要办的“一件事”（比如“我想开个小饭馆”），我列出清单后再帮您划掉已有的材料。"
+                )
+            )
         replies = dialogue.tick(ctx, t.text)
         if replies is None:
-            return Result().say(Reply("没有在您的清单里找到这份材料，请说出清单上的材料名称，比如“营业执照我已经有了”。"))
+            return Result().say(
+                Reply("没有在您的清单里找到这份材料，请说出清单上的材料名称，比如“营业执照我已经有了”。")
+            )
         return remember(Result().say(*replies), ctx)
 
     @actions.register("action_human_handoff")

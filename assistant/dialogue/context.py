@@ -1,0 +1,61 @@
+"""Where a conversation is: the entry in focus, the recent topics, the walk-through state.
+
+The same ``Context`` is kept in Rasa slots (service_kind, service_code, recent_topics,
+bundle_answers, ticked, pending_question) when Rasa drives, and in ``ConversationMemory``
+when the app drives on its own, so both drivers see the same conversation.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+MAX_TOPICS = 5
+
+
+@dataclass
+class Context:
+    """What a conversation is about: the service or 一件事 in focus and the walk-through state."""
+
+    kind: str | None = None
+    code: str | None = None
+    answers: dict[str, str] = field(default_factory=dict)
+    done: list[str] = field(default_factory=list)  # materials the citizen already has
+    topics: list[list[str]] = field(default_factory=list)  # [kind, code], most recent first
+    pending: str | None = None  # the 一件事 question just asked
+    form: dict | None = None  # the app's own form in progress (fallback only)
+    at: float = field(default_factory=time.monotonic)
+
+    def focus(self, kind: str, code: str) -> None:
+        """Make ``code`` the entry in focus; a new entry starts its walk-through afresh."""
+        if code != self.code:
+            self.answers, self.done, self.pending = {}, [], None
+        self.kind, self.code = kind, code
+        self.topics = [[kind, code]] + [t for t in self.topics if t[1] != code][: MAX_TOPICS - 1]
+
+    def earlier(self) -> list[tuple[str, str]]:
+        """The topics before the one in focus, most recent first."""
+        return [(k, c) for k, c in self.topics if c != self.code]
+
+
+class ConversationMemory:
+    """What each sender is talking about, kept for ``ttl`` seconds (LRU-bounded)."""
+
+    def __init__(self, ttl: float = 1800, max_senders: int = 50_000) -> None:
+        self.ttl, self.max_senders = ttl, max_senders
+        self._items: OrderedDict[str, Context] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sender: str) -> Context:
+        with self._lock:
+            ctx = self._items.get(sender)
+            if ctx is None or time.monotonic() - ctx.at > self.ttl:
+                ctx = Context()
+            ctx.at = time.monotonic()
+            self._items[sender] = ctx
+            self._items.move_to_end(sender)
+            while len(self._items) > self.max_senders:
+                self._items.popitem(last=False)
+            return ctx

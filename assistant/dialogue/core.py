@@ -1,0 +1,285 @@
+"""What a message means in context, decided in one place for both drivers (Rasa's actions and the app).
+
+In order: a button's payload; an emergency; the answer to the pending 一件事 question; an item
+ticked off; small talk; a correction ("不是补办，是到期了要换"); a return to an earlier topic
+("身份证那个呢"); a follow-up about the entry in focus, answered from the whole guide; else a
+new question for the search. ``intent`` is Rasa's reading of the message when Rasa drives; it
+is a hint only (a "deny" that asks "不收钱吧" is a follow-up, not a goodbye).
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.dialogue.context import Context
+from assistant.dialogue.guide_answers import answer_followup, content_words, guide_lines
+from assistant.dialogue.payloads import parse_payload
+from assistant.dialogue.safety import safety_replies
+from assistant.dialogue.small_talk import ANYTHING_ELSE, small_talk
+from assistant.dialogue.walkthrough import Walkthrough
+from assistant.replies import (
+    Reply,
+    bundle_intro,
+    clarify,
+    guide_answer,
+    human_handoff,
+    no_match,
+    unavailable,
+)
+from knowledge.schema import Bundle, ServiceGuide
+from knowledge.store import ContentStore, MissingEntryError
+from knowledge.unanswered import UnansweredLog
+from nlu.normalize import normalize
+from nlu.phrasebook import Phrasebook, default_phrasebook
+
+_CORRECTION = re.compile(
+    r"^(?:不是|不对|不是说)(?P<wrong>.{0,12}?)(?:而)?是(?P<right>.{2,})$|^我(?:说|问|指)的是(?P<only>.{2,})$"
+)
+_RETURN = re.compile(
+    r"^(?:那|还有|回到|再说说|再问下|再问一下|说回)?(?P<what>.{1,12}?)(?:的)?那个(?:事|事情|呢|吧)?(?P<rest>.*)$"
+)
+_PREVIOUS = ("刚才那个", "上一个", "前面那个", "之前那个", "刚刚那个", "刚才的")
+_QUESTION_END = re.compile(r"(不|没|吧|吗|呢|么|没有)$")
+SHORT = 14
+
+
+class DialogueCore:
+    def __init__(
+        self,
+        retriever,
+        store: ContentStore,
+        unanswered: UnansweredLog | None = None,
+        phrasebook: Phrasebook | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.store = store
+        self.unanswered = unanswered  # misses go to the editors' queue
+        self.book = phrasebook or default_phrasebook()
+        self.walk = Walkthrough(self.entry)
+
+    # -- lookups ---------------------------------------------------------------------------
+    def entry(self, code: str | None):
+        if not code:
+            return None
+        try:
+            return self.store.get(code).content
+        except MissingEntryError:
+            return None
+
+    def districts(self) -> set[str]:
+        return {h.district for g in self.store.published("guide") for h in g.halls}
+
+    # -- one turn --------------------------------------------------------------------------
+    def turn(
+        self,
+        ctx: Context,
+        text: str,
+        source: str = "web",
+        *,
+        confident_only: bool = False,
+        intent: str | None = None,
+    ) -> list[Reply]:
+        """Answer ``text`` (words or a button payload) in ``ctx``, updating it."""
+        parsed = parse_payload(text)
+        if parsed:
+            return self.payload(ctx, *parsed)
+        urgent = safety_replies(text)
+        if urgent:
+            return urgent
+        norm = normalize(text)
+        focus = self.entry(ctx.code)
+        if isinstance(focus, Bundle):
+            answered = self.walk.typed_answer(ctx, focus, text)
+            if answered:
+                return answered
+            if self.book.has(norm, self.book.have):
+                ticked = self.walk.tick(ctx, text)
+                if ticked:
+                    return ticked
+        phone = focus.consult_phone if isinstance(focus, ServiceGuide) else None
+        talk = small_talk(norm, self.book, phone)
+        if talk:
+            return [talk]
+        corrected = self.correction(ctx, norm)
+        if corrected:
+            return corrected
+        returned = self.return_to(ctx, norm, text)
+        if returned:
+            return returned
+        aspect = self.book.aspect_of(norm)
+        if aspect == "materials" and isinstance(focus, Bundle) and len(norm) <= SHORT:
+            return self.walk.step(ctx, {})
+        result = self.retriever.search(text, top_k=3)
+        if focus is not None and self.is_followup(norm, aspect, result, focus):
+            return self.followup(ctx, focus, aspect, text, result.region)
+        if result.decision == "answer":
+            hit = result.results[0]
+            return self.show(ctx, hit.kind, hit.code, result.region, aspect, text)
+        if aspect and focus is None and len(norm) <= 12:  # "要带什么?" with nothing in context
+            name = self.book.aspect_name(aspect)
+            return [Reply(f"请问您想了解哪个事项的{name}？告诉我事项名称就行，比如“护照怎么办”。")]
+        if intent in ("deny", "affirm", "stop", "goodbye", "thanks") or self.book.has(norm, self.book.stop):
+            return [Reply(ANYTHING_ELSE)]
+        if result.decision == "clarify" and not confident_only:
+            return [clarify([(h.kind, h.code, h.name) for h in result.results[:3]])]
+        if self.unanswered is not None:
+            self.unanswered.record_miss(result, source=source)
+        return [no_match()]
+
+    def is_followup(self, norm: str, aspect: str | None, result, focus) -> bool:
+        """A message about the entry in focus rather than a new question."""
+        top = result.results[0] if result.results else None
+        if top is not None and top.code == focus.code:
+            return aspect is not None or len(norm) <= SHORT
+        names_other = (
+            top is not None and result.decision == "answer" and self.names(norm, self.entry(top.code))
+        )
+        if names_other:
+            return False
+        if aspect:
+            return result.decision != "answer" or len(norm) <= 12
+        if len(norm) > SHORT or not isinstance(focus, ServiceGuide):
+            return False
+        words = content_words(norm)
+        mentioned = any(w in line for w in words for line in guide_lines(focus))
+        compact = norm.replace(" ", "")
+        asks = (
+            bool(_QUESTION_END.search(compact)) and len(_QUESTION_END.sub("", compact)) >= 2
+        )  # "要体检不", not "不"
+        return mentioned or (asks and result.decision != "answer")
+
+    def names(self, norm: str, entry) -> bool:
+        """Does the message name ``entry`` (its name, an alias or its result) outright?"""
+        if entry is None:
+            return False
+        compact = (
+            self.retriever.synonyms.expand(norm).replace(" ", "")
+            if hasattr(self.retriever, "synonyms")
+            else norm
+        )
+        names = [entry.name, *entry.aliases] + (
+            [entry.result] if isinstance(entry, ServiceGuide) and entry.result else []
+        )
+        return any(len(n) >= 2 and normalize(n).replace(" ", "") in compact for n in names)
+
+    def followup(self, ctx: Context, focus, aspect: str | None, text: str, region: str | None) -> list[Reply]:
+        if isinstance(focus, ServiceGuide):
+            return [answer_followup(focus, aspect, text, region, self.districts())]
+        if aspect in (None, "validity", "deadline", "attend", "hours"):
+            aspect = {"hours": "place", "deadline": "time"}.get(aspect or "", "conditions")
+        return self.walk.detail(ctx, focus, aspect)
+
+    def show(
+        self,
+        ctx: Context,
+        kind: str,
+        code: str,
+        region: str | None = None,
+        aspect: str | None = None,
+        text: str = "",
+    ) -> list[Reply]:
+        entry = self.entry(code)
+        if entry is None:
+            return [no_match()]
+        ctx.focus(kind, code)
+        if isinstance(entry, Bundle):
+            return self.walk.intro(ctx, entry)
+        if aspect:
+            return [answer_followup(entry, aspect, text, region, self.districts())]
+        return [guide_answer(entry, region)]
+
+    # -- context moves -------------------------------------------------------------------------
+    def correction(self, ctx: Context, norm: str) -> list[Reply] | None:
+        """ "不是补办，是到期了要换": the same subject, the other service; never the one corrected."""
+        m = _CORRECTION.match(norm.replace(" ", ""))
+        if not m:
+            return None
+        right = m["right"] or m["only"]
+        focus = self.entry(ctx.code)
+        subject = ""
+        if isinstance(focus, ServiceGuide):
+            subject = focus.result or focus.name
+        elif isinstance(focus, Bundle):
+            subject = focus.name
+        result = self.retriever.search(f"{right} {subject}".strip(), top_k=4)
+        hits = [h for h in result.results if h.code != ctx.code]
+        if not hits:
+            result = self.retriever.search(right, top_k=4)
+            hits = [h for h in result.results if h.code != ctx.code]
+        if not hits:
+            return None
+        if result.decision == "none" and not subject:
+            return None
+        top = hits[0]
+        return self.show(ctx, top.kind, top.code, result.region, self.book.aspect_of(right), right)
+
+    def return_to(self, ctx: Context, norm: str, text: str) -> list[Reply] | None:
+        """ "身份证那个呢，多久能拿到" / "刚才那个": back to an earlier topic, then its follow-up."""
+        earlier = ctx.earlier()
+        if not earlier:
+            return None
+        compact = norm.replace(" ", "")
+        target = None
+        if any(w in compact for w in _PREVIOUS):
+            target = earlier[0]
+        else:
+            m = _RETURN.match(compact)
+            if not m or not m["what"]:
+                return None
+            scored = [(self.overlap(m["what"], self.entry(code)), (kind, code)) for kind, code in earlier]
+            scored = [s for s in scored if s[0] > 0]
+            if not scored:
+                return None
+            target = max(scored, key=lambda s: s[0])[1]
+        kind, code = target
+        entry = self.entry(code)
+        if entry is None:
+            return None
+        ctx.focus(kind, code)
+        aspect = self.book.aspect_of(norm)
+        if isinstance(entry, Bundle):
+            return (
+                self.walk.detail(ctx, entry, aspect)
+                if aspect in ("time", "fee", "place", "phone", "steps")
+                else [bundle_intro(entry)]
+            )
+        if aspect:
+            return [answer_followup(entry, aspect, text, None, self.districts())]
+        return [guide_answer(entry)]
+
+    def overlap(self, words: str, entry) -> int:
+        if entry is None:
+            return 0
+        expanded = (
+            self.retriever.synonyms.expand(normalize(words)) if hasattr(self.retriever, "synonyms") else words
+        )
+        names = " ".join(
+            [entry.name, *entry.aliases]
+            + ([entry.result] if isinstance(entry, ServiceGuide) and entry.result else [])
+        )
+        grams = {expanded[i : i + 2] for i in range(len(expanded) - 1)} - {"  "}
+        return sum(1 for g in grams if g.strip() and len(g.strip()) == 2 and g in names)
+
+    # -- buttons ---------------------------------------------------------------------------
+    def payload(self, ctx: Context, intent: str, slots: dict) -> list[Reply]:
+        if intent == "choose" and slots.get("code"):
+            return self.show(ctx, str(slots.get("kind", "guide")), str(slots["code"]))
+        if intent == "ask_detail" and slots.get("aspect"):
+            entry = self.entry(slots.get("code") or ctx.code)
+            if isinstance(entry, ServiceGuide):
+                ctx.focus("guide", entry.code)
+                return [answer_followup(entry, str(slots["aspect"]), "", None, self.districts())]
+            if isinstance(entry, Bundle) and entry.code == ctx.code:
+                return self.walk.detail(ctx, entry, str(slots["aspect"]))
+        if intent == "human_handoff":
+            return [human_handoff()]
+        if intent in ("book", "cancel_booking", "query_booking"):
+            return [unavailable("预约")]
+        if intent in ("complain", "query_ticket"):
+            return [unavailable("投诉和反映问题")]
+        if intent in ("bundle_answer", "start_bundle"):
+            return self.walk.step(ctx, slots) or [no_match()]
+        return [no_match()]
+
+    def tick(self, ctx: Context, text: str) -> list[Reply] | None:
+        return self.walk.tick(ctx, text)

@@ -1,0 +1,189 @@
+"""Follow-ups answered from the whole guide: the field or FAQ that answers them, or "the guide does not say".
+
+"周六能办吗" reads each hall's hours, "西城区哪里能办" its halls in that district, "有效期多久"
+the FAQs and conditions about validity (never the processing time), "多久之内要办" a deadline in
+the conditions, "要两个人都去吗" who must attend, "要体检不" the lines of the guide that mention
+体检. When nothing in the guide answers, the reply says so plainly and gives the phone to ask.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.replies import HOTLINE, Reply, _guide_buttons, _halls, _limit, about, guide_detail
+from knowledge.schema import Hall, ServiceGuide
+from nlu.normalize import normalize
+
+FIELD_ASPECTS = ("materials", "steps", "time", "fee", "place", "phone", "online", "conditions")
+_FUNCTION_CHARS = set("要吗不吧呢的了能可以是么什怎我你那这还没有办得都去个一下啊呀哦嗯请问想给会和跟与或及")
+_DEADLINE = re.compile(
+    r"[\d一二两三四五六七八九十半]+\s*(个)?(日|天|工作日|个月|月|年|周)(内|之内|以内)|逾期|届满前|期满前|之日起|超过[一二两三\d]+个?月"
+)
+_WEEKEND = {
+    "周六": ("周六", "星期六", "礼拜六"),
+    "周日": ("周日", "周天", "星期天", "星期日", "礼拜天", "礼拜日"),
+}
+
+
+def _phone(guide: ServiceGuide) -> str:
+    return guide.consult_phone or (guide.halls[0].phone if guide.halls else HOTLINE)
+
+
+def _not_said(guide: ServiceGuide, what: str, extra: str = "") -> Reply:
+    text = f"【{guide.name}】办事指南里没有写明{what}。{extra}建议拨打咨询电话 {_phone(guide)} 或 {HOTLINE} 确认。"
+    return Reply(text, _guide_buttons(guide), about=about(guide))
+
+
+def _said(guide: ServiceGuide, lines: list[str], lead: str) -> Reply:
+    return Reply(
+        f"【{guide.name}】{lead}\n" + "\n".join(f"· {line}" for line in lines),
+        _guide_buttons(guide),
+        about=about(guide),
+    )
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = re.sub(r"[^\u4e00-\u9fa5a-z0-9]", "", normalize(text))
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
+
+
+def content_words(text: str) -> list[str]:
+    """The two-character words of a question that carry its content ("要体检不" → 体检)."""
+    return sorted(b for b in _bigrams(text) if not (set(b) & _FUNCTION_CHARS))
+
+
+def best_faq(guide: ServiceGuide, question: str, floor: float = 0.45) -> tuple[str, str] | None:
+    asked = _bigrams(question)
+    if not asked:
+        return None
+    scored = []
+    for faq in guide.faqs:
+        theirs = _bigrams(faq.question)
+        if theirs:
+            scored.append((len(asked & theirs) / min(len(asked), len(theirs)), faq.question, faq.answer))
+    scored.sort(reverse=True)
+    return (scored[0][1], scored[0][2]) if scored and scored[0][0] >= floor else None
+
+
+def guide_lines(guide: ServiceGuide) -> list[str]:
+    """Every statement of the guide a follow-up could be answered from, with its section."""
+    lines = [f"办理条件：{c}" for c in guide.conditions]
+    for m in guide.materials:
+        cond = f"（{m.condition}时需要）" if not m.required and m.condition else ""
+        note = f"，{m.note}" if m.note else ""
+        lines.append(f"材料：{m.name}{cond}{note}")
+    lines += [f"流程：{s.name}，{s.description}" for s in guide.steps if s.description]
+    lines += [f"问：{f.question} 答：{f.answer}" for f in guide.faqs]
+    lines.append(f"收费：{guide.fee}")
+    if guide.summary:
+        lines.append(guide.summary)
+    return lines
+
+
+def district_named(text: str, districts: set[str]) -> str | None:
+    return next(
+        (
+            d
+            for d in sorted(districts, key=len, reverse=True)
+            if d in text or d.removesuffix("区") + "区" in text
+        ),
+        None,
+    )
+
+
+def _hours(guide: ServiceGuide, text: str, region: str | None) -> Reply:
+    halls = _halls(guide, region, limit=4)
+    if not halls:
+        return _not_said(guide, "办理大厅和办公时间")
+    day = next((d for d, words in _WEEKEND.items() if any(w in text for w in words)), None)
+    if "周末" in text:
+        day = "周六"
+    if day is None:
+        return _said(guide, [f"{h.name}：{h.hours}" for h in halls], "办公时间：")
+    lines = []
+    for h in halls:
+        hours = h.hours
+        open_that_day = (
+            day in hours or (day == "周六" and "周六日" in hours) or "周一至周日" in hours or "每天" in hours
+        )
+        lines.append(f"{h.name}：{'可以办理' if open_that_day else day + '不办公'}（{hours}）")
+    lead = f"{day}能不能办要看大厅："
+    if all("不办公" in line for line in lines):
+        lead = f"{day}不办公，请在工作日前往："
+    return _said(guide, lines, lead)
+
+
+def _place(guide: ServiceGuide, text: str, region: str | None, districts: set[str]) -> Reply:
+    named = district_named(text, districts | {h.district for h in guide.halls})
+    if named:
+        local = [h for h in guide.halls if h.district == named]
+        if not local:
+            others = _hall_lines(guide.halls[:3])
+            if not others:
+                return _not_said(guide, "办理地点")
+            return _said(guide, others, f"{named}没有办理这个事项的大厅，可以去：")
+        return _said(guide, _hall_lines(local), f"{named}可以在这里办：")
+    return guide_detail(guide, "place", region)
+
+
+def _hall_lines(halls: list[Hall]) -> list[str]:
+    return [f"{h.name}：{h.address}，{h.hours}，电话 {h.phone}" for h in halls]
+
+
+def _matching(
+    guide: ServiceGuide, pattern: re.Pattern | None = None, words: tuple[str, ...] = ()
+) -> list[str]:
+    return [
+        line
+        for line in guide_lines(guide)
+        if (pattern and pattern.search(line)) or any(w in line for w in words)
+    ]
+
+
+def answer_followup(
+    guide: ServiceGuide,
+    aspect: str | None,
+    text: str,
+    region: str | None = None,
+    districts: set[str] = frozenset(),
+) -> Reply:
+    """The answer to ``text``, a follow-up about ``guide``; ``aspect`` from the phrasebook or None."""
+    faq = best_faq(guide, text)
+    if faq and aspect not in ("materials", "steps", "place", "hours"):
+        return Reply(f"【{guide.name}】{faq[1]}", _guide_buttons(guide), about=about(guide))
+    if aspect == "hours":
+        return _hours(guide, text, region)
+    if aspect == "place":
+        return _place(guide, text, region, districts)
+    if aspect == "validity":
+        lines = _matching(guide, words=("有效期", "有效"))
+        if lines:
+            return _said(guide, lines, "关于有效期，指南里这样写：")
+        what = f"{guide.result}的有效期" if guide.result else "办好后的证件或结果的有效期"
+        return _not_said(guide, what, f"（办理时限是另一回事：{_limit(guide)}。）")
+    if aspect == "deadline":
+        lines = _matching(guide, pattern=_DEADLINE)
+        if lines:
+            return _said(guide, lines, "关于要在多久之内办，指南里这样写：")
+        return _not_said(guide, "必须在多久之内办理", f"（办好需要的时间：{_limit(guide)}。）")
+    if aspect == "attend":
+        lines = _matching(
+            guide, words=("本人", "到场", "双方", "共同", "亲自", "委托", "代办", "代理", "监护人", "陪同")
+        )
+        if lines:
+            return _said(guide, lines, "谁要到场，指南里这样写：")
+        return _not_said(guide, "是否必须本人到场", f"需要到现场 {guide.visits_needed} 次。")
+    if aspect == "conditions" and not guide.conditions:
+        words = tuple(content_words(text))
+        lines = _matching(guide, words=words) if words else []
+        return _said(guide, lines, "指南里相关的内容：") if lines else _not_said(guide, "特别的办理条件")
+    if aspect in FIELD_ASPECTS:
+        return guide_detail(guide, aspect, region)
+    words = tuple(content_words(text))
+    lines = _matching(guide, words=words) if words else []
+    if lines:
+        return _said(guide, lines[:6], "指南里相关的内容：")
+    if faq:
+        return Reply(f"【{guide.name}】{faq[1]}", _guide_buttons(guide), about=about(guide))
+    topic = "“" + "、".join(words[:3]) + "”" if words else "这一点"
+    return _not_said(guide, topic)

@@ -1,0 +1,126 @@
+"""A 一件事 walked through: its questions (clicked or typed), the checklist, ticking items off.
+
+A typed answer to the pending question is matched to its options (``nlu.answers``); answers
+that settle later questions ("50平" also answers "是否超过 300 平方米") skip them; ticking a
+material the bundle itself produces ("营业执照我已经有了") drops the guide that only produces it.
+"""
+
+from __future__ import annotations
+
+from assistant.dialogue.context import Context
+from assistant.replies import Reply, bundle_detail, bundle_intro, bundle_question, checklist_reply
+from knowledge.checklist import ChecklistError, build_checklist, material_key, materials_mentioned
+from knowledge.schema import Bundle, BundleQuestion, ServiceGuide
+from nlu.answers import implied, match_option
+
+
+def options_of(question: BundleQuestion) -> list[tuple[str, str]]:
+    return [(o.value, o.label) for o in question.options]
+
+
+class Walkthrough:
+    def __init__(self, entry) -> None:
+        self.entry = entry  # code → ServiceGuide | Bundle | None
+
+    def guides(self, bundle: Bundle) -> dict[str, ServiceGuide]:
+        found = {}
+        for link in bundle.guides:
+            content = self.entry(link.code)
+            if isinstance(content, ServiceGuide):
+                found[link.code] = content
+        return found
+
+    def intro(self, ctx: Context, bundle: Bundle) -> list[Reply]:
+        ctx.pending = bundle.questions[0].id if bundle.questions else None
+        return [bundle_intro(bundle)]
+
+    def pending_question(self, ctx: Context, bundle: Bundle) -> BundleQuestion | None:
+        return next((q for q in bundle.questions if q.id == ctx.pending and q.id not in ctx.answers), None)
+
+    def typed_answer(self, ctx: Context, bundle: Bundle, text: str) -> list[Reply] | None:
+        """``text`` as the answer to the pending question, or None when it answers nothing."""
+        question = self.pending_question(ctx, bundle)
+        if question is None:
+            return None
+        value = match_option(text, question.text, options_of(question), question.answer_type)
+        if value is None:
+            return None
+        later = [
+            (q.id, q.text, options_of(q))
+            for q in bundle.questions
+            if q.id not in ctx.answers and q.id != question.id
+        ]
+        settled = implied(text, value, question.text, options_of(question), later)
+        ctx.answers.update(settled)
+        label = next(o.label for o in question.options if o.value == value)
+        return self.step(
+            ctx, {"code": bundle.code, "question": question.id, "answer": value}, lead=f"好的，{label}。"
+        )
+
+    def step(self, ctx: Context, slots: dict, lead: str = "") -> list[Reply]:
+        bundle = self.entry(slots.get("code") or ctx.code)
+        if not isinstance(bundle, Bundle):
+            return []
+        if ctx.code != bundle.code:
+            ctx.focus("bundle", bundle.code)
+        ctx.kind, ctx.code = "bundle", bundle.code
+        question, answer = slots.get("question"), slots.get("answer")
+        if question and answer:
+            ctx.answers[str(question)] = str(answer)
+        pending = next((q for q in bundle.questions if q.id not in ctx.answers), None)
+        if pending is not None and slots.get("question") is not None:
+            ctx.pending = pending.id
+            return [bundle_question(bundle, pending, lead)]
+        ctx.pending = None
+        try:
+            reply = checklist_reply(self.checklist(ctx, bundle))
+        except ChecklistError as exc:
+            ctx.answers, ctx.done = {}, []
+            return [Reply(f"抱歉，{exc}。我们从头再来一次。"), *self.intro(ctx, bundle)]
+        if lead:
+            reply.text = lead + reply.text
+        return [reply]
+
+    def checklist(self, ctx: Context, bundle: Bundle):
+        guides = self.guides(bundle)
+        have = {material_key(d) for d in ctx.done}
+        # a guide whose result the citizen already holds (营业执照) need not be applied for
+        held = {code for code, g in guides.items() if g.result and material_key(g.result) in have}
+        usable = {code: g for code, g in guides.items() if code not in held}
+        skipped = bundle.model_copy(
+            update={"guides": [link for link in bundle.guides if link.code not in held]}
+        )
+        if held and len(skipped.guides) >= 1:
+            try:
+                return build_checklist(skipped, usable, ctx.answers, ctx.done)
+            except ChecklistError:
+                pass
+        return build_checklist(bundle, guides, ctx.answers, ctx.done)
+
+    def tick(self, ctx: Context, text: str) -> list[Reply] | None:
+        """ "营业执照我已经有了": tick the material off the checklist in context (None: no match)."""
+        bundle = self.entry(ctx.code)
+        if not isinstance(bundle, Bundle):
+            return None
+        try:
+            checklist = self.checklist(ctx, bundle)
+        except ChecklistError:
+            return None
+        names = [m.name for m in checklist.materials if not m.done]
+        names += [g.result for g in self.guides(bundle).values() if g.result and g.result not in names]
+        found = materials_mentioned(text, names)
+        if not found:
+            return None
+        ctx.done = sorted(set(ctx.done) | set(found))
+        replies = self.step(ctx, {})
+        if replies:
+            replies[-1].text = f"好的，已为您划掉：{'、'.join(found)}。\n" + replies[-1].text
+        return replies
+
+    def detail(self, ctx: Context, bundle: Bundle, aspect: str) -> list[Reply]:
+        guides = self.guides(bundle)
+        try:  # the citizen's answers so far decide which guides apply
+            checklist = self.checklist(ctx, bundle)
+        except ChecklistError:
+            checklist = build_checklist(bundle, guides, {}, [])
+        return [bundle_detail(checklist, guides, aspect)]

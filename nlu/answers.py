@@ -1,0 +1,138 @@
+"""A typed answer to a 一件事 question, matched to one of its options.
+
+"个体户" is the option 个体工商户, "面积不大，大概50平" answers "经营面积是否超过 300 平方米？"
+with 否, "房东还有贷款没还完" answers "房屋是否还有抵押贷款未还清？" with 是, "还没办呢" is 否.
+Returns None when the words do not answer the question, so the conversation can treat them as
+something else. ``implied`` fills later questions a quantity already answers ("50平" also
+answers "是否超过 300 平方米").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nlu.normalize import normalize
+from nlu.numbers import holds, quantities, threshold
+from nlu.phrasebook import Phrasebook, default_phrasebook
+
+YES_LABELS = ("是", "有", "需要", "要", "已办理", "已经")
+NO_LABELS = ("否", "没有", "无", "不需要", "不要", "未办理")
+QUESTION_CUES = ("吗", "什么", "怎么", "多少", "多久", "多长", "哪", "几", "为啥", "为什么", "咋", "啥")
+Option = tuple[str, str]  # (value, label)
+
+
+def _fold(text: str) -> str:
+    return normalize(text).replace(" ", "")
+
+
+def _polar(options: Sequence[Option], yes: bool) -> str | None:
+    labels = YES_LABELS if yes else NO_LABELS
+    for value, label in options:
+        if label in labels or value in labels:
+            return value
+    return None
+
+
+def polarity(text: str, book: Phrasebook | None = None) -> bool | None:
+    """True for a yes ("有的", "要", "已经办了"), False for a no ("还没有", "不需要"), else None."""
+    book = book or default_phrasebook()
+    folded = _fold(text)
+    if not folded:
+        return None
+    if book.has(folded, book.no):
+        return False
+    if book.has(folded, book.yes):
+        return True
+    return None
+
+
+def _topic_polarity(folded: str, question: str, book: Phrasebook) -> bool | None:
+    """The answer names what the question is about in the citizen's words ("还有贷款没还完")."""
+    q = _fold(question)
+    for topic, words in book.question_words.items():
+        if topic not in q:
+            continue
+        for word in words:
+            at = folded.find(word)
+            if at < 0:
+                continue
+            before = folded[max(0, at - 3) : at]
+            negated = any(n in before for n in ("没", "不", "无", "未")) and not any(
+                n in word for n in book.no
+            )
+            return not negated
+    return None
+
+
+def match_option(
+    text: str,
+    question: str,
+    options: Sequence[Option],
+    answer_type: str = "yes_no",
+    book: Phrasebook | None = None,
+) -> str | None:
+    book = book or default_phrasebook()
+    folded = _fold(text)
+    if not folded:
+        return None
+    for value, label in sorted(options, key=lambda o: -len(o[1])):
+        if len(label) > 1 and (_fold(label) in folded or _fold(value) == folded):
+            return value
+    for value, label in options:
+        if any(w in folded for w in book.option_words.get(_fold(label), ())):
+            return value
+    if answer_type == "choice":
+        best, score = None, 0.0
+        for value, label in options:
+            chars = set(_fold(label))
+            overlap = len(chars & set(folded)) / max(len(chars), 1)
+            if overlap > score:
+                best, score = value, overlap
+        return best if score >= 0.6 else None
+    rule = threshold(question)
+    if rule:
+        family, limit, op = rule
+        value = quantities(text).get(family)
+        if value is not None:
+            return _polar(options, holds(value, limit, op))
+    topical = _topic_polarity(folded, question, book)
+    if topical is not None:
+        return _polar(options, topical)
+    if any(cue in folded for cue in QUESTION_CUES) or book.aspect_of(folded):
+        return None  # "有什么要注意的吗", "要多久" are questions, not a yes
+    if len(folded) > 10:  # a long sentence without the option's words answers something else
+        return None
+    said = polarity(text, book)
+    return _polar(options, said) if said is not None else None
+
+
+def implied(
+    text: str,
+    answered: str,
+    question: str,
+    options: Sequence[Option],
+    later: Sequence[tuple[str, str, Sequence[Option]]],
+) -> dict[str, str]:
+    """Later questions (id, text, options) that the same answer settles: a quantity the citizen
+    gave, or a yes/no bound ("在 50 平方米以下" = 是 → "超过 300 平方米" = 否)."""
+    settled: dict[str, str] = {}
+    known = quantities(text)
+    bound = threshold(question)
+    yes_value = _polar(options, True)
+    for qid, qtext, qoptions in later:
+        rule = threshold(qtext)
+        if not rule:
+            continue
+        family, limit, op = rule
+        if family in known:
+            settled[qid] = _polar(qoptions, holds(known[family], limit, op)) or ""
+        elif bound and bound[0] == family:
+            # the first answer bounds the quantity; settle the later question when the bound decides it
+            b_family, b_limit, b_op = bound
+            upper = b_limit if (answered == yes_value) == (b_op in ("le", "lt")) else None
+            lower = b_limit if (answered == yes_value) == (b_op in ("gt", "ge")) else None
+            if upper is not None and op in ("gt", "ge") and upper <= limit:
+                settled[qid] = _polar(qoptions, False) or ""
+            elif lower is not None and op in ("le", "lt") and lower >= limit:
+                settled[qid] = _polar(qoptions, False) or ""
+    return {k: v for k, v in settled.items() if v}

@@ -1,0 +1,170 @@
+"""The dialogue core without a server: follow-ups from the whole guide, context moves, small talk, 一件事 typed.
+
+Expectations come from the sample guides (knowledge/data): e.g. the 出生登记 conditions say
+"出生后一个月内申报", the 无犯罪记录证明 FAQ says the certificate has no validity of its own,
+the 东城区机动车登记服务站 does not open on Saturdays.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.dialogue.context import Context
+from assistant.retrieval_dialogue import RetrievalDialogue
+
+NO_CRIME = "370199-000101011000-GG-011-01"
+ID_RENEW = "370199-000101002000-QR-002-01"
+ID_LOST = "370199-000101003000-QR-003-01"
+BIRTH = "370199-000101005000-QR-005-01"
+RESIDENCE = "370199-000101010000-GG-010-01"
+LICENCE_RENEW = "370199-000103001000-XK-001-01"
+RESTAURANT = "YJS-370199-002"
+SOLE_TRADER = "370199-000501003000-QR-003-01"
+
+
+@pytest.fixture(scope="module")
+def core(sample_entries, stub_index_dir, tmp_path_factory):
+    """One read-only core for the module (the core never writes to the store)."""
+    from assistant.database import open_store
+    from knowledge.retrieval import Retriever
+    from nlu.synonyms import SynonymTable
+    from nlu.tokenizer import ChineseTokenizer
+    from tests.stubs import STUB_THRESHOLDS, HashEmbedder
+
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('core') / 'core.db'}")
+    store.save_many(sample_entries, author="test", publish=True)
+    retriever = Retriever(
+        HashEmbedder(), ChineseTokenizer(), SynonymTable.load(), STUB_THRESHOLDS, index_dir=stub_index_dir
+    )
+    retriever.warm_up(sample_entries)
+    yield RetrievalDialogue(retriever, store)
+    store.engine.dispose()
+
+
+def at(code: str, kind: str = "guide", *earlier: str) -> Context:
+    ctx = Context()
+    for c in reversed(earlier):
+        ctx.focus("guide", c)
+    ctx.focus(kind, code)
+    return ctx
+
+
+def say(core, ctx, text, **kw) -> str:
+    return "\n".join(r.text for r in core.turn(ctx, text, **kw))
+
+
+def test_validity_is_not_the_processing_time(core):
+    answer = say(core, at(NO_CRIME), "有效期多久")
+    assert "不设有效期" in answer and "工作日" not in answer
+    assert "承诺 1 个工作日" in say(core, at(NO_CRIME), "多久能拿到")
+
+
+def test_deadline_comes_from_the_conditions(core):
+    assert "一个月内" in say(core, at(BIRTH), "出生后多久之内要去报")
+
+
+def test_validity_not_in_the_guide_is_said_plainly(core):
+    answer = say(core, at(ID_LOST), "补的身份证有效期多久")
+    assert "没有写明" in answer and "12345" in answer
+
+
+def test_saturday_per_hall(core):
+    answer = say(core, at(LICENCE_RENEW), "周六能办吗")
+    assert "车辆管理所：可以办理" in answer and "东城区机动车登记服务站：周六不办公" in answer
+
+
+def test_the_hall_in_a_named_district(core):
+    answer = say(core, at(ID_RENEW), "西城区哪里能办")
+    assert "西城区" in answer and "东城区" not in answer
+
+
+def test_a_word_the_guide_does_not_mention_is_said_plainly(core):
+    assert "没有写明“体检”" in say(core, at(RESIDENCE), "要体检不")
+
+
+def test_conditions_answer_how_long_one_must_have_lived_here(core):
+    assert "居住满半年" in say(core, at(RESIDENCE), "得住多久才能办")
+
+
+@pytest.mark.parametrize("text", ["不收钱吧", "要收费不"])
+def test_negative_questions_are_follow_ups_not_goodbyes(core, text):
+    answer = say(core, at(ID_RENEW), text, intent="deny")
+    assert "工本费20元" in answer and "还有别的" not in answer
+
+
+@pytest.mark.parametrize("text", ["不", "不用了"])
+def test_a_plain_no_without_anything_pending_is_the_end_of_the_topic(core, text):
+    answer = say(core, at(ID_RENEW), text, intent="deny")
+    assert ("还有别的" in answer or "祝您办事顺利" in answer) and "工本费" not in answer
+
+
+def test_correction_goes_to_the_other_service_of_the_same_subject(core):
+    ctx = at(ID_LOST)
+    answer = say(core, ctx, "不是补办，是到期了要换")
+    assert ctx.code == ID_RENEW and "居民身份证换领" in answer
+
+
+def test_return_to_an_earlier_topic_then_its_follow_up(core):
+    ctx = at(LICENCE_RENEW, "guide", ID_LOST)
+    answer = say(core, ctx, "身份证那个呢，多久能拿到")
+    assert ctx.code == ID_LOST and "居民身份证补领" in answer and "20 个工作日" in answer
+    ctx = at(LICENCE_RENEW, "guide", ID_LOST)
+    say(core, ctx, "刚才那个要带什么")
+    assert ctx.code == ID_LOST
+
+
+def test_recent_topics_are_a_short_stack(core):
+    ctx = Context()
+    for code in (NO_CRIME, ID_RENEW, ID_LOST, BIRTH, RESIDENCE, LICENCE_RENEW):
+        ctx.focus("guide", code)
+    assert [c for _, c in ctx.topics][:2] == [LICENCE_RENEW, RESIDENCE] and len(ctx.topics) == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        ("谢谢，没别的了", "祝您办事顺利", "没有找到"),
+        ("你是机器人吗", "不是真人", "没有找到"),
+        ("你们热线电话多少", "12345", "哪个事项"),
+        ("你真是个废物", "转人工", "废物"),
+    ],
+)
+def test_small_talk(core, text, expected, absent):
+    answer = say(core, Context(), text)
+    assert expected in answer and absent not in answer
+
+
+def test_thanks_with_a_question_is_the_question(core):
+    assert "材料" in say(core, at(ID_RENEW), "谢谢，那要带什么材料")
+
+
+def test_bundle_answers_typed_in_words(core):
+    ctx = Context()
+    core.show(ctx, "bundle", RESTAURANT)
+    assert ctx.pending == "entity"
+    assert "50 平方米以下" in say(core, ctx, "个体户")
+    assert ctx.answers == {"entity": "个体工商户"}
+    say(core, ctx, "面积不大，大概50平")
+    # 50 平 answers both area questions: the 300 平方米 one is never asked
+    assert ctx.answers["small_shop"] == "是" and ctx.answers["area_over_300"] == "否"
+    assert ctx.pending == "signboard"
+    say(core, ctx, "不设招牌")
+    say(core, ctx, "还没有")
+    assert ctx.answers["signboard"] == "否" and ctx.answers["need_gas"] == "否" and ctx.pending is None
+
+
+def test_a_question_during_the_walk_through_is_not_taken_for_an_answer(core):
+    ctx = Context()
+    core.show(ctx, "bundle", RESTAURANT)
+    say(core, ctx, "有什么要注意的吗")
+    assert "entity" not in ctx.answers
+
+
+def test_ticking_the_licence_drops_the_guide_that_only_produces_it(core):
+    ctx = Context()
+    core.walk.step(ctx, {"code": RESTAURANT, "question": "entity", "answer": "个体工商户"})
+    before = core.walk.checklist(ctx, core.entry(RESTAURANT))
+    assert SOLE_TRADER in [g.code for g in before.guides]
+    replies = core.tick(ctx, "营业执照我已经有了")
+    assert replies and "营业执照" in replies[-1].text
+    assert SOLE_TRADER not in [g["code"] for g in replies[-1].checklist["guides"]]

@@ -1,0 +1,95 @@
+"""Forms that use what was said: booking and complaint pre-filled from the first message,
+counter-questions answered inside a form, a booking looked up by phone in chat."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.assistant.test_actions import call
+
+MARRIAGE = "370199-000701001000-QR-001-01"
+DIVORCE = "370199-000701002000-QR-002-01"
+ID_RENEW = "370199-000101002000-QR-002-01"
+
+
+@pytest.fixture
+def client(app_client, stub_retriever):
+    return app_client(stub_retriever)
+
+
+def test_the_service_booked_is_the_one_named(client):
+    slots, _ = call(client, "action_prepare_booking", text="我要预约办结婚登记", intent="book")
+    assert slots["booking_service"] == MARRIAGE != DIVORCE
+
+
+def test_booking_takes_district_day_and_time_from_the_first_message(client):
+    booking = client.app.state.booking
+    today = booking.now().date()
+    wednesday = today - timedelta(days=today.weekday()) + timedelta(weeks=1, days=2)
+    slots, _ = call(client, "action_prepare_booking", text="下周三上午在西城区预约换身份证", intent="book")
+    assert slots["booking_service"] == ID_RENEW and slots["region"] == "西城区"
+    hall = slots["booking_hall"]
+    assert hall and booking.halls(ID_RENEW, "西城区")[0].id == hall
+    # the form validates what prepare set; the wish fills day and time once the hall is known
+    checked, msg = call(
+        client,
+        "validate_booking_form",
+        slots=slots,
+        validate={"booking_service": ID_RENEW, "booking_hall": hall},
+    )
+    free = [s for s in booking.free_slots(hall, ID_RENEW, wednesday, wednesday) if s.free > 0]
+    if free:
+        assert checked["booking_date"] == wednesday.isoformat()
+        assert checked["booking_time"] and int(checked["booking_time"][:2]) < 12
+    else:
+        assert checked["booking_date"] is None and msg
+
+
+def test_why_the_phone_is_asked_is_answered_and_the_form_goes_on(client):
+    slots = {"booking_service": ID_RENEW, "requested_slot": "booking_phone"}
+    checked, msg = call(client, "validate_booking_form", slots=slots, text="为啥要手机号？会不会泄露",
+                        validate={"booking_phone": "为啥要手机号？会不会泄露"})  # fmt: skip
+    text = "\n".join(m["text"] for m in msg)
+    assert checked == {"booking_phone": None} and "加密" in text and "格式不对" not in text
+
+
+def test_materials_asked_at_the_date_step_are_answered(client):
+    slots = {"booking_service": ID_RENEW, "requested_slot": "booking_date"}
+    checked, msg = call(client, "validate_booking_form", slots=slots, text="对了要带啥材料啊",
+                        validate={"booking_date": "对了要带啥材料啊"})  # fmt: skip
+    assert checked == {"booking_date": None}
+    assert "照片" in msg[0]["text"] and "没听明白" not in msg[0]["text"]
+
+
+def test_an_answer_that_sounds_like_a_question_is_still_an_answer(client):
+    slots = {"booking_service": ID_RENEW, "requested_slot": "booking_phone"}
+    checked, _ = call(client, "validate_booking_form", slots=slots, text="13812345678可以吗",
+                      validate={"booking_phone": "13812345678可以吗"})  # fmt: skip
+    assert checked == {"booking_phone": "13812345678"}
+
+
+def test_complaint_takes_place_and_phone_from_the_first_message(client):
+    text = "我要投诉，西城区建设街12号的烧烤店天天半夜营业太吵了，我电话13900001111"
+    slots, _ = call(client, "action_prepare_complaint", text=text, intent="complain")
+    assert slots["complaint_location"].startswith("西城区建设街12号")
+    assert slots["complaint_contact"] == "13900001111" and slots["complaint_description"] == text
+
+
+def test_a_question_is_never_stored_as_the_complaint_location(client):
+    slots = {"complaint_description": "楼下饭店油烟太大", "requested_slot": "complaint_location"}
+    checked, msg = call(client, "validate_complaint_form", slots=slots, text="为什么要留地址？会泄露吗",
+                        validate={"complaint_location": "为什么要留地址？会泄露吗"})  # fmt: skip
+    assert checked == {"complaint_location": None} and msg
+
+
+def test_a_booking_is_looked_up_by_phone_alone(client):
+    guide_halls = client.app.state.booking.halls(ID_RENEW)
+    assert guide_halls
+    slots = {"requested_slot": "booking_number"}
+    checked, _ = call(client, "validate_query_booking_form", slots=slots, text="不记得预约号了，手机号13812345678",
+                      validate={"booking_number": "不记得预约号了，手机号13812345678"})  # fmt: skip
+    assert checked["lookup_phone"] == "13812345678" and checked["booking_number"]
+    _, reply = call(client, "action_query_booking", slots=checked)
+    assert "13812345678" not in reply[0]["text"]  # nothing booked: "没有找到", never the number in clear

@@ -1,0 +1,52 @@
+"""Typed answers to 一件事 questions, the quantities in them, and what they settle later."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu.answers import implied, match_option
+from nlu.numbers import arabic, ascii_digits, quantities, threshold
+
+YES_NO = [("是", "是"), ("否", "否")]
+FORM = [("个体工商户", "个体工商户"), ("公司", "有限责任公司")]
+OVER_300 = "经营面积是否超过 300 平方米？"
+UNDER_50 = "经营面积是否在 50 平方米以下、只做简单小吃（小餐饮）？"
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "options", "kind", "expected"),
+    [
+        ("个体户", "打算以什么形式经营？", FORM, "choice", "个体工商户"),
+        ("想注册个公司", "打算以什么形式经营？", FORM, "choice", "公司"),
+        ("面积不大，大概50平", OVER_300, YES_NO, "yes_no", "否"),
+        ("四百平米左右", OVER_300, YES_NO, "yes_no", "是"),
+        ("大概50平", UNDER_50, YES_NO, "yes_no", "是"),
+        ("房东还有贷款没还完", "房屋是否还有抵押贷款未还清？", YES_NO, "yes_no", "是"),
+        ("早就还清了，没有贷款", "房屋是否还有抵押贷款未还清？", YES_NO, "yes_no", "否"),
+        ("还没办呢", "是否已办理生育登记？", YES_NO, "yes_no", "否"),
+        ("已经办了", "是否已办理生育登记？", YES_NO, "yes_no", "是"),
+        ("要挂个门头", "是否设置户外招牌？", YES_NO, "yes_no", "是"),
+        ("不需要", "是否需要新装燃气？", YES_NO, "yes_no", "否"),
+    ],
+)
+def test_typed_answers_match_their_option(text, question, options, kind, expected):
+    assert match_option(text, question, options, kind) == expected
+
+
+@pytest.mark.parametrize("text", ["明天天气怎么样", "有什么要注意的吗", "这个要多少钱"])
+def test_words_that_answer_nothing_match_no_option(text):
+    assert match_option(text, "是否设置户外招牌？", YES_NO) is None
+
+
+def test_a_quantity_or_a_bound_settles_later_questions():
+    later = [("area_over_300", OVER_300, YES_NO)]
+    assert implied("大概50平", "是", UNDER_50, YES_NO, later) == {"area_over_300": "否"}
+    assert implied("是的", "是", UNDER_50, YES_NO, later) == {"area_over_300": "否"}
+    assert implied("不是", "否", UNDER_50, YES_NO, later) == {}  # over 50 says nothing about 300
+
+
+def test_numbers_in_any_script_and_chinese_numerals():
+    assert ascii_digits("١٣٨１２３") == "138123"
+    assert quantities("五十平米") == {"area": 50.0} and quantities("１２０平") == {"area": 120.0}
+    assert arabic("两百平") == "200平"
+    assert threshold(OVER_300) == ("area", 300.0, "gt") and threshold(UNDER_50) == ("area", 50.0, "le")
