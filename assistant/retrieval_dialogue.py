@@ -2,13 +2,16 @@
 
 The meaning of each message is decided by the same core Rasa's actions use
 (``assistant.dialogue.core``); this driver only keeps each sender's context in memory and
-recognises, by the phrasebook's words, what Rasa's intents would start (hand-off, forms).
+recognises, by the phrasebook's words, what Rasa's intents would start (hand-off, forms). Forms
+run through the same actions Rasa calls (``assistant.dialogue.forms``), so booking and complaint
+keep working, with the same questions and checks, while Rasa is down or slow.
 """
 
 from __future__ import annotations
 
 from assistant.dialogue.context import Context, ConversationMemory
 from assistant.dialogue.core import DialogueCore
+from assistant.dialogue.forms import FormRunner
 from assistant.dialogue.payloads import parse_payload
 from assistant.dialogue.safety import safety_replies
 from assistant.replies import Reply, human_handoff, unavailable
@@ -30,6 +33,7 @@ class RetrievalDialogue(DialogueCore):
     ) -> None:
         super().__init__(retriever, store, unanswered)
         self.memory = memory or ConversationMemory()
+        self.forms: FormRunner | None = None  # attached once the actions exist (build_actions)
 
     def respond(self, sender: str, text: str) -> list[Reply]:
         """One turn without Rasa: emergencies first, then hand-off and forms by their words."""
@@ -37,13 +41,21 @@ class RetrievalDialogue(DialogueCore):
         if urgent:
             return urgent
         ctx = self.memory.get(sender)
-        if parse_payload(text) is None:
+        parsed = parse_payload(text)
+        if ctx.form and self.forms is not None:
+            return self.forms.step(ctx, sender, text, parsed)
+        if parsed is None:
             norm = normalize(text).replace(" ", "")
             if self.book.has(norm, self.book.small_talk["handoff"]):
                 return [human_handoff()]
             for form in ("booking_cancel", "booking_lookup", "ticket_lookup", "booking", "complaint"):
                 if self.book.has(norm, self.book.forms[form]) and not self.names_a_service_with(norm, form):
-                    return [unavailable(FORM_NAMES[form])]
+                    if self.forms is None:
+                        return [unavailable(FORM_NAMES[form])]
+                    intent, entities = self.forms.wanted(text, None) or ("", {})
+                    return self.forms.start(ctx, sender, text, intent, entities)
+        elif self.forms is not None and self.forms.wanted(text, parsed):
+            return self.forms.start(ctx, sender, text, *self.forms.wanted(text, parsed))
         return self.turn(ctx, text, source=sender.split(":", 1)[0] if ":" in sender else "web")
 
     def names_a_service_with(self, norm: str, form: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from assistant.actions import booking, complaint, service
 from assistant.actions.protocol import ActionRegistry, UnknownAction, from_rasa
+from assistant.dialogue.forms import FormRunner
 from assistant.retrieval_dialogue import RetrievalDialogue
 from connectors.booking.protocol import BookingService
 from connectors.complaint.protocol import ComplaintService
@@ -22,4 +23,5 @@ def build_actions(
     service.register(actions, dialogue)
     booking.register(actions, dialogue, booking_service)
     complaint.register(actions, complaints, dialogue.store)
+    dialogue.forms = FormRunner(actions, dialogue.book)  # the same forms when the app drives alone
     return actions

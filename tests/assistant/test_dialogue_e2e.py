@@ -128,10 +128,51 @@ def test_rasa_stopped_mid_conversation_then_back(live):
     _, rasa, _ = live
     rasa_say(live, "驾照丢了怎么办", "web:e7")
     rasa.stop()
-    mode, msgs = say(live, "我要预约", "web:e7")
-    assert mode == "retrieval" and "暂时无法" in msgs[0]["text"]
+    mode, msgs = say(live, "我要预约", "web:e7")  # the app runs the booking form itself
+    assert mode == "retrieval" and "哪个事项" in msgs[-1]["text"]
+    mode, msgs = say(live, "算了", "web:e7")
+    assert mode == "retrieval" and "停止" in msgs[-1]["text"]
     mode, msgs = say(live, "驾照丢了怎么办", "web:e7")
     assert mode == "retrieval" and LICENCE in msgs[0]["text"]
     rasa.start()
     time.sleep(1.1)  # the app tries Rasa again after rasa_retry_after
     assert say(live, "你好", "web:e7")[0] == "rasa"
+
+
+# -- issue 12: the dialogue core through Rasa -----------------------------------------------------
+
+
+def test_emergency_answered_before_rasa(live):
+    mode, messages = say(live, "家里一股煤气味，好像燃气泄漏了", "web:e8")
+    assert mode == "safety" and "阀门" in messages[0]["text"] and "119" in messages[0]["text"]
+
+
+def test_follow_ups_from_the_whole_guide_and_negative_questions(live):
+    s = "web:e9"
+    rasa_say(live, "无犯罪证明怎么开", s)
+    assert "不设有效期" in rasa_say(live, "有效期多久", s)[-1]["text"]
+    rasa_say(live, "我想换身份证", s)
+    fee = rasa_say(live, "不收钱吧", s)[-1]["text"]
+    assert "工本费" in fee and "还有别的" not in fee
+    assert "祝您办事顺利" in rasa_say(live, "谢谢，没别的了", s)[-1]["text"]
+
+
+def test_bundle_question_answered_in_words(live):
+    s = "web:e10"
+    rasa_say(live, "我想开个小饭馆", s)
+    assert "50 平方米" in rasa_say(live, "个体户", s)[-1]["text"]
+    assert "招牌" in rasa_say(live, "面积不大，大概50平", s)[-1]["text"]  # the 300 平方米 question is skipped
+
+
+def test_booking_the_service_named_with_a_counter_question(live):
+    s = "web:e11"
+    msg = rasa_say(live, "我要预约办结婚登记", s)[-1]
+    assert "大厅" in msg["text"]  # the service was taken from the message
+    for _ in range(3):  # hall, day, time
+        msg = rasa_say(live, msg["buttons"][0]["payload"], s)[-1]
+    msg = rasa_say(live, "张三", s)[-1]
+    why = rasa_say(live, "为啥要手机号？会不会泄露", s)
+    assert "加密" in why[0]["text"] and "格式不对" not in why[0]["text"]
+    msg = rasa_say(live, "13812345678", s)[-1]
+    assert "内地居民结婚登记" in msg["text"] and "离婚" not in msg["text"]
+    rasa_say(live, "/deny", s)

@@ -25,7 +25,7 @@ def test_the_service_booked_is_the_one_named(client):
 
 
 def test_booking_takes_district_day_and_time_from_the_first_message(client):
-    booking = client.app.state.booking
+    booking = client.app.state.services.booking
     today = booking.now().date()
     wednesday = today - timedelta(days=today.weekday()) + timedelta(weeks=1, days=2)
     slots, _ = call(client, "action_prepare_booking", text="下周三上午在西城区预约换身份证", intent="book")
@@ -85,7 +85,7 @@ def test_a_question_is_never_stored_as_the_complaint_location(client):
 
 
 def test_a_booking_is_looked_up_by_phone_alone(client):
-    guide_halls = client.app.state.booking.halls(ID_RENEW)
+    guide_halls = client.app.state.services.booking.halls(ID_RENEW)
     assert guide_halls
     slots = {"requested_slot": "booking_number"}
     checked, _ = call(client, "validate_query_booking_form", slots=slots, text="不记得预约号了，手机号13812345678",

@@ -1,0 +1,56 @@
+"""Booking and complaint forms without Rasa: the app runs them with the same actions and slot order."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.dialogue.forms import domain, submit_actions
+from tests.assistant.test_chat import say
+
+
+@pytest.fixture
+def client(app_client, stub_retriever):
+    return app_client(stub_retriever)
+
+
+def test_slot_order_and_the_closing_actions_come_from_the_rasa_project():
+    assert domain()["forms"]["booking_form"]["required_slots"][:2] == ["booking_service", "booking_hall"]
+    assert submit_actions()["booking_form"] == "action_submit_booking"
+    assert submit_actions()["complaint_form"] == "action_submit_complaint"
+
+
+def test_a_booking_in_the_fallback_with_a_counter_question(client):
+    s = "web:fb1"
+    msg = say(client, "我要预约办结婚登记", s)[-1]
+    assert "大厅" in msg["text"]  # the service named was taken, the hall is asked next
+    for _ in range(3):  # hall, day, time: the first button each time
+        msg = say(client, msg["buttons"][0]["payload"], s)[-1]
+    assert "姓名" in msg["text"]
+    msg = say(client, "张三", s)[-1]
+    assert "手机号" in msg["text"]
+    why = say(client, "为啥要手机号？会不会泄露", s)
+    assert "加密" in why[0]["text"] and "手机号" in why[-1]["text"]
+    assert "格式不对" not in " ".join(m["text"] for m in why)
+    bad = say(client, "12345", s)
+    assert "11 位" in bad[0]["text"]
+    confirm = say(client, "13812345678", s)[-1]["text"]
+    assert "内地居民结婚登记" in confirm and "离婚" not in confirm and "138****5678" in confirm
+    done = say(client, "/affirm", s)[-1]["text"]
+    assert re.search(r"YY\d{6}[A-Z2-9]{10}", done)
+
+
+def test_a_complaint_in_the_fallback_uses_the_first_message(client):
+    s = "web:fb2"
+    msg = say(client, "我要投诉，西城区建设街12号的烧烤店天天半夜营业太吵了，我电话13900001111", s)[-1]
+    assert "确认提交" in msg["text"] and "139****1111" in msg["text"]  # nothing left to ask
+    filed = say(client, "确认", s)[-1]["text"]
+    assert re.search(r"GD\d{6}[A-Z2-9]{8}", filed)
+
+
+def test_stop_inside_a_fallback_form(client):
+    s = "web:fb3"
+    say(client, "我要反映问题", s)
+    assert "停止" in say(client, "算了", s)[-1]["text"]
+    assert "暂时无法" not in say(client, "驾照丢了怎么办", s)[-1]["text"]
