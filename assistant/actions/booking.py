@@ -114,6 +114,8 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         code = t.entity("code")
         ctx = context_of(t)
         guide = bookable(code) if code else None
+        if guide is None and t.entity("service"):  # the service entity Rasa extracted
+            guide = named_service(t.entity("service"))
         if guide is None and t.text and not t.text.startswith("/"):
             guide = resolve_service(t.text)
         if guide is None and ctx.kind == "guide":

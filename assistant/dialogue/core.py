@@ -40,6 +40,7 @@ _RETURN = re.compile(
 )
 _PREVIOUS = ("刚才那个", "上一个", "前面那个", "之前那个", "刚刚那个", "刚才的")
 _QUESTION_END = re.compile(r"(不|没|吧|吗|呢|么|没有)$")
+_ONLY_X_NE = re.compile(r"^(?:那|还有|那么)?.{2,10}呢$")
 SHORT = 14
 
 
@@ -112,8 +113,8 @@ class DialogueCore:
         result = self.retriever.search(text, top_k=3)
         if focus is not None and self.is_followup(norm, aspect, result, focus):
             return self.followup(ctx, focus, aspect, text, result.region)
-        if result.decision == "answer":
-            hit = result.results[0]
+        if result.decision == "answer" or (result.results and self.names(norm, self.entry(result.results[0].code))):
+            hit = result.results[0]  # answered, or named outright ("离婚登记要两个人都去吗")
             return self.show(ctx, hit.kind, hit.code, result.region, aspect, text)
         if aspect and focus is None and len(norm) <= 12:  # "要带什么?" with nothing in context
             name = self.book.aspect_name(aspect)
@@ -131,22 +132,23 @@ class DialogueCore:
         top = result.results[0] if result.results else None
         if top is not None and top.code == focus.code:
             return aspect is not None or len(norm) <= SHORT
-        names_other = (
-            top is not None and result.decision == "answer" and self.names(norm, self.entry(top.code))
-        )
-        if names_other:
+        compact = norm.replace(" ", "")
+        other = self.entry(top.code) if top is not None else None
+        if _ONLY_X_NE.match(compact) and self.names(norm, other):  # "那身份证呢": another entry
+            return False
+        confident = result.decision == "answer"
+        if confident and self.names(norm, other):
             return False
         if aspect:
-            return result.decision != "answer" or len(norm) <= 12
+            return not confident or len(norm) <= 12
         if len(norm) > SHORT or not isinstance(focus, ServiceGuide):
             return False
+        asks = bool(_QUESTION_END.search(compact)) and len(_QUESTION_END.sub("", compact)) >= 2  # "要体检不", not "不"
+        if confident:  # "消防安全检查怎么办" is a new question even if 安全 is in the guide in focus
+            return asks and len(compact) <= 6
         words = content_words(norm)
         mentioned = any(w in line for w in words for line in guide_lines(focus))
-        compact = norm.replace(" ", "")
-        asks = (
-            bool(_QUESTION_END.search(compact)) and len(_QUESTION_END.sub("", compact)) >= 2
-        )  # "要体检不", not "不"
-        return mentioned or (asks and result.decision != "answer")
+        return mentioned or asks
 
     def names(self, norm: str, entry) -> bool:
         """Does the message name ``entry`` (its name, an alias or its result) outright?"""
