@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import hmac
 from ipaddress import ip_address
+from typing import Any
 
 import anyio
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from assistant.actions import UnknownAction
 from assistant.deps import ActionPoolDep, ActionsDep, ConversationDep, MetricsDep, SettingsDep
 from assistant.logs import get_logger
 from assistant.observability import Timer, bind_request_id
+from assistant.schemas import Out
 
 router = APIRouter(tags=["dialogue"])
 log = get_logger(__name__)
@@ -34,7 +37,12 @@ def _allowed(request: Request, token: str) -> bool:
         return host == "testclient"
 
 
-@router.post("/webhook", include_in_schema=True)
+class ActionOut(Out):
+    events: list[dict[str, Any]] = Field(description="Rasa events: slots set, forms ended…")
+    responses: list[dict[str, Any]] = Field(description="messages for the citizen, in Rasa's shape")
+
+
+@router.post("/webhook", include_in_schema=True, response_model=ActionOut)
 async def run_action(
     body: dict,
     request: Request,

@@ -16,6 +16,18 @@ from assistant.deps import EditorSession, RatingsDep, StoreDep, UnansweredDep, r
 from assistant.editor_form import field_label
 from assistant.replies import bundle_intro, guide_answer
 from assistant.routes.admin_form import problems_of
+from assistant.schemas import (
+    DiffOut,
+    EntryDetailOut,
+    EntryRowOut,
+    ImportOut,
+    OkOut,
+    RatingItemOut,
+    RatingSummaryOut,
+    ReplyOut,
+    UnansweredOut,
+    ValidateOut,
+)
 from knowledge.formats import write_path
 from knowledge.importer import import_path
 from knowledge.schema import ServiceGuide, kind_of
@@ -85,7 +97,7 @@ def _entry_out(store: ContentStore, code: str) -> dict:
     }
 
 
-@router.get("/entries")
+@router.get("/entries", response_model=list[EntryRowOut])
 def entries(
     store: StoreDep,
     kind: Literal["guide", "bundle"] | None = None,
@@ -112,20 +124,20 @@ def entries(
     ]
 
 
-@router.get("/entries/{code}")
+@router.get("/entries/{code}", response_model=EntryDetailOut)
 def entry(code: str, store: StoreDep) -> dict:
     """The latest version (draft or published) with its history."""
     return _entry_out(store, code)
 
 
-@router.post("/validate")
+@router.post("/validate", response_model=ValidateOut)
 def validate(body: EntryIn, store: StoreDep) -> dict:
     """Check content without saving: the problems, each with its field."""
     problems, _ = _problems(store, body)
     return {"ok": not problems, "problems": problems}
 
 
-@router.post("/entries", status_code=201)
+@router.post("/entries", status_code=201, response_model=EntryDetailOut)
 def create(body: EntryIn, store: StoreDep, session: EditorSession) -> dict:
     """Create an entry as a draft."""
     entry_ = _checked(store, body)
@@ -138,7 +150,7 @@ def create(body: EntryIn, store: StoreDep, session: EditorSession) -> dict:
     return _entry_out(store, entry_.code)
 
 
-@router.put("/entries/{code}")
+@router.put("/entries/{code}", response_model=EntryDetailOut)
 def update(code: str, body: EntryIn, store: StoreDep, session: EditorSession) -> dict:
     """Save an edit as a new draft version (citizens keep seeing the published one)."""
     entry_ = _checked(store, body)
@@ -155,7 +167,7 @@ def _save(store: ContentStore, entry_, session, note: str) -> None:
     store.save(entry_, author=session.user.username, note=note)
 
 
-@router.get("/entries/{code}/preview")
+@router.get("/entries/{code}/preview", response_model=ReplyOut)
 def preview(code: str, store: StoreDep) -> dict:
     """How the latest version would be answered to a citizen."""
     try:
@@ -166,21 +178,21 @@ def preview(code: str, store: StoreDep) -> dict:
     return reply.as_dict()
 
 
-@router.post("/entries/{code}/publish")
+@router.post("/entries/{code}/publish", response_model=EntryDetailOut)
 def publish(code: str, body: PublishIn, store: StoreDep, session: EditorSession) -> dict:
     """Publish the latest (or a given) version; search picks it up at once."""
     store.publish(code, author=session.user.username, version=body.version, note=body.note)
     return _entry_out(store, code)
 
 
-@router.post("/entries/{code}/retire")
+@router.post("/entries/{code}/retire", response_model=EntryDetailOut)
 def retire(code: str, store: StoreDep, session: EditorSession) -> dict:
     """Withdraw an entry from citizens."""
     store.retire(code, author=session.user.username)
     return _entry_out(store, code)
 
 
-@router.post("/entries/{code}/restore")
+@router.post("/entries/{code}/restore", response_model=EntryDetailOut)
 def restore(code: str, body: RestoreIn, store: StoreDep, session: EditorSession) -> dict:
     """Bring back an earlier version as a new version (optionally publishing it)."""
     store.restore(code, body.version, author=session.user.username, publish=body.publish)
@@ -201,7 +213,7 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
-@router.get("/entries/{code}/diff")
+@router.get("/entries/{code}/diff", response_model=DiffOut)
 def diff(code: str, store: StoreDep, a: int = Query(alias="from"), b: int = Query(alias="to")) -> dict:
     """Field-level differences between two versions."""
     before = store.get(code, version=a).content
@@ -223,7 +235,7 @@ def diff(code: str, store: StoreDep, a: int = Query(alias="from"), b: int = Quer
     return {"code": code, "from": a, "to": b, "changes": changes}
 
 
-@router.post("/import")
+@router.post("/import", response_model=ImportOut)
 async def import_file(
     store: StoreDep, session: EditorSession, file: UploadFile = File(...), publish: bool = False
 ) -> dict:
@@ -267,7 +279,7 @@ def export(store: StoreDep, format: Literal["yaml", "xlsx"] = "xlsx", latest: bo
     return FileResponse(tmp, media_type=media, filename=tmp.name)
 
 
-@router.get("/unanswered")
+@router.get("/unanswered", response_model=list[UnansweredOut])
 def unanswered(
     queue: UnansweredDep, status: Literal["open", "linked", "dismissed"] = "open"
 ) -> list[dict]:
@@ -289,7 +301,7 @@ def unanswered(
     ]
 
 
-@router.post("/unanswered/{item_id}/link")
+@router.post("/unanswered/{item_id}/link", response_model=EntryDetailOut)
 def link(
     item_id: int, body: LinkIn, store: StoreDep, queue: UnansweredDep, session: EditorSession
 ) -> dict:
@@ -323,7 +335,7 @@ def _link(queue, store: ContentStore, item_id: int, body: LinkIn, session, quest
     return _entry_out(store, body.code)
 
 
-@router.post("/unanswered/{item_id}/dismiss")
+@router.post("/unanswered/{item_id}/dismiss", response_model=OkOut)
 def dismiss(item_id: int, queue: UnansweredDep) -> dict:
     """Not a service question (chit-chat, abuse…): take it off the queue."""
     return _dismiss(queue, item_id)
@@ -334,7 +346,7 @@ def _dismiss(queue, item_id: int) -> dict:
     return {"ok": True}
 
 
-@router.get("/ratings")
+@router.get("/ratings", response_model=list[RatingItemOut])
 def ratings(
     queue: RatingsDep,
     helpful: bool | None = False,
@@ -344,13 +356,13 @@ def ratings(
     return [r.as_dict() for r in queue.items(helpful=helpful, status=status)]
 
 
-@router.get("/ratings/summary")
+@router.get("/ratings/summary", response_model=list[RatingSummaryOut])
 def ratings_summary(queue: RatingsDep) -> list[dict]:
     """👍/👎 counts per guide or bundle, most 👎 first."""
     return queue.summary()
 
 
-@router.post("/ratings/{item_id}/link")
+@router.post("/ratings/{item_id}/link", response_model=EntryDetailOut)
 def link_rating(
     item_id: int, body: LinkIn, store: StoreDep, queue: RatingsDep, session: EditorSession
 ) -> dict:
@@ -358,7 +370,7 @@ def link_rating(
     return _link(queue, store, item_id, body, session, lambda r: r.question)
 
 
-@router.post("/ratings/{item_id}/dismiss")
+@router.post("/ratings/{item_id}/dismiss", response_model=OkOut)
 def dismiss_rating(item_id: int, queue: RatingsDep) -> dict:
     """Seen, nothing to change."""
     return _dismiss(queue, item_id)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from assistant.deps import StoreDep, require
 from assistant.editor_form import describe, field_label
 from assistant.replies import bundle_intro, guide_answer
+from assistant.schemas import FormOut
 from knowledge.formats import RawRecord
 from knowledge.schema import Kind, ServiceGuide
 from knowledge.store import ContentStore
@@ -61,7 +62,7 @@ def problems_of(store: ContentStore, kind: Kind, content: dict) -> tuple[list[di
     return problems, (report.entries[0] if report.entries else None)
 
 
-@router.get("/form/{kind}")
+@router.get("/form/{kind}", response_model=FormOut)
 def form(kind: Kind) -> dict:
     """The fields of a guide or bundle, grouped, with Chinese labels, types and defaults."""
     return describe(kind)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from assistant.auth import AuthError
 from assistant.deps import SESSION_COOKIE, AccountsDep, CurrentSession, SettingsDep
+from assistant.schemas import LoginOut, MeOut, OkOut
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -16,7 +17,7 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-@router.post("/login")
+@router.post("/login", response_model=LoginOut)
 def login(body: LoginIn, response: Response, accounts: AccountsDep, settings: SettingsDep) -> dict:
     """Log in; sets an HttpOnly session cookie and returns the token and the CSRF token."""
     try:
@@ -40,7 +41,7 @@ def login(body: LoginIn, response: Response, accounts: AccountsDep, settings: Se
     }
 
 
-@router.post("/logout")
+@router.post("/logout", response_model=OkOut)
 def logout(session: CurrentSession, response: Response, accounts: AccountsDep) -> dict:
     """End the session."""
     accounts.logout(session.token)
@@ -48,7 +49,7 @@ def logout(session: CurrentSession, response: Response, accounts: AccountsDep) -
     return {"ok": True}
 
 
-@router.get("/me")
+@router.get("/me", response_model=MeOut)
 def me(session: CurrentSession) -> dict:
     """Who is logged in."""
     return {"user": session.user.username, "role": session.user.role, "csrf": session.csrf}

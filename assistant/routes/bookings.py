@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from assistant.deps import BookingDep, StoreDep
+from assistant.schemas import BookingOut, HallOut, SlotOut
 from connectors.booking.protocol import Booking, BookingRequest
 from knowledge.store import MissingEntryError
 
@@ -38,13 +39,13 @@ def _booking_dict(b: Booking) -> dict:
     return b.as_dict()
 
 
-@router.get("/halls")
+@router.get("/halls", response_model=list[HallOut])
 def halls(booking: BookingDep, service: str = Query(max_length=64), district: str | None = None) -> list[dict]:
     """Halls that take bookings for a service, the given district first."""
     return [h.__dict__ for h in booking.halls(service, district)]
 
 
-@router.get("/halls/{hall_id}/slots")
+@router.get("/halls/{hall_id}/slots", response_model=list[SlotOut])
 def slots(
     booking: BookingDep,
     hall_id: str,
@@ -62,7 +63,7 @@ def slots(
     ]
 
 
-@router.post("/bookings", status_code=201)
+@router.post("/bookings", status_code=201, response_model=BookingOut)
 def book(body: BookingIn, booking: BookingDep, store: StoreDep) -> dict:
     """Book a slot; a retried request with the same idempotency_key returns the same booking."""
     try:
@@ -82,19 +83,19 @@ def book(body: BookingIn, booking: BookingDep, store: StoreDep) -> dict:
     return _booking_dict(booking.book(req))
 
 
-@router.post("/bookings/lookup")
+@router.post("/bookings/lookup", response_model=list[BookingOut])
 def lookup(body: PhoneIn, booking: BookingDep, number: str | None = None) -> list[dict]:
     """A citizen's bookings: by number and phone, or all active ones of the phone."""
     return [_booking_dict(b) for b in booking.query(number=number, phone=body.phone)]
 
 
-@router.post("/bookings/{number}/cancel")
+@router.post("/bookings/{number}/cancel", response_model=BookingOut)
 def cancel(number: str, body: PhoneIn, booking: BookingDep) -> dict:
     """Cancel a booking (frees the seat)."""
     return _booking_dict(booking.cancel(number, body.phone))
 
 
-@router.post("/bookings/{number}/reschedule")
+@router.post("/bookings/{number}/reschedule", response_model=BookingOut)
 def reschedule(number: str, body: RescheduleIn, booking: BookingDep) -> dict:
     """Move a booking to another free slot of the same hall."""
     return _booking_dict(booking.reschedule(number, body.phone, body.day, body.start))

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from assistant.deps import ConversationDep, MetricsDep
 from assistant.logs import get_logger
 from assistant.observability import REQUEST_ID, Timer
+from assistant.schemas import ChatOut
 
 router = APIRouter(prefix="/api", tags=["chat"])
 log = get_logger(__name__)
@@ -20,7 +21,7 @@ class ChatIn(BaseModel):
     )
 
 
-@router.post("/chat")
+@router.post("/chat", response_model=ChatOut)
 async def chat(body: ChatIn, conversation: ConversationDep, metrics: MetricsDep) -> dict:
     """One turn: the citizen's words (or a button's payload) in, replies out.
 

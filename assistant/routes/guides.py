@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from assistant.deps import StoreDep
+from assistant.schemas import ChecklistOut
 from knowledge.checklist import ChecklistError, build_checklist
 from knowledge.schema import Bundle, EntryStatus, ServiceGuide
 from knowledge.store import MissingEntryError, StoredEntry
@@ -97,7 +98,7 @@ def get_bundle(code: str, store: StoreDep) -> EntryOut:
     return _out(_published(store, code, "bundle"))
 
 
-@router.post("/bundles/{code}/checklist")
+@router.post("/bundles/{code}/checklist", response_model=ChecklistOut)
 def bundle_checklist(code: str, body: ChecklistIn, store: StoreDep) -> dict:
     """The personalised checklist for the given answers."""
     bundle = _published(store, code, "bundle").content

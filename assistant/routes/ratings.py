@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from assistant.deps import RatingsDep, StoreDep
 from assistant.logs import get_logger
+from assistant.schemas import RatedOut
 from knowledge.store import MissingEntryError
 
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -29,7 +30,7 @@ class RatingIn(BaseModel):
     source: Literal["web", "wechat"] = "web"
 
 
-@router.post("/ratings", status_code=201)
+@router.post("/ratings", status_code=201, response_model=RatedOut)
 def rate(body: RatingIn, store: StoreDep, ratings: RatingsDep) -> dict:
     """Store a rating; 👎 go to the editors' queue."""
     about = None

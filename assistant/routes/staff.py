@@ -21,6 +21,7 @@ from assistant.deps import (
 from assistant.logs import get_logger
 from assistant.routes.staff_call import bundle_script, guide_script
 from assistant.routes.tickets import TicketIn, file_with, ticket_out
+from assistant.schemas import BookingOut, FacetsOut, LookupOut, OutboxOut, RetriedOut, ScriptOut, TicketOut
 from knowledge.schema import EntryStatus, ServiceGuide
 from knowledge.store import MissingEntryError
 
@@ -35,7 +36,7 @@ class AdvanceIn(BaseModel):
     note: str = Field(default="", max_length=1000)
 
 
-@router.get("/lookup")
+@router.get("/lookup", response_model=LookupOut)
 def lookup(
     store: StoreDep,
     retriever: RetrieverDep,
@@ -75,7 +76,7 @@ def lookup(
     }
 
 
-@router.get("/facets")
+@router.get("/facets", response_model=FacetsOut)
 def facets(store: StoreDep) -> dict:
     """The departments and districts the filters offer."""
     departments, districts = set(), set()
@@ -86,7 +87,7 @@ def facets(store: StoreDep) -> dict:
     return {"departments": sorted(departments), "districts": sorted(districts)}
 
 
-@router.get("/script/{code}")
+@router.get("/script/{code}", response_model=ScriptOut)
 def script(code: str, store: StoreDep, district: str | None = Query(default=None, max_length=20)) -> dict:
     """The answer as text an operator can read out on the phone (halls in the caller's district
     first, no web addresses; a 一件事 before any answer: what always applies and what to ask)."""
@@ -98,7 +99,7 @@ def script(code: str, store: StoreDep, district: str | None = Query(default=None
     return out.model_dump()
 
 
-@router.post("/tickets", status_code=201)
+@router.post("/tickets", status_code=201, response_model=TicketOut)
 def open_ticket(body: TicketIn, complaints: ComplaintsDep, session: StaffSession) -> dict:
     """Open a ticket for a caller (channel ``hotline``)."""
     ticket = file_with(complaints, body, channel="hotline", key=body.idempotency_key or f"hotline:{uuid.uuid4()}")
@@ -106,7 +107,7 @@ def open_ticket(body: TicketIn, complaints: ComplaintsDep, session: StaffSession
     return ticket
 
 
-@router.get("/tickets")
+@router.get("/tickets", response_model=list[TicketOut])
 def tickets(
     complaints: ComplaintsDep, status: str | None = None, department: str | None = None, limit: int = 100
 ) -> list[dict]:
@@ -114,19 +115,19 @@ def tickets(
     return [ticket_out(t) for t in complaints.find(status=status, department=department, limit=limit)]
 
 
-@router.post("/tickets/{number}/advance")
+@router.post("/tickets/{number}/advance", response_model=TicketOut)
 def advance(number: str, body: AdvanceIn, complaints: ComplaintsDep) -> dict:
     """Move a ticket on: 办理, 办结, 回访."""
     return ticket_out(complaints.advance(number, body.status, actor=body.actor, note=body.note))
 
 
-@router.get("/bookings")
+@router.get("/bookings", response_model=list[BookingOut])
 def bookings(booking: BookingDep, day: date | None = None, hall: str | None = None) -> list[dict]:
     """Bookings of a day or hall (contacts masked)."""
     return [b.as_dict() for b in booking.find(day=day, hall_id=hall)]  # external system: 501
 
 
-@router.get("/outbox")
+@router.get("/outbox", response_model=OutboxOut)
 def outbox(box: OutboxDep) -> dict:
     """Hand-offs waiting for the 12345 platform."""
     return {
@@ -145,7 +146,7 @@ def outbox(box: OutboxDep) -> dict:
     }
 
 
-@router.post("/outbox/retry")
+@router.post("/outbox/retry", response_model=RetriedOut)
 def outbox_retry(box: OutboxDep, item_id: int | None = None) -> dict:
     """Make pending hand-offs due now."""
     return {"retried": box.retry_now(item_id)}

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from assistant.deps import ComplaintsDep
+from assistant.schemas import TicketOut
 from connectors.complaint.protocol import ComplaintService, Ticket, TicketRequest
 
 router = APIRouter(prefix="/api", tags=["12345"])
@@ -38,7 +39,7 @@ def ticket_out(t: Ticket) -> dict:
     return t.as_dict()
 
 
-@router.post("/tickets", status_code=201)
+@router.post("/tickets", status_code=201, response_model=TicketOut)
 def file_ticket(body: TicketIn, complaints: ComplaintsDep) -> dict:
     """File a ticket; returns its number, the department it went to and the promised dates."""
     return file_with(complaints, body, channel="web", key=body.idempotency_key or f"web:{uuid.uuid4()}")
@@ -49,19 +50,19 @@ def file_with(complaints: ComplaintService, body: TicketIn, *, channel: str, key
     return ticket_out(complaints.file(req))
 
 
-@router.get("/tickets/{number}")
+@router.get("/tickets/{number}", response_model=TicketOut)
 def get_ticket(number: str, complaints: ComplaintsDep) -> dict:
     """A ticket's status and history (contact masked)."""
     return ticket_out(complaints.get(number))
 
 
-@router.post("/tickets/{number}/followups")
+@router.post("/tickets/{number}/followups", response_model=TicketOut)
 def follow_up(number: str, body: FollowUpIn, complaints: ComplaintsDep) -> dict:
     """Add information to a ticket."""
     return ticket_out(complaints.follow_up(number, body.text))
 
 
-@router.post("/tickets/{number}/rating")
+@router.post("/tickets/{number}/rating", response_model=TicketOut)
 def rate(number: str, body: RatingIn, complaints: ComplaintsDep) -> dict:
     """回访评价 after the ticket is closed."""
     return ticket_out(complaints.rate(number, body.satisfaction, body.comment))

@@ -1,0 +1,319 @@
+"""What the public, staff and editor routes answer, as response models (documented in /openapi.json).
+
+Each model names the fields clients rely on; ``Out`` lets a key a newer part of the service adds
+pass through instead of silently disappearing from the answer. Request bodies stay beside their
+routes; these are the shapes several routes share.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# -- chat --------------------------------------------------------------------------------------
+class ButtonOut(Out):
+    title: str
+    payload: str = Field(description="sent back as the next message's text when pressed")
+
+
+class AboutOut(Out):
+    kind: Literal["guide", "bundle"]
+    code: str
+    name: str
+
+
+class ReceiptOut(Out):
+    kind: Literal["booking", "ticket"]
+    number: str
+    status: str
+
+
+class ReplyOut(Out):
+    text: str
+    buttons: list[ButtonOut] = []
+    checklist: dict[str, Any] | None = Field(default=None, description="a 一件事 checklist (see ChecklistOut)")
+    handoff: bool = Field(default=False, description="show the 转人工 notice")
+    about: AboutOut | None = Field(default=None, description="the guide or bundle the reply is about")
+    receipt: ReceiptOut | None = Field(default=None, description="a booking or ticket confirmation")
+
+
+class ChatOut(Out):
+    mode: str = Field(description="who answered: rasa, retrieval (without the dialogue server), safety, unavailable")
+    messages: list[ReplyOut]
+
+
+class RatedOut(Out):
+    id: int
+    message: str
+
+
+class OkOut(Out):
+    ok: bool
+
+
+# -- the 一件事 checklist -----------------------------------------------------------------------------
+class ChecklistGuideOut(Out):
+    code: str
+    name: str
+    department: str
+    stage: int
+    promised_limit_days: int | None
+    note: str | None = None
+
+
+class ChecklistMaterialOut(Out):
+    name: str
+    forms: list[str]
+    copies: int
+    required: bool
+    conditions: list[str]
+    guides: list[str] = Field(description="codes of the guides that need it")
+    exempt: bool = Field(description="免提交: every guide fetches it from the e-licence library")
+    e_licence: str | None
+    can_defer: bool = Field(description="容缺: every guide accepts it later")
+    source: str
+    done: bool = Field(description="the citizen already has it")
+
+
+class ChecklistOut(Out):
+    bundle_code: str
+    bundle_name: str
+    answers: dict[str, str]
+    unanswered: list[str] = Field(description="question ids still to answer")
+    guides: list[ChecklistGuideOut]
+    materials: list[ChecklistMaterialOut]
+    single_window: str
+    online_entry: str | None
+    total_days: int | None
+    stages: list[list[str]]
+    counts: dict[str, int]
+
+
+# -- booking -------------------------------------------------------------------------------------
+class HallOut(Out):
+    id: str
+    name: str
+    district: str
+    address: str
+    phone: str
+
+
+class SlotOut(Out):
+    day: str
+    start: str
+    end: str
+    free: int
+
+
+class BookingOut(Out):
+    number: str
+    service_code: str
+    service_name: str
+    hall: HallOut
+    day: str
+    start: str
+    end: str
+    status: Literal["booked", "cancelled"]
+    name_masked: str
+    phone_masked: str
+
+
+# -- 12345 tickets ----------------------------------------------------------------------------------
+class TicketEventOut(Out):
+    at: str
+    status: str
+    actor: str
+    note: str
+
+
+class TicketOut(Out):
+    number: str
+    category: str
+    urgency: str
+    district: str | None
+    location: str | None
+    description: str
+    anonymous: bool
+    contact_masked: str
+    department: str = Field(description="the department it was routed to")
+    status: str
+    respond_by: str
+    resolve_by: str
+    created_at: str
+    satisfaction: str | None
+    history: list[TicketEventOut]
+
+
+class OutboxItemOut(Out):
+    id: int
+    kind: str
+    ref: str
+    attempts: int
+    next_attempt_at: str
+    last_error: str | None
+
+
+class OutboxOut(Out):
+    counts: dict[str, int]
+    pending: list[OutboxItemOut]
+
+
+class RetriedOut(Out):
+    retried: int
+
+
+# -- accounts ------------------------------------------------------------------------------------
+class LoginOut(Out):
+    token: str
+    csrf: str
+    user: str
+    role: str
+    expires_at: str
+
+
+class MeOut(Out):
+    user: str
+    role: str
+    csrf: str
+
+
+# -- hotline staff --------------------------------------------------------------------------------
+class LookupHitOut(Out):
+    kind: Literal["guide", "bundle"]
+    code: str
+    name: str
+    department: str
+    score: float | None = Field(default=None, description="absent when browsing by filters")
+
+
+class LookupOut(Out):
+    decision: str = Field(description="answer, clarify, none; browse when only filters were given")
+    region: str | None
+    results: list[LookupHitOut]
+
+
+class FacetsOut(Out):
+    departments: list[str]
+    districts: list[str]
+
+
+class ScriptOut(Out):
+    code: str
+    name: str
+    text: str = Field(description="the answer as an operator reads it out")
+
+
+# -- editors -------------------------------------------------------------------------------------
+class ProblemOut(Out):
+    field: str
+    message: str
+
+
+class ValidateOut(Out):
+    ok: bool
+    problems: list[ProblemOut]
+
+
+class EntryRowOut(Out):
+    kind: Literal["guide", "bundle"]
+    code: str
+    name: str
+    department: str
+    status: str
+    latest_version: int
+    published_version: int | None
+    draft_pending: bool
+    updated_at: str
+    updated_by: str
+
+
+class VersionOut(Out):
+    version: int
+    author: str
+    note: str
+    at: str
+    published: bool
+
+
+class EntryDetailOut(Out):
+    kind: Literal["guide", "bundle"]
+    code: str
+    status: str
+    latest_version: int
+    published_version: int | None
+    content: dict[str, Any]
+    versions: list[VersionOut]
+
+
+class ChangeOut(Out):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    field: str
+    change: Literal["added", "removed", "changed"]
+    from_: Any = Field(default=None, alias="from")
+    to: Any = None
+
+
+class DiffOut(Out):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    code: str
+    from_: int = Field(alias="from")
+    to: int
+    changes: list[ChangeOut]
+
+
+class ImportOut(Out):
+    created: list[str]
+    updated: list[str]
+    unchanged: int
+    published: list[str]
+
+
+class UnansweredOut(Out):
+    id: int
+    at: str
+    text: str
+    source: str
+    region: str | None
+    candidates: list[dict[str, Any]]
+    status: str
+    linked_code: str | None
+    count: int = Field(description="how many times it was asked")
+
+
+class RatingItemOut(Out):
+    id: int
+    at: str
+    helpful: bool
+    reason: str
+    question: str
+    answer: str
+    about: AboutOut | None
+    source: str
+    status: str
+    linked_code: str | None
+
+
+class RatingSummaryOut(Out):
+    code: str
+    name: str | None
+    up: int
+    down: int
+
+
+class FormGroupOut(Out):
+    title: str
+    fields: list[dict[str, Any]] = Field(description="key, label, type and limits of each field")
+
+
+class FormOut(Out):
+    kind: Literal["guide", "bundle"]
+    title: str
+    groups: list[FormGroupOut]
