@@ -198,6 +198,13 @@ class LookupOut(Out):
     results: list[LookupHitOut]
 
 
+class CallerOut(Out):
+    phone_masked: str
+    tickets: list[TicketOut]
+    bookings: list[BookingOut]
+    bookings_note: str = Field(description="why bookings could not be listed (an external system), or empty")
+
+
 class FacetsOut(Out):
     departments: list[str]
     districts: list[str]

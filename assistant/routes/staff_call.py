@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from assistant.deps import BookingDep, ComplaintsDep, StaffSession, StoreDep, require
 from assistant.logs import get_logger
 from assistant.replies import guide_answer
+from assistant.schemas import CallerOut
 from connectors.booking.protocol import BookingError
 from knowledge.checklist import ChecklistError, build_checklist
 from knowledge.schema import Bundle, ServiceGuide
@@ -104,7 +105,7 @@ def script_for_caller(code: str, body: ScriptIn, store: StoreDep) -> ScriptOut:
     return bundle_script(store, content, body.answers)
 
 
-@router.get("/caller")
+@router.get("/caller", response_model=CallerOut)
 def caller(
     complaints: ComplaintsDep,
     booking: BookingDep,
