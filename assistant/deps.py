@@ -9,7 +9,8 @@ message instead of being probed for in the route.
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, HTTPException, Request
@@ -31,6 +32,7 @@ from knowledge.unanswered import UnansweredLog
 
 SESSION_COOKIE = "yc_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+T = TypeVar("T")
 SEARCH_UNAVAILABLE = "检索服务正在准备中，请稍后再试，或拨打 12345 咨询。"
 
 
@@ -41,12 +43,13 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def _settings(services: ServicesDep) -> Settings:
-    return services.settings
+def _part(pick: Callable[[Services], T]) -> Callable[..., T]:
+    """A dependency answering one part of the running services."""
 
+    def dependency(services: ServicesDep) -> T:
+        return pick(services)
 
-def _store(services: ServicesDep) -> ContentStore:
-    return services.store
+    return dependency
 
 
 def _retriever(services: ServicesDep) -> Retriever:
@@ -55,74 +58,23 @@ def _retriever(services: ServicesDep) -> Retriever:
     return services.retriever
 
 
-def _optional_retriever(services: ServicesDep) -> Retriever | None:
-    return services.retriever
-
-
-def _actions(services: ServicesDep) -> ActionRegistry | None:
-    return services.actions
-
-
-def _booking(services: ServicesDep) -> BookingService:
-    return services.booking
-
-
-def _complaints(services: ServicesDep) -> ComplaintService:
-    return services.complaints
-
-
-def _outbox(services: ServicesDep) -> Outbox:
-    return services.outbox
-
-
-def _unanswered(services: ServicesDep) -> UnansweredLog:
-    return services.unanswered
-
-
-def _ratings(services: ServicesDep) -> RatingLog:
-    return services.ratings
-
-
-def _accounts(services: ServicesDep) -> Accounts:
-    return services.accounts
-
-
-def _conversation(services: ServicesDep) -> Conversation:
-    return services.conversation
-
-
-def _channels(services: ServicesDep) -> Channels:
-    return services.channels
-
-
-def _metrics(services: ServicesDep) -> Metrics:
-    return services.metrics
-
-
-def _supervisor(services: ServicesDep) -> DialogueSupervisor | None:
-    return services.supervisor
-
-
-def _action_pool(services: ServicesDep) -> anyio.CapacityLimiter:
-    return services.action_pool
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-StoreDep = Annotated[ContentStore, Depends(_store)]
+SettingsDep = Annotated[Settings, Depends(_part(lambda s: s.settings))]
+StoreDep = Annotated[ContentStore, Depends(_part(lambda s: s.store))]
 RetrieverDep = Annotated[Retriever, Depends(_retriever)]  # 503 while search is off
-OptionalRetrieverDep = Annotated[Retriever | None, Depends(_optional_retriever)]
-ActionsDep = Annotated[ActionRegistry | None, Depends(_actions)]  # None: no dialogue to act on
-BookingDep = Annotated[BookingService, Depends(_booking)]
-ComplaintsDep = Annotated[ComplaintService, Depends(_complaints)]
-OutboxDep = Annotated[Outbox, Depends(_outbox)]
-UnansweredDep = Annotated[UnansweredLog, Depends(_unanswered)]
-RatingsDep = Annotated[RatingLog, Depends(_ratings)]
-AccountsDep = Annotated[Accounts, Depends(_accounts)]
-ConversationDep = Annotated[Conversation, Depends(_conversation)]
-ChannelsDep = Annotated[Channels, Depends(_channels)]
-MetricsDep = Annotated[Metrics, Depends(_metrics)]
-SupervisorDep = Annotated[DialogueSupervisor | None, Depends(_supervisor)]  # None: Rasa not ours to run
-ActionPoolDep = Annotated[anyio.CapacityLimiter, Depends(_action_pool)]
+OptionalRetrieverDep = Annotated[Retriever | None, Depends(_part(lambda s: s.retriever))]
+ActionsDep = Annotated[ActionRegistry | None, Depends(_part(lambda s: s.actions))]  # None: no dialogue
+BookingDep = Annotated[BookingService, Depends(_part(lambda s: s.booking))]
+ComplaintsDep = Annotated[ComplaintService, Depends(_part(lambda s: s.complaints))]
+OutboxDep = Annotated[Outbox, Depends(_part(lambda s: s.outbox))]
+UnansweredDep = Annotated[UnansweredLog, Depends(_part(lambda s: s.unanswered))]
+RatingsDep = Annotated[RatingLog, Depends(_part(lambda s: s.ratings))]
+AccountsDep = Annotated[Accounts, Depends(_part(lambda s: s.accounts))]
+ConversationDep = Annotated[Conversation, Depends(_part(lambda s: s.conversation))]
+ChannelsDep = Annotated[Channels, Depends(_part(lambda s: s.channels))]
+MetricsDep = Annotated[Metrics, Depends(_part(lambda s: s.metrics))]
+# None: Rasa is not ours to run
+SupervisorDep = Annotated[DialogueSupervisor | None, Depends(_part(lambda s: s.supervisor))]
+ActionPoolDep = Annotated[anyio.CapacityLimiter, Depends(_part(lambda s: s.action_pool))]
 
 
 def current_session(request: Request, accounts: AccountsDep) -> Session:
