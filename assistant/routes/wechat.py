@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.deps import ChannelsDep, SettingsDep
 from assistant.logs import get_logger
-from connectors.wechat.crypto import WeChatError, check_signature
+from connectors.wechat.crypto import ILLEGAL_AES_KEY, WeChatError, check_signature
 from connectors.wechat.messages import encrypted_envelope, parse_xml, text_reply, to_message
 
 router = APIRouter(tags=["wechat"])
@@ -52,6 +52,8 @@ async def receive(
         check_signature(settings.wechat_token, signature, timestamp, nonce)
         body = await request.body()
         if encrypt_type == "aes":
+            if channels.wechat_crypto is None:  # safe mode sent, but no EncodingAESKey configured
+                raise WeChatError(ILLEGAL_AES_KEY, "未配置 EncodingAESKey，不能解密安全模式的消息")
             envelope = parse_xml(body)
             body = channels.wechat_crypto.decrypt(envelope.get("Encrypt", ""), msg_signature, timestamp, nonce)
         message = to_message(parse_xml(body))

@@ -167,3 +167,12 @@ def test_slow_answer_goes_out_later_through_the_customer_service_api(client, fak
     (sent,) = fake_api.sent
     assert sent["touser"] == "oSlow" and "机动车驾驶证" in sent["text"]["content"]
     assert sent["token"] == "T2" and fake_api.tokens == 2
+
+
+def test_safe_mode_message_without_a_configured_key_is_refused_not_a_500(app_client, stub_retriever):
+    plain = app_client(stub_retriever, wechat_token=TOKEN, wechat_appid=APPID)  # no EncodingAESKey
+    envelope = "<xml><Encrypt><![CDATA[abc]]></Encrypt></xml>"
+    resp = plain.post(
+        "/wechat", params={**_query(), "encrypt_type": "aes", "msg_signature": "0" * 40}, content=envelope
+    )
+    assert resp.status_code == 400 and resp.text == "-40004"
