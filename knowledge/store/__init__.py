@@ -1,6 +1,5 @@
 """The content store: versioned guides and bundles with publish/retire/restore and an audit log."""
 
-from foundation.db import Base, make_engine, session_factory
 from knowledge.store.content import ContentStore, EntrySummary, StoredEntry, VersionInfo
 from knowledge.store.errors import (
     DuplicateEntryError,
@@ -10,7 +9,6 @@ from knowledge.store.errors import (
 )
 
 __all__ = [
-    "Base",
     "ContentStore",
     "DuplicateEntryError",
     "EntrySummary",
@@ -19,6 +17,4 @@ __all__ = [
     "StoreError",
     "StoredEntry",
     "VersionInfo",
-    "make_engine",
-    "session_factory",
 ]
