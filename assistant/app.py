@@ -12,6 +12,7 @@ from assistant.limits import BodySizeMiddleware, RateLimitMiddleware
 from assistant.logs import get_logger, setup_logging
 from assistant.observability import RequestIdMiddleware
 from assistant.routes import (
+    accounts,
     actions,
     admin,
     admin_form,
@@ -84,6 +85,7 @@ def create_app(
     app.include_router(staff_call.router)
     app.include_router(admin.router)
     app.include_router(admin_form.router)
+    app.include_router(accounts.router)
     pages.mount(app)
     app.add_middleware(
         RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst

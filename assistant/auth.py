@@ -141,3 +141,67 @@ class Accounts:
     def logout(self, token: str) -> None:
         with self._sessions.begin() as s:
             s.execute(delete(SessionRow).where(SessionRow.token_hash == _digest(token)))
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as an admin sees it (never the hash)."""
+
+    username: str
+    role: str
+    active: bool
+    created_at: datetime
+
+    def as_dict(self) -> dict:
+        return {
+            "username": self.username,
+            "role": self.role,
+            "active": self.active,
+            "created_at": _aware(self.created_at).isoformat(),
+        }
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 10:
+        raise AuthError("密码至少 10 个字符")
+
+
+class AccountAdmin:
+    """What the accounts page does: list, change a role, disable or enable, reset a password.
+    Disabling or resetting ends the account's sessions at once."""
+
+    def __init__(self, accounts: Accounts) -> None:
+        self._sessions = accounts._sessions
+
+    def list(self) -> list[Account]:
+        with self._sessions() as s:
+            rows = s.scalars(select(UserRow).order_by(UserRow.username))
+            return [Account(r.username, r.role, r.active, r.created_at) for r in rows]
+
+    def _row(self, s, username: str) -> UserRow:
+        row = s.scalar(select(UserRow).where(UserRow.username == username))
+        if row is None:
+            raise AuthError(f"没有用户 {username}")
+        return row
+
+    def update(self, username: str, *, by: str, role: str | None = None, active: bool | None = None) -> Account:
+        if role is not None and role not in ROLES:
+            raise AuthError(f"角色应为 {'/'.join(ROLES)}")
+        if username == by and (active is False or (role is not None and role != "admin")):
+            raise AuthError("不能停用自己的账号或取消自己的管理员角色（请另一位管理员操作）")
+        with self._sessions.begin() as s:
+            row = self._row(s, username)
+            if role is not None:
+                row.role = role
+            if active is not None:
+                row.active = active
+                if not active:
+                    s.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
+            return Account(row.username, row.role, row.active, row.created_at)
+
+    def reset_password(self, username: str, password: str) -> None:
+        _check_password(password)
+        with self._sessions.begin() as s:
+            row = self._row(s, username)
+            row.password_hash = _hasher.hash(password)
+            s.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
