@@ -306,6 +306,19 @@ class RatingItemOut(Out):
     source: str
     status: str
     linked_code: str | None
+    note: str | None = Field(default=None, description="已处理时编辑写的说明")
+    handled_by: str | None = None
+    # the open 👎 queue only: duplicates grouped, the deadline and where 修改内容 opens the guide
+    count: int | None = Field(default=None, description="同样的差评几条")
+    ids: list[int] | None = None
+    due: str | None = Field(default=None, description="处理期限（工作日）")
+    overdue: bool | None = None
+    field: str | None = Field(default=None, description="修改内容时先打开的字段，如 materials")
+
+
+class HandledOut(Out):
+    ok: bool
+    closed: int = Field(description="关闭了几条（含重复的）")
 
 
 class RatingSummaryOut(Out):

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     secret_key: str = PLACEHOLDER_SECRET
     data_key: str = Field(default=PLACEHOLDER_DATA_KEY, description="32-byte base64 key for contacts at rest")
 
+    # editors' queues
+    rating_due_workdays: int = Field(default=5, ge=1, le=60, description="差评处理时限（工作日）")
+
     # matching
     search_enabled: bool = Field(default=True, description="load the embedding model and index at start")
     embedding_model: str = Field(default="e5-small", description="e5-small | m3e-small | path to a folder")

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 
 from knowledge.review_queue import ReviewQueue
+from knowledge.store.errors import MissingEntryError
 from knowledge.store.tables import RatingRow
 from nlu.pii import mask_pii
 
@@ -29,6 +30,8 @@ class Rating:
     source: str
     status: str
     linked_code: str | None
+    note: str | None = None
+    handled_by: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -42,6 +45,8 @@ class Rating:
             "source": self.source,
             "status": self.status,
             "linked_code": self.linked_code,
+            "note": self.note,
+            "handled_by": self.handled_by,
         }
 
 
@@ -52,8 +57,44 @@ class RatingLog(ReviewQueue):
     def _item(self, r: RatingRow) -> Rating:
         about = {"kind": r.about_kind, "code": r.about_code, "name": r.about_name} if r.about_code else None
         return Rating(
-            r.id, r.at, r.helpful, r.reason, r.question, r.answer, about, r.source, r.status, r.linked_code
+            r.id, r.at, r.helpful, r.reason, r.question, r.answer, about, r.source, r.status, r.linked_code,
+            r.note, r.handled_by,
+        )  # fmt: skip
+
+    def _together(self, row: RatingRow):
+        """The item and every open 👎 with the same question about the same answer (duplicates)."""
+        same = (
+            (RatingRow.about_code == row.about_code)
+            & (RatingRow.question == row.question)
+            & (RatingRow.helpful.is_(False))
+            & (RatingRow.status == "open")
         )
+        return (RatingRow.id == row.id) | same
+
+    def handle(self, item_id: int, *, note: str, by: str, linked_code: str | None = None) -> int:
+        """已处理（说明）: the 差评 and its duplicates are closed with the editor's note; how many."""
+        with self._sessions.begin() as s:
+            row = s.get(RatingRow, item_id)
+            if row is None:
+                raise MissingEntryError(f"没有编号为 {item_id} 的{self.label}")
+            result = s.execute(
+                update(RatingRow)
+                .where(self._together(row))
+                .values(
+                    status="linked" if linked_code else "dismissed",
+                    linked_code=linked_code,
+                    note=mask_pii(note.strip())[:1000],
+                    handled_by=by,
+                )
+            )
+            return int(result.rowcount or 0)
+
+    def grouped(self, *, limit: int = 200) -> list[tuple[Rating, list[Rating]]]:
+        """Open 👎, duplicates (same question about the same answer) together: (newest, all, newest first)."""
+        groups: dict[tuple, list[Rating]] = {}
+        for r in self.items(helpful=False, status="open", limit=limit):
+            groups.setdefault(((r.about or {}).get("code"), r.question), []).append(r)
+        return [(items[0], items) for items in groups.values()]
 
     def record(
         self,

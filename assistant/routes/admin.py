@@ -5,6 +5,8 @@ Editors and admins only. Publishing updates search in place (store events)."""
 from __future__ import annotations
 
 import tempfile
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -12,7 +14,7 @@ from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from assistant.deps import EditorSession, RatingsDep, StoreDep, UnansweredDep, require
+from assistant.deps import EditorSession, RatingsDep, SettingsDep, StoreDep, UnansweredDep, require
 from assistant.editor_form import field_label
 from assistant.replies import bundle_intro, guide_answer
 from assistant.routes.admin_form import problems_of
@@ -20,6 +22,7 @@ from assistant.schemas import (
     DiffOut,
     EntryDetailOut,
     EntryRowOut,
+    HandledOut,
     ImportOut,
     OkOut,
     RatingItemOut,
@@ -28,6 +31,7 @@ from assistant.schemas import (
     UnansweredOut,
     ValidateOut,
 )
+from connectors.calendar import WorkCalendar
 from knowledge.formats import write_path
 from knowledge.importer import import_path
 from knowledge.schema import ServiceGuide, kind_of
@@ -40,6 +44,25 @@ class EntryIn(BaseModel):
     kind: Literal["guide", "bundle"]
     content: dict[str, Any]
     note: str = Field(default="", max_length=500)
+
+
+class HandledIn(BaseModel):
+    note: str = Field(min_length=2, max_length=1000, description="怎么处理的，如：补充了照片尺寸要求")
+    code: str | None = Field(default=None, max_length=64, description="修改了哪个条目")
+
+
+# the 差评 reasons the citizen page offers -> the part of a guide to open first
+REASON_FIELDS = {"材料": "materials", "地点": "halls", "地址": "halls", "时间": "halls", "电话": "halls",
+                 "收费": "fee", "费用": "fee", "流程": "steps", "时限": "promised_limit_days", "过时": "summary"}  # fmt: skip
+
+
+def field_for_reason(reason: str) -> str | None:
+    return next((f for word, f in REASON_FIELDS.items() if word in (reason or "")), None)
+
+
+@lru_cache(maxsize=1)
+def _calendar() -> WorkCalendar:
+    return WorkCalendar.load()
 
 
 class PublishIn(BaseModel):
@@ -349,11 +372,36 @@ def _dismiss(queue, item_id: int) -> dict:
 @router.get("/ratings", response_model=list[RatingItemOut])
 def ratings(
     queue: RatingsDep,
+    settings: SettingsDep,
     helpful: bool | None = False,
     status: Literal["open", "linked", "dismissed"] | None = "open",
 ) -> list[dict]:
-    """好差评: by default the 👎 nobody has handled yet, newest first (PII masked)."""
-    return [r.as_dict() for r in queue.items(helpful=helpful, status=status)]
+    """好差评: by default the open 👎, duplicates (same question about the same answer) as one item
+    with how many, each with its deadline (``rating_due_workdays`` working days) and where to fix it."""
+    if helpful is not False or status != "open":
+        return [r.as_dict() for r in queue.items(helpful=helpful, status=status)]
+    today = date.today()
+    out = []
+    for newest, copies in queue.grouped():
+        due = _calendar().add_workdays(copies[-1].at.date(), settings.rating_due_workdays)  # from the first
+        out.append(
+            {
+                **newest.as_dict(),
+                "count": len(copies),
+                "ids": [r.id for r in copies],
+                "due": due.isoformat(),
+                "overdue": due < today,
+                "field": field_for_reason(newest.reason),
+            }
+        )
+    return out
+
+
+@router.post("/ratings/{item_id}/handled", response_model=HandledOut)
+def rating_handled(item_id: int, body: HandledIn, queue: RatingsDep, session: EditorSession) -> dict:
+    """已处理（说明）: close the 差评 (and its duplicates) saying what was done."""
+    closed = queue.handle(item_id, note=body.note, by=session.user.username, linked_code=body.code)
+    return {"ok": True, "closed": closed}
 
 
 @router.get("/ratings/summary", response_model=list[RatingSummaryOut])

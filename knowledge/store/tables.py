@@ -101,3 +101,5 @@ class RatingRow(Base):
     source: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(12), default="open", index=True)
     linked_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # how an editor handled it
+    handled_by: Mapped[str | None] = mapped_column(String(50), nullable=True)

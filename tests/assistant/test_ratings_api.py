@@ -85,3 +85,45 @@ def test_editor_links_a_bad_rating_as_a_similar_question_and_search_finds_it(cli
     resp = client.post(f"/api/admin/ratings/{empty['id']}/link", json={"code": code}, headers=ed)
     assert resp.status_code == 422
     assert client.get("/api/admin/ratings", headers=ed).json()[0]["status"] == "open"
+
+
+def test_bad_ratings_are_grouped_with_a_deadline_and_closed_with_a_note(client, ed):
+    ratings = client.app.state.services.ratings
+    about = {"kind": "guide", "code": "370199-000101003000-QR-003-01", "name": "居民身份证补领"}
+    for _ in range(2):
+        ratings.record(helpful=False, answer="【居民身份证补领】…", question="补身份证带什么", reason="材料不全或有误，没说照片尺寸", about=about)
+    ratings.record(helpful=False, answer="【居民身份证补领】…", question="身份证在哪补", reason="地点不对", about=about)
+    items = client.get("/api/admin/ratings", headers=ed).json()
+    by_question = {i["question"]: i for i in items}
+    assert len(items) == 2 and by_question["补身份证带什么"]["count"] == 2
+    dup = by_question["补身份证带什么"]
+    assert dup["field"] == "materials" and by_question["身份证在哪补"]["field"] == "halls"  # where 修改内容 opens
+    from datetime import date
+
+    from connectors.calendar import WorkCalendar
+
+    assert dup["due"] == WorkCalendar.load().add_workdays(date.today(), 5).isoformat() and not dup["overdue"]
+    short = client.post(f"/api/admin/ratings/{dup['id']}/handled", json={"note": ""}, headers=ed)
+    assert short.status_code == 422
+    done = client.post(
+        f"/api/admin/ratings/{dup['id']}/handled", json={"note": "补充了照片尺寸：白底 358×441 像素", "code": about["code"]}, headers=ed
+    ).json()
+    assert done == {"ok": True, "closed": 2}  # the duplicate goes with it
+    assert [i["question"] for i in client.get("/api/admin/ratings", headers=ed).json()] == ["身份证在哪补"]
+    closed = client.get("/api/admin/ratings", params={"status": "linked"}, headers=ed).json()
+    assert {c["note"] for c in closed} == {"补充了照片尺寸：白底 358×441 像素"} and closed[0]["handled_by"] == "editor1"
+
+
+def test_an_old_bad_rating_is_overdue(client, ed):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from knowledge.store.tables import RatingRow
+
+    ratings = client.app.state.services.ratings
+    item = ratings.record(helpful=False, answer="…", question="护照怎么办", reason="看不懂")
+    with ratings._sessions.begin() as s:
+        s.execute(update(RatingRow).where(RatingRow.id == item).values(at=datetime.now(UTC) - timedelta(days=30)))
+    [row] = client.get("/api/admin/ratings", headers=ed).json()
+    assert row["overdue"] and row["due"] < datetime.now(UTC).date().isoformat()

@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from assistant.auth import AccountAdmin
 from assistant.settings import Settings
 from tests.assistant.test_web_browser import ask, last_bot, login
 from tests.axe import assert_accessible
@@ -45,6 +46,7 @@ def site(real_retriever, sample_entries, tmp_path_factory):
     with serve(app) as url:
         app.state.services.store.save_many(sample_entries, author="seed", publish=True)
         app.state.services.accounts.add("editor1", "editor password 1", "editor")
+        app.state.services.accounts.add("admin1", "admin password 1", "admin")
         yield url, app
 
 
@@ -140,3 +142,56 @@ def test_yaml_view_reports_syntax_errors_in_chinese_and_fills_the_form(page, sit
     page.get_by_role("button", name="用 YAML 更新表单").click()
     page.wait_for_function("() => document.getElementById('f-fee').value === '工本费 10 元'")
     shot(page, "admin-4-yaml")
+
+
+def test_editor_fixes_a_bad_rating_through_the_content_and_marks_it_handled(page, site):
+    url, app = site
+    services = app.state.services
+    guide = next(e for e in services.store.published("guide") if e.name == ID_CARD)
+    about = {"kind": "guide", "code": guide.code, "name": ID_CARD}
+    for _ in range(2):  # the same complaint twice: one item to handle
+        services.ratings.record(helpful=False, answer=f"【{ID_CARD}】…", question="补身份证要带什么照片", reason="材料不全或有误，没说照片尺寸", about=about)
+    page.goto(url + "/admin")
+    login(page, "editor1", "editor password 1")
+    page.get_by_role("tab", name="差评").click()
+    card = page.locator("article", has_text="补身份证要带什么照片")
+    card.get_by_text("同样的差评 2 条").wait_for()
+    assert "处理期限" in card.inner_text()
+    assert_accessible(page, "差评 queue")
+    shot(page, "admin-5-ratings")
+    card.get_by_role("button", name=f"修改内容：{ID_CARD}").click()
+    page.get_by_text("正在处理差评").wait_for()
+    # opened at the materials, the part the reason names
+    page.wait_for_function("() => document.activeElement && document.activeElement.id.startsWith('f-materials')")
+    photo = page.get_by_role("group", name="申请材料 2：近期正面免冠彩色照片")
+    photo.get_by_label("填报说明").fill("白底，358×441 像素，近 6 个月内拍摄")
+    page.get_by_role("button", name="保存草稿").click()
+    page.get_by_text("保存草稿成功").wait_for()
+    page.get_by_role("button", name="发布").click()
+    page.get_by_text("发布成功").wait_for()
+    page.get_by_label("处理说明（改了什么）").fill("照片材料补充了尺寸要求")
+    page.get_by_role("button", name="改好了，标为已处理").click()
+    page.get_by_role("heading", name="差评（0 项待处理）").wait_for()
+    closed = services.ratings.items(status="linked")
+    assert len(closed) == 2 and {r.note for r in closed} == {"照片材料补充了尺寸要求"}
+    fixed = services.store.get(guide.code).content
+    assert [m.note for m in fixed.materials if m.name == "近期正面免冠彩色照片"] == ["白底，358×441 像素，近 6 个月内拍摄"]
+
+
+def test_admin_creates_and_disables_an_account(page, site):
+    url, app = site
+    page.goto(url + "/admin")
+    login(page, "admin1", "admin password 1")
+    page.get_by_role("tab", name="账号").click()
+    page.get_by_label("用户名").fill("hotline9")
+    page.get_by_label("初始密码").fill("first password 9")
+    page.get_by_label("角色", exact=True).select_option("staff")
+    page.get_by_role("button", name="创建").click()
+    page.get_by_text("已创建账号 hotline9").wait_for()
+    page.on("dialog", lambda d: d.accept())
+    page.get_by_role("row", name="hotline9").get_by_role("button", name="停用").click()
+    page.get_by_text("hotline9 已停用").wait_for()
+    assert_accessible(page, "accounts page")
+    shot(page, "admin-6-accounts")
+    [account] = [a for a in AccountAdmin(app.state.services.accounts).list() if a.username == "hotline9"]
+    assert account.role == "staff" and not account.active

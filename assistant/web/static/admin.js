@@ -101,7 +101,7 @@
       pager,
       editor);
     await load();
-    if (openCode) await edit(openCode.code || openCode, editor, openCode.at);
+    if (openCode) await edit(openCode.code || openCode, editor, openCode.at, openCode.rating);
   }
 
   const forms = {};
@@ -112,14 +112,34 @@
   }
 
   // open an entry; `at` is a field path to put the cursor on (from a 差评: "修改内容")
-  async function edit(code, editor, at) {
+  async function edit(code, editor, at, rating) {
     const data = await api("GET", `/api/admin/entries/${encodeURIComponent(code)}`);
-    await form(editor, data, at);
+    await form(editor, data, at, rating);
+  }
+
+  // opened from a 差评 (修改内容): what the citizen said, and closing it once the fix is in
+  function ratingBanner(rating, code) {
+    const note = el("textarea", { id: "h-note", rows: 2, maxlength: 1000, "aria-describedby": "h-problem" });
+    const problem = el("p", { id: "h-problem", class: "problem", role: "alert" });
+    const box = el("form", { class: "card rating-fix", "aria-labelledby": "h-title" },
+      el("h3", { id: "h-title", text: `正在处理差评 #${rating.id}${rating.count > 1 ? `（同样的 ${rating.count} 条）` : ""}` }),
+      el("p", {}, "市民问：", el("strong", { text: rating.question || "（未记录）" }), "　原因：", rating.reason || "（未填写）"),
+      el("div", { class: "field" }, el("label", { for: "h-note", text: "处理说明（改了什么）" }), note, problem),
+      el("div", { class: "actions" }, el("button", { type: "submit", text: "改好了，标为已处理" })));
+    box.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        const out = await api("POST", `/api/admin/ratings/${rating.id}/handled`, { note: note.value.trim(), code });
+        yc.toast(`差评已处理（${out.closed} 条）`);
+        show("ratings");
+      } catch (err) { problem.textContent = err.message; note.focus(); }
+    });
+    return box;
   }
 
   const problemLine = (p) => `${p.label ? p.label + "：" : p.field ? p.field + "：" : ""}${p.message}`;
 
-  async function form(editor, data, at) {
+  async function form(editor, data, at, rating) {
     const kind = data.kind;
     const desc = await formOf(kind);
     const names = Object.fromEntries(entryNames.map((e) => [e.code, e.name]));
@@ -150,7 +170,7 @@
       try {
         const out = await fn();
         if (out && out.code) {
-          await form(editor, out);
+          await form(editor, out, undefined, rating);
           editor.querySelector("#e-message").textContent = `${label}成功`;
         }
         await loadNames();
@@ -234,6 +254,7 @@
     fill(editor, el("div", { class: "card" },
       el("h2", { id: "e-title", tabindex: "-1" }, data.code ? `${data.content.name}（${data.code}）` : `新建${desc.title}`, " ", statusTag(data.status)),
       data.code ? el("p", { class: "muted", text: `最新 v${data.latest_version}；已发布 ${data.published_version ? "v" + data.published_version : "无"}` }) : null,
+      rating ? ratingBanner(rating, data.code) : null,
       summary,
       built.node,
       advanced,
@@ -293,17 +314,40 @@
   async function ratingsView() {
     await loadNames();
     const [items, summary] = await Promise.all([api("GET", "/api/admin/ratings"), api("GET", "/api/admin/ratings/summary")]);
-    fill(root, el("h2", { text: `差评（${items.length} 条待处理）` }),
+    const overdue = items.filter((r) => r.overdue).length;
+    fill(root, el("h2", { text: `差评（${items.length} 项待处理${overdue ? `，${overdue} 项已超期` : ""}）` }),
+      el("p", { class: "muted", text: "先看市民说哪里不好：内容有错就“修改内容”，改好后标为已处理；答复的条目本身不对，才把市民的话加为正确条目的相似问。" }),
       items.length ? null : el("p", { text: "没有待处理的差评。" }),
-      ...items.map((r) => el("div", { class: "card" },
-        el("p", {}, "市民问：", el("strong", { text: r.question || "（未记录）" }), el("span", { class: "muted", text: `　${r.at.slice(0, 16).replace("T", " ")} · ${r.source}` })),
-        el("p", {}, "原因：", r.reason || "（未填写）"),
-        r.about ? el("p", {}, "答复的条目：", el("button", { type: "button", text: `${r.about.name}（${r.about.code}）`, onclick: () => show("entries", r.about.code) })) : null,
+      ...items.map((r) => el("article", { class: `card${r.overdue ? " overdue" : ""}`, "aria-labelledby": `r-q-${r.id}` },
+        el("p", {}, "市民问：", el("strong", { id: `r-q-${r.id}`, text: r.question || "（未记录）" }),
+          r.count > 1 ? el("span", { class: "tag", text: `同样的差评 ${r.count} 条` }) : null,
+          el("span", { class: "muted", text: `　${r.at.slice(0, 16).replace("T", " ")} · ${r.source}` })),
+        el("p", {}, "原因：", el("strong", { text: r.reason || "（未填写）" })),
+        el("p", {}, `处理期限：${r.due}`, r.overdue ? el("span", { class: "status retired", text: "已超期" }) : null),
+        r.about ? el("p", {}, "答复的条目：", `${r.about.name}（${r.about.code}）`) : null,
         el("details", {}, el("summary", { text: "当时的答复" }), el("pre", { class: "pre", text: r.answer })),
-        linkForm("r", r, r.about && r.about.code, r.question, "/api/admin/ratings", ratingsView))),
+        el("div", { class: "actions" },
+          r.about ? el("button", { type: "button", class: "primary", text: "修改内容", "aria-label": `修改内容：${r.about.name}`,
+            onclick: () => show("entries", { code: r.about.code, at: r.field, rating: r }) }) : null,
+          handledForm(r)),
+        el("details", {}, el("summary", { text: "答复的条目不对？把市民的话加为正确条目的相似问" }),
+          linkForm("r", r, "", r.question, "/api/admin/ratings", ratingsView)))),
       el("h3", { text: "各条目的好差评" }),
       el("table", {}, el("thead", {}, el("tr", {}, ["条目", "👍 有帮助", "👎 没帮助"].map((h) => el("th", { scope: "col", text: h })))),
         el("tbody", {}, summary.map((s) => el("tr", {}, el("td", { text: `${s.name}（${s.code}）` }), el("td", { text: s.up }), el("td", { text: s.down }))))));
+  }
+
+  function handledForm(r) {
+    const note = el("input", { id: `r-note-${r.id}`, maxlength: 1000, placeholder: "如：已补充照片尺寸要求", "aria-describedby": `r-note-p-${r.id}` });
+    const problem = el("span", { id: `r-note-p-${r.id}`, class: "problem", role: "alert" });
+    const f = el("form", { class: "inline", "aria-label": `已处理差评 #${r.id}` },
+      el("label", { for: note.id, text: "处理说明" }), note, el("button", { type: "submit", text: "已处理" }), problem);
+    f.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try { await api("POST", `/api/admin/ratings/${r.id}/handled`, { note: note.value.trim(), code: r.about && r.about.code }); yc.toast("已标为已处理"); ratingsView(); }
+      catch (err) { problem.textContent = err.message; }
+    });
+    return f;
   }
 
   // ---- 导入导出 -----------------------------------------------------------------------------
