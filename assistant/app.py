@@ -19,6 +19,7 @@ from assistant.routes import (
     auth,
     bookings,
     chat,
+    desk,
     guides,
     health,
     pages,
@@ -83,6 +84,7 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(staff.router)
     app.include_router(staff_call.router)
+    app.include_router(desk.router)
     app.include_router(admin.router)
     app.include_router(admin_form.router)
     app.include_router(accounts.router)

@@ -39,6 +39,12 @@ def staff_lookup() -> FileResponse:
     return _page("staff.html")
 
 
+@router.get("/desk", response_class=FileResponse)
+def ticket_desk() -> FileResponse:
+    """12345 工单办理台：承办部门接单、办结、回访（需登录）。"""
+    return _page("desk.html")
+
+
 @router.get("/admin", response_class=FileResponse)
 def editor_admin() -> FileResponse:
     """内容编辑管理页（需登录）。"""

@@ -38,7 +38,8 @@ from nlu.pii import mask_name, mask_phone, mask_pii
 
 FORWARD_KIND = "ticket.forward"
 # which statuses may follow which (the department may skip 办理 and close at once)
-_NEXT = {"派单": ("办理", "办结"), "办理": ("办结",), "办结": ("回访",), "回访": ("评价",)}
+# 办理 -> 派单: the department hands it back to dispatch (not ours), with the reason in the note
+_NEXT = {"派单": ("办理", "办结"), "办理": ("办结", "派单"), "办结": ("回访",), "回访": ("评价",)}
 
 
 def new_ticket_number(day: date) -> str:

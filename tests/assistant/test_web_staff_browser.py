@@ -170,3 +170,34 @@ def test_bundle_answers_change_what_the_operator_reads_out(browser, site):
     assert_accessible(page, "staff page with a 一件事 open (phone)")
     context.close()
     assert not errors, errors
+
+
+def test_a_department_takes_a_ticket_through_to_the_callback(desk, site):
+    page = desk
+    url, app = site
+    from connectors.complaint import TicketRequest
+
+    ticket = app.state.services.complaints.file(TicketRequest(
+        description="来电人反映西城区建设街的井盖松动，车一过就响", district="西城区", channel="hotline",
+        contact_phone="13600001111", idempotency_key="desk-browser-1"))  # fmt: skip
+    page.goto(url + "/desk")
+    login(page, "hotline1", "hotline password 1")
+    page.get_by_label("区").select_option("西城区")
+    page.get_by_role("button", name=ticket.number).click()
+    page.get_by_role("button", name="接单办理").click()
+    page.get_by_label("办理结果（给市民的答复）").fill("井盖已更换并加固，感谢反映")
+    page.get_by_role("button", name="办结", exact=True).click()
+    page.get_by_role("heading", name="回访").wait_for()
+    page.get_by_label("市民满意度").select_option("满意")
+    page.get_by_label("回访记录").fill("市民确认已修好")
+    page.get_by_role("button", name="完成回访").click()
+    page.locator("#detail").get_by_text("满意度：满意").wait_for()
+    history = page.locator("#detail .history").inner_text()
+    for step in ("办理", "办结", "回访", "评价"):
+        assert step in history
+    assert "hotline1" in history and "13600001111" not in page.content()
+    assert_accessible(page, "ticket desk")
+    page.screenshot(path=str(SHOTS / "desk-1-done-desktop.png"), full_page=True)
+    done = app.state.services.complaints.get(ticket.number)
+    assert done.status == "评价" and done.satisfaction == "满意"
+    assert [e.actor for e in done.history if e.status in ("办理", "办结")] == ["hotline1", "hotline1"]
