@@ -11,7 +11,7 @@ from assistant.auth import AccountAdmin
 from assistant.settings import Settings
 from tests.assistant.test_web_browser import ask, last_bot, login
 from tests.axe import assert_accessible
-from tests.browser import ARTIFACTS, PageErrors, chromium
+from tests.browser import ARTIFACTS, PHONE, PageErrors, chromium
 from tests.connectors.fakes import serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -129,7 +129,13 @@ def test_editor_adds_a_similar_question_and_the_citizen_page_finds_it(page, site
 
 def test_yaml_view_reports_syntax_errors_in_chinese_and_fills_the_form(page, site):
     url, _ = site
+    page.set_viewport_size(PHONE)
     _open(page, url, "户口簿补领")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+    badge = page.locator("#root td .status").first
+    assert badge.evaluate("e => e.getClientRects().length") == 1  # 已发布 on one line
+    page.locator("#f-materials-0").scroll_into_view_if_needed()
+    shot(page, "admin-7-form-phone", full=False)
     page.get_by_text("高级：直接编辑 YAML").click()
     yaml_box = page.get_by_label("YAML 内容")
     page.wait_for_function("() => document.getElementById('e-yaml').value.includes('name:')")
