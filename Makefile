@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup rasa-env model train run test lint kb eval bench lock clean browser
+.PHONY: web-vendor setup rasa-env model train run test lint kb eval bench lock clean browser
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,7 +52,17 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-browser: $(NODE_STAMP)
+# chart.js (npm, pinned by package-lock.json) served by the app itself for the statistics page: the
+# CSP allows scripts from 'self' only, so it is copied next to the pages' own scripts (gitignored).
+VENDOR := assistant/web/static/vendor
+$(VENDOR)/chart.umd.min.js: $(NODE_STAMP)
+	@mkdir -p $(VENDOR)
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
+	cp node_modules/chart.js/LICENSE.md $(VENDOR)/chart.js-LICENSE.md
+
+web-vendor: $(VENDOR)/chart.umd.min.js
+
+browser: $(NODE_STAMP) web-vendor
 	@ls $(BROWSER_FILES) >/dev/null 2>&1 || $(APT) install -y -q $(BROWSER_PKGS) \
 	  || { $(APT) update -q && $(APT) install -y -q $(BROWSER_PKGS); }
 
@@ -67,7 +77,7 @@ kb: setup
 train: setup kb rasa-env
 	$(BIN)/yichuang train
 
-run: setup model kb rasa-env train
+run: setup model kb rasa-env train web-vendor
 	$(BIN)/yichuang serve
 
 test: setup model rasa-env browser

@@ -27,6 +27,7 @@ from assistant.routes import (
     search,
     staff,
     staff_call,
+    stats,
     tickets,
     wechat,
 )
@@ -85,6 +86,7 @@ def create_app(
     app.include_router(staff.router)
     app.include_router(staff_call.router)
     app.include_router(desk.router)
+    app.include_router(stats.router)
     app.include_router(admin.router)
     app.include_router(admin_form.router)
     app.include_router(accounts.router)

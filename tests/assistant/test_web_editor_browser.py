@@ -201,3 +201,28 @@ def test_admin_creates_and_disables_an_account(page, site):
     shot(page, "admin-6-accounts")
     [account] = [a for a in AccountAdmin(app.state.services.accounts).list() if a.username == "hotline9"]
     assert account.role == "staff" and not account.active
+
+
+def test_a_manager_opens_the_dashboard_and_the_charts_show_the_data(page, site):
+    url, app = site
+    services = app.state.services
+    from connectors.complaint import TicketRequest
+
+    for i, (text, district) in enumerate((("小区路灯坏了一周没人修", "东城区"), ("路口井盖松动车一过就响", "东城区"), ("公园厕所没人打扫很脏", "高新区"))):
+        services.complaints.file(TicketRequest(description=f"来电人反映{text}", district=district, anonymous=True,
+                                               channel="hotline", idempotency_key=f"stats-{i}"))  # fmt: skip
+    page.goto(url + "/admin")
+    login(page, "editor1", "editor password 1")
+    page.get_by_role("tab", name="统计").click()
+    table = page.locator("#c-district-table")
+    table.wait_for()
+    rows = dict(r.split("\t") for r in table.locator("tbody tr").all_inner_texts())
+    assert rows == {"东城区": "2", "高新区": "1"}
+    drawn = page.evaluate("() => ['c-district', 'c-category', 'c-deadlines'].map((id) => { const c = Chart.getChart(id); return c ? c.data.datasets[0].data.reduce((a, b) => a + b, 0) : null; })")
+    assert drawn == [3, 3, 3]  # each chart drawn, from the same three tickets
+    assert page.locator("#c-district").evaluate("c => c.width > 0 && c.height > 0")
+    assert_accessible(page, "statistics")
+    shot(page, "admin-8-dashboard")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出 Excel").click()
+    assert download.value.suggested_filename == "stats.xlsx"

@@ -12,13 +12,13 @@
     return;
   }
 
-  const TABS = { entries: "指南与一件事", unanswered: "未答问题", ratings: "差评", files: "导入导出", ...(me.role === "admin" ? { accounts: "账号" } : {}) };
+  const TABS = { entries: "指南与一件事", unanswered: "未答问题", ratings: "差评", files: "导入导出", stats: "统计", ...(me.role === "admin" ? { accounts: "账号" } : {}) };
   const tabs = document.getElementById("tabs");
   tabs.hidden = false;
   const tabButtons = Object.entries(TABS).map(([id, label]) =>
     el("button", { type: "button", role: "tab", id: `tab-${id}`, "aria-selected": "false", "aria-controls": "root", text: label, onclick: () => show(id) }));
   tabs.replaceChildren(...tabButtons);
-  const views = { entries: entriesView, unanswered: unansweredView, ratings: ratingsView, files: filesView, accounts: () => ycAccounts.view(root) };
+  const views = { entries: entriesView, unanswered: unansweredView, ratings: ratingsView, files: filesView, stats: () => ycStats.view(root), accounts: () => ycAccounts.view(root) };
   let entryNames = [];
 
   async function show(id, arg) {
