@@ -38,7 +38,9 @@ def migrate(engine: Engine) -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        # "heads": helpers add migrations side by side from the same parent (e.g. 0007 beside 0006);
+        # every branch is applied. A later migration names all current heads as its down_revision.
+        command.upgrade(cfg, "heads")
 
 
 def open_store(url: str) -> ContentStore:

@@ -1,7 +1,7 @@
 """answer ratings: the editor's note when a 差评 is handled (已处理（说明）)
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0005 (a branch beside any other 0006; ``migrate`` applies every head)
 Create Date: 2026-12-01 16:30:00
 """
 
