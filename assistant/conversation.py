@@ -11,13 +11,15 @@ Many at once, without waiting on each other:
 - the fallback runs in its own bounded thread pool;
 - one message per conversation is with Rasa at a time (a per-sender gate). A turn the app
   answered on its own is *abandoned*: the webhook refuses its actions (no booking or ticket is
-  made behind the citizen's back), the HTTP request is left to finish so Rasa is not cut off
-  mid-way, and then the turn is rewound in Rasa's tracker (``rewind`` + ``action_listen``), so
-  Rasa never keeps a turn the citizen was answered for by someone else. While that happens the
-  conversation's next message is answered by the fallback too (it never waits behind it);
-- a turn whose action already started (a booking may be in progress) is not abandoned: it is
-  waited for up to ``commit_wait`` more seconds, and answered with what its actions said if
-  Rasa is later still;
+  made behind the citizen's back) and the app hangs up (Rasa's Sanic cancels the handler, so an
+  overloaded Rasa drops the turns nobody waits for instead of working through them); if Rasa's
+  tracker still holds the turn as its latest message, it is rewound (``rewind`` +
+  ``action_listen``), so Rasa never keeps a turn the citizen was answered for by someone else.
+  Meanwhile the conversation's next message is answered by the fallback (never queued behind);
+- a turn whose action already started (a booking may be in progress) is waited for up to
+  ``commit_wait`` more seconds; if Rasa is later still, the citizen gets what its actions said
+  (and Rasa keeps the turn), or, when they said nothing yet, the fallback (and the turn is
+  rewound once Rasa is done; what the action did, a booking made, stays and can be looked up);
 - Rasa that refuses connections is down for everyone: it is left alone for ``retry_after``;
 - long messages reach Rasa condensed to ``max_chars`` (intent and entities come from the
   start of a message); the actions read the citizen's whole words (``Turn.restore``).
@@ -150,9 +152,10 @@ class Conversation:
         self.rasa_url = rasa_url.rstrip("/")
         self.timeout, self.retry_after, self.commit_wait = timeout, retry_after, commit_wait
         self.max_chars, self.api_token = max_chars, api_token
+        self.settle = 0.3  # seconds for Rasa to drop a turn the app hung up on
         self.metrics = metrics
         self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(late_limit, connect=min(timeout, 0.5)),
+            timeout=httpx.Timeout(late_limit, connect=timeout),  # the turn's own wait bounds it
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
         )
         self._fallback_threads = fallback_threads
@@ -222,14 +225,19 @@ class Conversation:
         try:
             budget = max(0.05, self.timeout - (time.monotonic() - started))
             done, _ = await asyncio.wait({task}, timeout=budget)
+            acted = False
             if not done and not turn.abandon():  # an action runs: a booking may be in progress
+                acted = True
                 done, _ = await asyncio.wait({task}, timeout=self.commit_wait)
                 turn.abandon()  # stops any further action of this turn
             if done:
                 return self._answer(turn, task.result())
             log.warning("dialogue server too slow for this turn, answering without it", request_id=turn.request_id)
             self._count("timeout")
-            late = asyncio.create_task(self._reconcile(turn, task, gate.lock))
+            if not acted:  # nothing of it ran: hang up, Rasa drops it (Sanic cancels the handler)
+                task.cancel()
+            keep = bool(turn.responses)  # its actions' answer is what the citizen gets: Rasa keeps it
+            late = asyncio.create_task(self._reconcile(turn, task, gate.lock, keep))
             self._background.add(late)
             late.add_done_callback(self._background.discard)
             released = True  # the reconciliation releases the gate
@@ -278,12 +286,18 @@ class Conversation:
             return None
         return from_rasa(result)
 
-    async def _reconcile(self, turn: Turn, task: asyncio.Task, gate: asyncio.Lock) -> None:
-        """Let Rasa finish the abandoned turn, then take it back out of its tracker."""
+    async def _reconcile(self, turn: Turn, task: asyncio.Task, gate: asyncio.Lock, keep: bool) -> None:
+        """After an abandoned turn: take it back out of Rasa's tracker if Rasa kept it."""
         try:
-            result = await task
-            if not isinstance(result, httpx.ConnectError):
-                await self._rewind(turn)
+            await asyncio.wait({task})
+            if task.cancelled():
+                await asyncio.sleep(self.settle)  # Rasa notices the hang-up between two steps
+            elif isinstance(task.result(), httpx.ConnectError):
+                return
+            if keep:
+                log.info("late turn kept: the citizen got its actions' answer", request_id=turn.request_id)
+                return
+            await self._rewind(turn)
         finally:
             self._finish(turn, gate)
 
