@@ -20,6 +20,8 @@ Many at once, without waiting on each other:
   ``commit_wait`` more seconds; if Rasa is later still, the citizen gets what its actions said
   (and Rasa keeps the turn), or, when they said nothing yet, the fallback (and the turn is
   rewound once Rasa is done; what the action did, a booking made, stays and can be looked up);
+- at most ``concurrency`` turns are with Rasa at once (Rasa works on one message at a time in
+  one event loop: under a burst, more in flight only make every one of them late);
 - Rasa that refuses connections is down for everyone: it is left alone for ``retry_after``;
 - long messages reach Rasa condensed to ``max_chars`` (intent and entities come from the
   start of a message); the actions read the citizen's whole words (``Turn.restore``).
@@ -144,6 +146,7 @@ class Conversation:
         late_limit: float = 30.0,
         max_chars: int = 200,
         fallback_threads: int = 4,
+        concurrency: int = 4,
         api_token: str = "",
         metrics=None,
     ) -> None:
@@ -153,6 +156,9 @@ class Conversation:
         self.timeout, self.retry_after, self.commit_wait = timeout, retry_after, commit_wait
         self.max_chars, self.api_token = max_chars, api_token
         self.settle = 0.3  # seconds for Rasa to drop a turn the app hung up on
+        # turns with Rasa at once: more only share its one event loop, so under a burst every
+        # turn would be late; beyond these, turns wait (within their budget) or go to the app
+        self._slots = asyncio.Semaphore(concurrency)
         self.metrics = metrics
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(late_limit, connect=timeout),  # the turn's own wait bounds it
@@ -218,9 +224,14 @@ class Conversation:
                 return None
         finally:
             gate.users -= 1
+        if not await _acquire(self._slots, max(0.05, self.timeout - (time.monotonic() - started))):
+            gate.lock.release()  # Rasa has all it can work on in time: this turn goes to the app
+            self._count("queue")
+            return None
         turn = Turn(sender, text, condense(text, self.max_chars), request_id=request_id or uuid.uuid4().hex[:16])
         self._inflight[sender] = turn
         task = asyncio.create_task(self._post(turn))
+        task.add_done_callback(lambda _t: self._slots.release())
         released = False
         try:
             budget = max(0.05, self.timeout - (time.monotonic() - started))

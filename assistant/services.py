@@ -166,6 +166,7 @@ def build(
         commit_wait=settings.rasa_commit_wait,
         max_chars=settings.rasa_max_chars,
         fallback_threads=settings.fallback_threads,
+        concurrency=settings.rasa_concurrency,
         api_token=rasa_api_token(settings),
         metrics=metrics,
     )

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     rasa_max_chars: int = Field(
         default=200, ge=20, description="longer messages reach Rasa condensed; actions read them whole"
     )
+    rasa_concurrency: int = Field(default=4, ge=1, description="turns with Rasa at once; more wait or fall back")
     action_threads: int = Field(default=8, ge=1, description="threads for Rasa's action calls (own pool)")
     fallback_threads: int = Field(default=4, ge=1, description="threads for turns answered without Rasa")
     rasa_autostart: bool = Field(
