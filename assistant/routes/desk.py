@@ -12,10 +12,16 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from assistant.deps import ComplaintsDep, StaffSession, require
+from assistant.schemas import TicketOut
 from connectors.complaint.protocol import Ticket
 
 router = APIRouter(prefix="/api/desk", tags=["desk"], dependencies=[Depends(require("staff"))])
 OPEN = ("受理", "派单", "办理")
+
+
+class DeskTicketOut(TicketOut):
+    overdue: bool = Field(description="还没办结且已过办结期限")
+    deadline_kept: bool | None = Field(description="办结时是否在期限内；未办结为空")
 
 
 class NoteIn(BaseModel):
@@ -47,7 +53,7 @@ def desk_out(t: Ticket, today: date | None = None) -> dict:
     }
 
 
-@router.get("/tickets")
+@router.get("/tickets", response_model=list[DeskTicketOut])
 def desk_tickets(
     complaints: ComplaintsDep,
     status: str | None = Query(default=None, max_length=8),
@@ -61,31 +67,31 @@ def desk_tickets(
     return [r for r in rows if (not district or r["district"] == district) and (not overdue or r["overdue"])]
 
 
-@router.post("/tickets/{number}/take")
+@router.post("/tickets/{number}/take", response_model=DeskTicketOut)
 def take(number: str, complaints: ComplaintsDep, session: StaffSession) -> dict:
     """The department takes the ticket on (派单 -> 办理)."""
     return desk_out(complaints.advance(number, "办理", actor=session.user.username, note="承办单位接单"))
 
 
-@router.post("/tickets/{number}/return")
+@router.post("/tickets/{number}/return", response_model=DeskTicketOut)
 def hand_back(number: str, body: NoteIn, complaints: ComplaintsDep, session: StaffSession) -> dict:
     """Not ours: back to 派单 with the reason, for the 12345 centre to dispatch again."""
     return desk_out(complaints.advance(number, "派单", actor=session.user.username, note=f"退回派单：{body.note}"))
 
 
-@router.post("/tickets/{number}/note")
+@router.post("/tickets/{number}/note", response_model=DeskTicketOut)
 def add_note(number: str, body: NoteIn, complaints: ComplaintsDep, session: StaffSession) -> dict:
     """A working note on the ticket (its status stays)."""
     return desk_out(complaints.follow_up(number, body.note, actor=session.user.username))
 
 
-@router.post("/tickets/{number}/finish")
+@router.post("/tickets/{number}/finish", response_model=DeskTicketOut)
 def finish(number: str, body: FinishIn, complaints: ComplaintsDep, session: StaffSession) -> dict:
     """办结 with the reply the citizen gets."""
     return desk_out(complaints.advance(number, "办结", actor=session.user.username, note=body.reply))
 
 
-@router.post("/tickets/{number}/visit")
+@router.post("/tickets/{number}/visit", response_model=DeskTicketOut)
 def visit(number: str, body: VisitIn, complaints: ComplaintsDep, session: StaffSession) -> dict:
     """回访: call the citizen back and record their 满意度 (the ticket then ends at 评价)."""
     complaints.advance(number, "回访", actor=session.user.username, note=body.note or "电话回访")

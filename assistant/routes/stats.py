@@ -14,6 +14,7 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from assistant.deps import BookingDep, ComplaintsDep, RatingsDep, StoreDep, UnansweredDep, require
 from assistant.routes.desk import desk_out
@@ -21,6 +22,29 @@ from connectors.booking.protocol import BookingError
 
 router = APIRouter(prefix="/api/admin", tags=["stats"], dependencies=[Depends(require("editor"))])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class CountOut(BaseModel):
+    key: str
+    count: int
+
+
+class TicketStatsOut(BaseModel):
+    total: int
+    by_category: list[CountOut]
+    by_department: list[CountOut]
+    by_district: list[CountOut]
+    deadlines: dict[str, int] = Field(description="kept 按期办结, missed 超期办结, overdue 超期未结, open 未到期")
+    hot_spots: list[dict] = Field(description="同一区、地点、类别出现 2 次以上：district, location, category, count")
+
+
+class StatsOut(BaseModel):
+    since: str | None
+    ratings: dict[str, list[dict]] = Field(description="per_guide: code/name/up/down; per_department: department/up/down")
+    unanswered_top: list[dict] = Field(description="text, count: the open unanswered questions asked most")
+    tickets: TicketStatsOut
+    bookings: dict = Field(description="total, per_hall_day: hall/day/count, note (external system)")
+    not_recorded: list[str] = Field(description="figures the system does not record yet")
 
 
 def _count(values) -> list[dict]:
@@ -90,7 +114,7 @@ def _tables(stats: dict) -> dict[str, list[list]]:
     }  # fmt: skip
 
 
-@router.get("/stats")
+@router.get("/stats", response_model=StatsOut)
 def stats(
     store: StoreDep, ratings: RatingsDep, unanswered: UnansweredDep, complaints: ComplaintsDep, booking: BookingDep,
     since: date | None = Query(default=None, description="只统计这天以后受理的工单"),

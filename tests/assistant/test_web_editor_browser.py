@@ -226,3 +226,15 @@ def test_a_manager_opens_the_dashboard_and_the_charts_show_the_data(page, site):
     with page.expect_download() as download:
         page.get_by_role("link", name="导出 Excel").click()
     assert download.value.suggested_filename == "stats.xlsx"
+
+
+def test_every_editor_tab_passes_axe_logged_in(page, site):
+    url, _ = site
+    page.goto(url + "/admin")
+    login(page, "admin1", "admin password 1")
+    page.locator("#root table").first.wait_for()
+    assert_accessible(page, "entry list")
+    for tab, ready in (("未答问题", "h2"), ("差评", "h2"), ("导入导出", "#i-title"), ("统计", "#c-deadlines-table"), ("账号", "#a-new")):
+        page.get_by_role("tab", name=tab).click()
+        page.locator(f"#root {ready}").first.wait_for()
+        assert_accessible(page, f"{tab} tab")
