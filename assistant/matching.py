@@ -9,6 +9,7 @@ from pathlib import Path
 from assistant.settings import Settings
 from knowledge.embedder import Embedder, ModelError, prepare_model
 from knowledge.embedder.models import is_prepared, resolve_model
+from knowledge.ranker import load_learned
 from knowledge.retrieval import Retriever, Thresholds
 from knowledge.schema import Entry
 from knowledge.vocabulary import kb_words
@@ -59,6 +60,7 @@ def build_retriever(
         synonyms,
         calibrated_thresholds(embedder.name, settings.retrieval_overrides),
         index_dir=settings.index_dir,
+        learned=load_learned(embedder.name) if settings.learned_decision else None,
     )
     retriever.warm_up(entries)
     return retriever

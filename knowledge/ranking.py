@@ -55,6 +55,17 @@ class SearchResult:
     expanded_terms: list[str] = field(default_factory=list)
     features: dict = field(default_factory=dict)  # query-level signals (for a learned decision)
 
+    def options(self) -> list[Hit]:
+        """What a clarify offers: the candidates close to the first one (at most three), never a
+        spread of unrelated services."""
+        if not self.results:
+            return []
+        close = self.features.get("close")
+        if close is None:
+            top = self.results[0].score
+            close = sum(1 for h in self.results[:3] if h.score >= 0.6 * top)
+        return self.results[: max(int(close), 1)]
+
     def as_dict(self, top_k: int | None = None) -> dict:
         hits = self.results if top_k is None else self.results[:top_k]
         return {

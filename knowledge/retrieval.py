@@ -12,12 +12,17 @@ The decision: "none" when even the best dense cosine is low (lexical overlap alo
 separates off-topic questions far better than the fused one); otherwise "answer" when the
 top fused score is high and clearly ahead of the second, else "clarify".
 Region hints (区/街道 in the question, or given) drop entries that serve other districts only.
+A long message is embedded together with its question clause (``nlu.clauses``), so the story
+before the question weighs less. When a learned re-ranker/decision is given (``knowledge.ranker``,
+trained on the dev questions), it re-orders the fused top candidates and decides instead of the
+static thresholds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import pickle
 import threading
 from collections.abc import Iterable, Sequence
@@ -32,6 +37,7 @@ from knowledge.index.vectors import DEFAULT_HNSW_ABOVE, VectorIndex
 from knowledge.ranking import Hit, Mode, SearchDoc, SearchResult, Thresholds, decide
 from knowledge.schema import Entry, ServiceGuide, kind_of
 from knowledge.store.content import ChangeEvent, content_hash
+from nlu.clauses import LONG_MESSAGE, question_focus
 from nlu.normalize import normalize
 from nlu.synonyms import SynonymTable
 from nlu.tokenizer import ChineseTokenizer
@@ -84,6 +90,7 @@ class Retriever:
         thresholds: Thresholds | None = None,
         index_dir: Path | None = None,
         hnsw_above: int = DEFAULT_HNSW_ABOVE,
+        learned=None,
     ) -> None:
         self.embedder = embedder
         self.tokenizer = tokenizer
@@ -91,6 +98,7 @@ class Retriever:
         self.thresholds = thresholds or Thresholds()
         self.index_dir = index_dir
         self.hnsw_above = hnsw_above
+        self.learned = learned  # knowledge.ranker.LearnedDecision, or None for the static thresholds
         self._lock = threading.RLock()
         self._save_lock = threading.Lock()
         self._reset()
@@ -106,6 +114,7 @@ class Retriever:
         self._region_order: list[str] | None = None  # longest first; rebuilt when regions change
         self.bm25 = BM25Index()
         self.vectors: VectorIndex | None = None
+        self._joined: dict[int, str] = {}  # doc -> its texts normalised and joined (word coverage)
 
     # -- building --------------------------------------------------------------------------
     def warm_up(self, entries: Sequence[Entry]) -> None:
@@ -148,6 +157,7 @@ class Retriever:
             self.doc_index[key] = idx
         self.docs[idx] = doc
         self.doc_hash[key] = digest
+        self._joined.pop(idx, None)
         start = len(self.texts)
         self.texts.extend(texts)
         ids = list(range(start, start + len(texts)))
@@ -273,14 +283,47 @@ class Retriever:
     def rank(
         self, query: str, *, region: str | None = None, mode: Mode = "fused", limit: int = 10
     ) -> SearchResult:
+        from knowledge.ranker import TOP_K, Query, bundle_cue
+
         normalized = normalize(query)
         terms = self.synonyms.formal_terms(normalized)
-        expanded = f"{normalized} {' '.join(terms)}" if terms else normalized
+        expanded = self.synonyms.expand(normalized)
         region = region or self.detect_region(normalized)
         q_tokens = self.tokenizer.tokens(expanded)
-        q_vec = self.embedder.embed_queries([expanded])[0] if mode != "bm25" else None
-        hits = self._score(q_tokens, q_vec, region, mode, limit)
-        return SearchResult(query, normalized, decide(hits, self.thresholds, mode), hits, region, terms)
+        focus = question_focus(normalized)
+        q_vec = None
+        if mode != "bm25" and focus:  # the whole message and its question clause, equally
+            both = self.embedder.embed_queries([expanded, self.synonyms.expand(focus)])
+            q_vec = both[0] + both[1]
+            q_vec = (q_vec / max(float(np.linalg.norm(q_vec)), 1e-9)).astype(np.float32)
+        elif mode != "bm25":
+            q_vec = self.embedder.embed_queries([expanded])[0]
+        learned = self.learned if mode == "fused" else None
+        hits = self._score(q_tokens, q_vec, region, mode, max(limit, TOP_K) if learned else limit)
+        words = tuple(self.tokenizer.words(expanded))
+        q = Query(words, bundle_cue(normalized), len(normalized) >= LONG_MESSAGE, self.word_weights(words))
+        features: dict = {"words": list(q.words), "bundle_cue": q.bundle_cue, "long": q.long, "focus": focus}
+        if learned is not None:
+            hits, decision, info = learned.decide(q, hits, self.texts_of)
+            features.update(info)
+            hits = hits[:limit]
+        else:
+            decision = decide(hits, self.thresholds, mode)
+        return SearchResult(query, normalized, decision, hits, region, terms, features)
+
+    def word_weights(self, words: Sequence[str]) -> tuple[float, ...]:
+        """Each word's IDF over the KB's texts on a 0..1 scale; a word no text has weighs 1."""
+        top = math.log(1.0 + (self.bm25.n_alive + 0.5) / 0.5) or 1.0
+        return tuple((self.bm25.idf(w) / top) if self.bm25.df.get(w, 0) else 1.0 for w in words)
+
+    def texts_of(self, hit: Hit) -> tuple[str, str]:
+        """An entry's name and all its texts, normalised with formal terms added (for word coverage)."""
+        idx = self.doc_index[(hit.kind, hit.code)]
+        joined = self._joined.get(idx)
+        if joined is None:
+            joined = " ".join(self.synonyms.expand(normalize(self.texts[t])) for t in self.doc_texts.get(idx, []))
+            self._joined[idx] = joined
+        return normalize(hit.name), joined
 
     def search(self, query: str, top_k: int = 3, region: str | None = None) -> SearchResult:
         result = self.rank(query, region=region, limit=max(top_k, 3))

@@ -93,14 +93,22 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--calibrate", action="store_true", help="在开发集上标定阈值，测试集报告为 held out")
     p.add_argument(
-        "--write", action="store_true", help="与 --calibrate 一起：把阈值写入 knowledge/calibration.json"
+        "--write",
+        action="store_true",
+        help="与 --calibrate / --learn 一起：写入 knowledge/calibration.json / knowledge/ranker.json",
+    )
+    p.add_argument(
+        "--learn", action="store_true", help="在开发集上训练重排序与判断模型（逻辑回归），测试集报告为 learned"
     )
 
 
 @command("eval", "评估检索：测试集（从不用于调参）与开发集，按来源分开报告（BM25、向量、融合）", _eval_args)
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.matching import CALIBRATION, build_retriever
+    from knowledge.eval_sets import eval_files
     from knowledge.evaluation import evaluate, format_report, load_dev_set, load_eval_set
+    from knowledge.learning import training_fingerprint
+    from knowledge.ranker import RANKER_FILE, LearnedDecision, save_learned
 
     entries = published_entries(settings)
     items = load_dev_set(entries, Path(args.dev)) if args.dev else load_eval_set(entries)
@@ -108,7 +116,10 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     reports = []
     for model in models:
         retriever = build_retriever(settings, entries, model=model)
-        reports.append(evaluate(retriever, items, do_calibrate=args.calibrate))
+        trained_on = training_fingerprint(eval_files("dev"), retriever.embedder.name)
+        reports.append(
+            evaluate(retriever, items, do_calibrate=args.calibrate, learn=args.learn, trained_on=trained_on)
+        )
     if args.json:
         print(json.dumps([r.__dict__ for r in reports], ensure_ascii=False, indent=1, default=str))
     else:
@@ -124,4 +135,9 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
             data[r.model] = r.thresholds
         CALIBRATION.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"已写入 {CALIBRATION}", file=sys.stderr)
+    if args.learn and args.write:
+        for r in reports:
+            if r.learned:
+                save_learned(r.model, LearnedDecision.from_json(r.learned))
+        print(f"已写入 {RANKER_FILE}", file=sys.stderr)
     return 0

@@ -122,7 +122,7 @@ class DialogueCore:
         if intent in ("deny", "affirm", "stop", "goodbye", "thanks") or self.book.has(norm, self.book.stop):
             return [Reply(ANYTHING_ELSE)]
         if result.decision == "clarify" and not confident_only:
-            return [clarify([(h.kind, h.code, h.name) for h in result.results[:3]])]
+            return [clarify([(h.kind, h.code, h.name) for h in result.options()])]
         if self.unanswered is not None:
             self.unanswered.record_miss(result, source=source)
         return [no_match()]

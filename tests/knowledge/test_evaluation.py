@@ -66,9 +66,8 @@ def test_dev_questions_are_not_copies_of_the_knowledge_base(sample_entries):
 @pytest.mark.slow
 @pytest.mark.integration
 def test_quality_gate_on_the_default_model(real_retriever, sample_entries):
-    items = [i for i in load_eval_set(sample_entries, part="test") if i.source == "team"]
-    report = evaluate(real_retriever, items)
-    fused = report.rankings["fused"]
+    report = evaluate(real_retriever, load_eval_set(sample_entries, part="test"))
+    fused = report.groups["test/team"]["fused"]
     print(
         f"\nfused: hit@1 {fused['hit1']:.3f} hit@3 {fused['hit3']:.3f} MRR {fused['mrr']:.3f} "
         f"none→service {fused['none_answered_as_service']:.3f} in-scope→none {fused['in_scope_to_none']:.3f}"
@@ -77,4 +76,12 @@ def test_quality_gate_on_the_default_model(real_retriever, sample_entries):
     assert fused["hit3"] >= 0.98
     assert fused["none_answered_as_service"] <= 0.05
     assert fused["in_scope_to_none"] <= 0.03
-    assert fused["hit1"] > report.rankings["bm25"]["hit1"]  # fusion must beat lexical alone
+    assert fused["hit1"] > report.groups["test/team"]["bm25"]["hit1"]  # fusion must beat lexical alone
+    # public wording, the learned re-ranker/decision (trained on the dev part only); measured
+    # 2026-12-01: hit@1 0.928, hit@3 0.994, bundles 0.865, out-of-scope answered 0.176, in→none 0.019
+    public = report.groups["test/public"]
+    learned, static = public["learned"], public["fused"]
+    assert learned["hit1"] >= 0.915 and learned["hit3"] >= 0.99
+    assert learned["bundle_hit1"] >= 0.85
+    assert learned["in_scope_to_none"] <= 0.025
+    assert learned["oos_answered"] <= 0.2 and learned["oos_answered"] < static["oos_answered"]

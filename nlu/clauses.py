@@ -1,0 +1,42 @@
+"""The question inside a long message: "我下个月满60，单位让我自己去社保办退休领养老金，要准备啥"
+is asked about 办退休领养老金, not about 下个月 or 单位.
+
+A message is split into clauses at punctuation; the question clause is the last one with a
+question word (怎么/吗/啥/哪/多久/能不能…). When it says little by itself ("要准备啥"), the
+clause before it is kept too, since that is where the object usually is. Short messages and
+messages without a question word are returned whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+LONG_MESSAGE = 28  # characters; shorter messages are matched as they are
+_SPLIT = re.compile(r"[，,。．.！!？?；;：:\s、~～]+")
+_QUESTION = re.compile(
+    r"怎么|怎样|如何|咋|啥|什么|哪|吗|么$|呢|能不能|能否|可不可以|可以不|是否|要不要|需不需要|多久|多长|"
+    r"多少|几天|几个|有没有|行不行|还是"
+)
+_CONTENT_MIN = 8  # a question clause shorter than this borrows the clause before it
+
+
+def clauses(text: str) -> list[str]:
+    return [c for c in _SPLIT.split(text) if c]
+
+
+def question_focus(normalized: str) -> str | None:
+    """The clause(s) a long message asks about, or None when the whole message is the question."""
+    if len(normalized) < LONG_MESSAGE:
+        return None
+    parts = clauses(normalized)
+    if len(parts) < 2:
+        return None
+    idx = next((i for i in range(len(parts) - 1, -1, -1) if _QUESTION.search(parts[i])), None)
+    if idx is None:
+        return None
+    focus = parts[idx]
+    start = idx
+    while len(focus) < _CONTENT_MIN and start > 0:
+        start -= 1
+        focus = parts[start] + "，" + focus
+    return focus if focus != normalized else None
