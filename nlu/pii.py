@@ -1,24 +1,43 @@
-"""Detect and mask citizens' personal data: 身份证号 (with checksum), 手机号, 银行卡号.
+"""Detect and mask citizens' personal data: 身份证号, 手机号, 固定电话, 银行卡号 and names.
 
-This is the one place that masks PII; logging, replies and exports all call it.
+This is the one place that masks PII; logging, replies and exports all call it. Numbers are
+found in any digits (全角 "１３８…", other scripts' decimal digits); a 身份证号 is masked when it
+has the number's shape (region, a real birth date) even with a wrong check digit — a typo does
+not make it less personal; names are masked where the text says it is one (我叫…, 联系人…).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
+_DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+# the shape of an 18-digit (or old 15-digit) number: region, birth date, sequence, check
+_ID_SHAPE_RE = re.compile(
+    rf"(?<![0-9A-Za-z])([1-9]\d{{5}}(?:(?:18|19|20)\d{{2}}{_DATE}\d{{3}}[\dXx]|\d{{2}}{_DATE}\d{{3}}))(?![0-9A-Za-z])"
+)
 _MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4})(?!\d)")
+# 010-12345678, (0755)88886666, 0571 8888 6666, 021-1234567-801
+_LANDLINE_RE = re.compile(
+    r"(?<![\d-])(?:\+?86[- ]?)?(\(?0[1-9]\d{1,2}\)?[- ]?[1-9]\d{2,3}[- ]?\d{4}(?:[-转]\d{1,5})?)(?![\d-])"
+)
+_NAME_CUE = r"(?:我叫|我的名字(?:是|叫)|名字(?:是|叫)|姓名(?:是|为)?|联系人(?:是|为)?|本人|办事人(?:是|为)?|叫我)"
+_NAME_RE = re.compile(
+    rf"{_NAME_CUE}[:：\s]*([\u4e00-\u9fa5](?:(?![想要在的了是我你他她电手身号和与跟办问请，。、,])[\u4e00-\u9fa5·]){{1,3}})"
+)
+_DASHES = {ord(c): "-" for c in "－—–‐‑﹣"} | {ord("\u3000"): " ", ord("Ｘ"): "X", ord("ｘ"): "x"}
+_DASHES |= {ord("（"): "(", ord("）"): ")", ord("＋"): "+"}
 _CARD_RE = re.compile(r"(?<!\d)(\d{4}[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}(?:[- ]?\d{1,3})?)(?!\d)")
 
 
 @dataclass(frozen=True)
 class PiiMatch:
-    kind: str  # id_card | mobile | bank_card
+    kind: str  # id_card | mobile | landline | bank_card | name
     start: int
     end: int
     value: str
@@ -44,40 +63,67 @@ def _luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def ascii_digits(text: str) -> str:
+    """The same text, character for character, with every decimal digit as 0-9 (１ → 1, ١ → 1)
+    and full-width dashes, X and spaces folded: positions stay valid in the original."""
+    out = []
+    for ch in text.translate(_DASHES):
+        if ch.isdecimal() and not ch.isascii():
+            out.append(str(unicodedata.decimal(ch)))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def find_pii(text: str) -> list[PiiMatch]:
     found: list[PiiMatch] = []
     taken: list[tuple[int, int]] = []
+    plain = ascii_digits(text)
 
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)
 
-    for m in _ID_RE.finditer(text):
+    def add(kind: str, m: re.Match) -> None:
+        found.append(PiiMatch(kind, m.start(1), m.end(1), m.group(1)))
+        taken.append((m.start(1), m.end(1)))
+
+    for m in _ID_RE.finditer(plain):
         if id_card_valid(m.group(1)):
-            found.append(PiiMatch("id_card", m.start(1), m.end(1), m.group(1)))
-            taken.append((m.start(1), m.end(1)))
-    for m in _MOBILE_RE.finditer(text):
+            add("id_card", m)
+    for m in _ID_SHAPE_RE.finditer(plain):  # a wrong check digit or an old 15-digit number
         if free(m.start(1), m.end(1)):
-            found.append(PiiMatch("mobile", m.start(1), m.end(1), m.group(1)))
-            taken.append((m.start(1), m.end(1)))
-    for m in _CARD_RE.finditer(text):
+            add("id_card", m)
+    for m in _MOBILE_RE.finditer(plain):
+        if free(m.start(1), m.end(1)):
+            add("mobile", m)
+    for m in _CARD_RE.finditer(plain):
         digits = re.sub(r"\D", "", m.group(1))
         if 16 <= len(digits) <= 19 and _luhn_valid(digits) and free(m.start(1), m.end(1)):
-            found.append(PiiMatch("bank_card", m.start(1), m.end(1), m.group(1)))
-            taken.append((m.start(1), m.end(1)))
+            add("bank_card", m)
+    for m in _LANDLINE_RE.finditer(plain):
+        if free(m.start(1), m.end(1)):
+            add("landline", m)
+    for m in _NAME_RE.finditer(plain):
+        if free(m.start(1), m.end(1)):
+            add("name", m)
     return sorted(found, key=lambda p: p.start)
 
 
 def mask_value(kind: str, value: str) -> str:
-    digits = re.sub(r"[\s-]", "", value)
+    if kind == "name":
+        return mask_name(value)
+    digits = re.sub(r"[\s()-]", "", value)
     if kind == "id_card":
-        return digits[:3] + "*" * 11 + digits[-4:]
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
     if kind == "mobile":
         return digits[:3] + "****" + digits[-4:]
+    if kind == "landline":
+        return mask_phone(digits)
     return "*" * (len(digits) - 4) + digits[-4:]
 
 
 def mask_pii(text: str) -> str:
-    """Replace every 身份证号/手机号/银行卡号 in ``text`` by a masked form."""
+    """Replace every 身份证号/手机号/固定电话/银行卡号/name in ``text`` by a masked form."""
     if not text:
         return text
     matches = find_pii(text)
@@ -99,8 +145,8 @@ def mask_name(name: str) -> str:
 
 
 def find_mobile(text: str) -> str | None:
-    """The first mobile number in ``text`` as 11 digits ("138 1234-5678" → "13812345678")."""
-    found = _MOBILE_RE.search(text)
+    """The first mobile number in ``text`` as 11 digits ("138 1234-5678", "１３８…" → "13812345678")."""
+    found = _MOBILE_RE.search(ascii_digits(text))
     return re.sub(r"\D", "", found.group(1)) if found else None
 
 

@@ -1,0 +1,41 @@
+"""Issue 14 item 3: what editors and operators see is masked, wherever it was stored."""
+
+from __future__ import annotations
+
+import logging
+
+from assistant.logs import flush_logs, setup_logging
+
+RAW = "我叫王小明，身份证110105194912310021，座机010-12345678，手机１３９１２３４５６７８"
+SECRETS = ("王小明", "110105194912310021", "12345678", "１３９１２３４５６７８", "13912345678")
+
+
+def _clean(text: str) -> bool:
+    return not any(s in text for s in SECRETS)
+
+
+def test_ticket_descriptions_events_and_ratings_are_masked_for_staff(staffed_client, bearer):
+    client = staffed_client
+    ticket = client.post("/api/tickets", json={"description": "路灯坏了。" + RAW, "district": "东城区", "anonymous": True})
+    assert ticket.status_code == 201, ticket.text
+    number = ticket.json()["number"]
+    assert client.post(f"/api/tickets/{number}/followups", json={"text": "补充：" + RAW}).status_code == 200
+    assert client.post("/api/ratings", json={"helpful": False, "answer": "答复", "question": RAW, "reason": RAW}).status_code == 201
+    staff = bearer(client, "hotline1", "hotline password 1")
+    editor = bearer(client, "editor1", "editor password 1")
+    tickets = client.get("/api/staff/tickets", headers=staff)
+    assert tickets.status_code == 200 and number in tickets.text
+    assert _clean(tickets.text), tickets.text
+    assert "王**" in tickets.text
+    ratings = client.get("/api/admin/ratings", headers=editor)
+    assert ratings.status_code == 200 and ratings.json()
+    assert _clean(ratings.text), ratings.text
+
+
+def test_the_action_token_never_reaches_the_access_log(capsys):
+    setup_logging("INFO", "console")
+    access = logging.getLogger("uvicorn.access")
+    access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5001", "POST", "/webhook?token=s3cr3t-action-token", "1.1", 200)
+    flush_logs()
+    err = capsys.readouterr().err
+    assert "/webhook?token=" in err and "s3cr3t-action-token" not in err
