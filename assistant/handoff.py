@@ -46,7 +46,7 @@ class BookableServices:
 
 
 def sealer(settings: Settings) -> Sealer:
-    return Sealer(settings.data_key)
+    return Sealer(settings.data_key, settings.data_keys_old)
 
 
 def build_booking(settings: Settings, store: ContentStore) -> BookingService:

@@ -19,7 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from connectors.crypto import PLACEHOLDER_DATA_KEY
+from connectors.crypto import PLACEHOLDER_DATA_KEY, key_problem
 
 PLACEHOLDER_SECRET = "dev-only-change-me"
 
@@ -29,7 +29,8 @@ def _settings_file() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="YICHUANG_", extra="forbid")
+    # hide_input_in_errors: a refusal at start must not print the secrets it refused
+    model_config = SettingsConfigDict(env_prefix="YICHUANG_", extra="forbid", hide_input_in_errors=True)
 
     env: Literal["dev", "test", "prod"] = "dev"
     var_dir: Path = Path("var")
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     secret_key: str = PLACEHOLDER_SECRET
     data_key: str = Field(default=PLACEHOLDER_DATA_KEY, description="32-byte base64 key for contacts at rest")
+    data_keys_old: list[str] = Field(
+        default_factory=list, description="previous data keys: still open what they sealed (rotation)"
+    )
 
     # editors' queues
     rating_due_workdays: int = Field(default=5, ge=1, le=60, description="差评处理时限（工作日）")
@@ -135,11 +139,38 @@ class Settings(BaseSettings):
             self.models_dir = self.var_dir / "models"
         if self.index_dir == Path(""):
             self.index_dir = self.var_dir / "index"
-        if self.env == "prod" and self.secret_key == PLACEHOLDER_SECRET:
-            raise ValueError(
-                "YICHUANG_SECRET_KEY is still the development placeholder; set a real secret for prod"
-            )
+        if self.env == "prod":
+            problems = production_problems(self)
+            if problems:
+                raise ValueError("env=prod 拒绝启动：" + "；".join(problems))
         return self
+
+
+def weak_secret(value: str) -> bool:
+    """Too short, too few distinct characters, or a word people put in placeholders."""
+    lowered = value.lower()
+    return (
+        len(value) < 32
+        or len(set(value)) < 12
+        or any(w in lowered for w in ("change-me", "changeme", "dev-only", "example", "placeholder"))
+    )
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What makes these settings unsafe to run with real citizens' data."""
+    problems = []
+    if settings.secret_key == PLACEHOLDER_SECRET or weak_secret(settings.secret_key):
+        problems.append("YICHUANG_SECRET_KEY 是占位值或太弱（至少 32 个随机字符）")
+    for name, key in [("YICHUANG_DATA_KEY", settings.data_key)] + [
+        (f"YICHUANG_DATA_KEYS_OLD[{i}]", k) for i, k in enumerate(settings.data_keys_old)
+    ]:
+        if (why := key_problem(key)) is not None:
+            problems.append(f"{name} {why}")
+    for name in ("action_token", "booking_token", "complaint_token"):
+        value = getattr(settings, name)
+        if value and weak_secret(value):
+            problems.append(f"YICHUANG_{name.upper()} 太弱（至少 32 个随机字符）")
+    return problems
 
 
 @lru_cache

@@ -94,7 +94,7 @@ class StoreBookingService:
         if number:
             stmt = stmt.where(BookingRow.number == number.strip().upper())
         if phone:
-            stmt = stmt.where(BookingRow.phone_hash == self.sealer.lookup_hash(phone))
+            stmt = stmt.where(BookingRow.phone_hash.in_(self.sealer.lookup_hashes(phone)))
             if not number:
                 stmt = stmt.where(BookingRow.active == 1)
         with self._sessions() as s:
@@ -239,7 +239,7 @@ class StoreBookingService:
         row = s.scalar(
             select(BookingRow).where(BookingRow.number == number.strip().upper()).with_for_update()
         )
-        if row is None or row.phone_hash != self.sealer.lookup_hash(phone):
+        if row is None or row.phone_hash not in self.sealer.lookup_hashes(phone):
             raise BookingNotFoundError(f"no booking {number} for this phone")
         return row
 

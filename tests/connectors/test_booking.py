@@ -105,7 +105,7 @@ def test_contacts_are_ciphertext_in_the_database(booking, engine):
         raw = conn.execute(
             text("SELECT contact, phone_hash FROM bookings WHERE number = :n"), {"n": b.number}
         ).one()
-    assert "13812345678" not in raw.contact and "张三" not in raw.contact and raw.contact.startswith("v1:")
+    assert "13812345678" not in raw.contact and "张三" not in raw.contact and raw.contact.startswith("v2:")
     assert "13812345678" not in raw.phone_hash
 
 
