@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     wechat_secret: str = ""
     wechat_aes_key: str = Field(default="", description="EncodingAESKey (43 characters) for safe mode")
     wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_max_clock_skew: float = Field(
+        default=300, gt=0, description="seconds a callback's timestamp may differ from now (replays)"
+    )
     wechat_reply_budget: float = Field(
         default=4.5, gt=0, le=4.9, description="seconds before replying 'success'"
     )

@@ -1,6 +1,12 @@
 """The 公众号 channel: replies as text with numbered choices, menu clicks, retries deduplicated,
 and the 5-second budget (answer in the callback, or reply ``success`` and send the answer later
-through the 客服消息 API)."""
+through the 客服消息 API).
+
+A reply longer than WeChat's limit for one text (2048 bytes) is split: the first part answers
+the callback, the rest follow as 客服消息; without the API the passive reply is cut with a
+pointer to 12345. A 客服消息 refused because the 48-hour window closed (45015) is dropped
+with a log line, not retried.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +20,15 @@ import yaml
 
 from assistant.logs import get_logger
 from assistant.replies import as_text
-from connectors.wechat.api import WeChatApi
-from connectors.wechat.messages import EventMessage, Message, TextMessage
+from connectors.wechat.api import WINDOW_CLOSED, WeChatApi
+from connectors.wechat.crypto import WeChatError
+from connectors.wechat.messages import MAX_TEXT_BYTES, EventMessage, Message, TextMessage, split_text
+from nlu.numbers import parse_choice
 
 log = get_logger(__name__)
 MENU_FILE = Path(__file__).parent / "data" / "wechat_menu.yaml"
 UNSUPPORTED = "目前只能看懂文字消息，请用文字描述您要办的事；也可以回复“人工”或拨打 12345。"
+CUT = "\n……（内容较长，未能全部显示；详情请拨打 12345 咨询）"
 
 
 @dataclass
@@ -35,6 +44,7 @@ class WeChatChannel:
         self, dialogue, api: WeChatApi | None, budget: float = 4.5, menu_file: Path = MENU_FILE
     ) -> None:
         self.dialogue, self.api, self.budget = dialogue, api, budget
+        self.follow_delay = 1.0  # seconds between the passive reply and the parts after it
         menu = yaml.safe_load(menu_file.read_text(encoding="utf-8"))
         self.welcome: str = menu["welcome"]
         self.menu: dict[str, dict] = menu.get("menu") or {}
@@ -44,12 +54,23 @@ class WeChatChannel:
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wechat")
 
     def handle(self, message: Message) -> str | None:
-        """The passive reply's text, or None for ``success`` (nothing now, maybe 客服消息 later)."""
+        """The passive reply's text (within WeChat's limit), or None for ``success`` (nothing
+        now, maybe 客服消息 later)."""
         if isinstance(message, EventMessage):
-            return self._event(message)
-        if not isinstance(message, TextMessage):
-            return UNSUPPORTED
-        return self._answer(message, message.content.strip())
+            content = self._event(message)
+        elif not isinstance(message, TextMessage):
+            content = UNSUPPORTED
+        else:
+            content = self._answer(message, message.content.strip())
+        if content is None:
+            return None
+        first, *rest = split_text(content, MAX_TEXT_BYTES)
+        if not rest:
+            return first
+        if self.api is None:  # no 客服消息: one capped reply
+            return split_text(content, MAX_TEXT_BYTES - len(CUT.encode("utf-8")))[0] + CUT
+        self._pool.submit(self._send_all, message.from_user, rest, self.follow_delay)
+        return first
 
     def _event(self, message: EventMessage) -> str | None:
         if message.event == "subscribe":
@@ -66,8 +87,9 @@ class WeChatChannel:
     def _answer(self, message: Message, text: str) -> str | None:
         openid = message.from_user
         choices = self._choices.get(openid) or []
-        if text.isdigit() and 1 <= int(text) <= len(choices):
-            text = choices[int(text) - 1]
+        picked = parse_choice(text, len(choices))  # "2", "２", "②" — never int("②")
+        if picked is not None:
+            text = choices[picked]
         key = message.dedupe_key
         with self._lock:
             self._forget_old()
@@ -101,9 +123,28 @@ class WeChatChannel:
             log.warning("wechat answer too late and no API configured; dropped")
             return
         try:
-            self.api.send_text(openid, fut.result())
+            content = fut.result()
         except Exception:
-            log.exception("wechat 客服消息 failed")
+            log.exception("wechat answer failed")
+            return
+        self._send_all(openid, split_text(content, MAX_TEXT_BYTES))
+
+    def _send_all(self, openid: str, parts: list[str], delay: float = 0.0) -> None:
+        """客服消息 in order; stop at the first refusal (the rest would be refused the same way).
+        ``delay`` lets the passive reply (the first part) reach the citizen first."""
+        time.sleep(delay)
+        for part in parts:
+            try:
+                self.api.send_text(openid, part)
+            except WeChatError as exc:
+                if exc.code == WINDOW_CLOSED:
+                    log.info("wechat 48-hour window closed; answer dropped", errcode=exc.code)
+                else:
+                    log.warning("wechat 客服消息 refused", errcode=exc.code)
+                return
+            except Exception:
+                log.exception("wechat 客服消息 failed")
+                return
 
     def _forget_old(self, ttl: float = 300) -> None:
         now = time.monotonic()

@@ -1,7 +1,8 @@
 """Numbers as citizens type them: any script's digits, Chinese numerals, a quantity with its unit.
 
-One place for the booking form (phones, days, times) and the 一件事 answers ("大概50平",
-"五十平米", "１２０平") to read digits.
+One place for the booking form (phones, days, times, numbered choices) and the 一件事 answers
+("大概50平", "五十平米", "１２０平") to read digits. ``str.isdigit()`` is true for "①" and "²",
+which ``int()`` then refuses: whatever turns typed text into a number goes through here.
 """
 
 from __future__ import annotations
@@ -76,3 +77,47 @@ def threshold(question: str) -> tuple[str, float, str] | None:
 
 def holds(value: float, limit: float, op: str) -> bool:
     return {"gt": value > limit, "ge": value >= limit, "lt": value < limit, "le": value <= limit}[op]
+
+
+# -- a whole message as a number: numbered choices ("3", "３", "③", "三", "第3个") --
+
+_CHINESE = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_WRAPPED = re.compile(r"^(?:第|选|选择|选第)?\s*(.+?)\s*(?:个|项|条|号|\.|、)?$")
+MAX_DIGITS = 9  # nothing a citizen picks or counts is longer; bounded so int() stays cheap
+
+
+def _chinese(text: str) -> int | None:
+    if text == "十":
+        return 10
+    if len(text) == 1:
+        return _CHINESE.get(text)
+    if len(text) == 2 and text[0] == "十" and text[1] in _CHINESE:  # 十三
+        return 10 + _CHINESE[text[1]]
+    if len(text) in (2, 3) and text[1] == "十" and text[0] in _CHINESE:  # 二十, 二十三
+        tail = _CHINESE.get(text[2], -1) if len(text) == 3 else 0
+        return _CHINESE[text[0]] * 10 + tail if tail >= 0 else None
+    return None
+
+
+def parse_number(text: str) -> int | None:
+    """The whole text as a non-negative integer, or None ("12", "１２", "①", "²", "十二", "第3个")."""
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not text or len(text) > MAX_DIGITS + 4:
+        return None
+    m = _WRAPPED.match(text)
+    core = m.group(1) if m else text
+    if core.isdecimal() and len(core) <= MAX_DIGITS:  # any script's decimal digits
+        return int("".join(str(unicodedata.decimal(c)) for c in core))
+    if len(core) == 1:
+        value = unicodedata.numeric(core, -1)  # ① ② ⑩ ² ½ …
+        if value >= 0 and float(value).is_integer():
+            return int(value)
+    return _chinese(core)
+
+
+def parse_choice(text: str, count: int) -> int | None:
+    """The 0-based index of a numbered choice out of ``count`` ("2" → 1), or None."""
+    number = parse_number(text)
+    return number - 1 if number is not None and 1 <= number <= count else None

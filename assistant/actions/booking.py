@@ -29,6 +29,7 @@ from connectors.booking.protocol import (
 from knowledge.schema import ServiceGuide
 from nlu.dates import PARTS, parse_day, parse_time
 from nlu.normalize import normalize
+from nlu.numbers import parse_choice
 from nlu.pii import find_mobile, mask_phone
 
 WEEKDAYS = "一二三四五六日"
@@ -260,8 +261,8 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         if slot == "booking_hall":
             options = halls(t)
             pick = next((h for h in options if text in (h.id, h.name) or h.name in text), None)
-            if pick is None and text.isdigit() and 1 <= int(text) <= len(options):
-                pick = options[int(text) - 1]
+            if pick is None and (index := parse_choice(text, len(options))) is not None:
+                pick = options[index]
             if pick is None:
                 pick = next((h for h in options if h.district in text or text in h.district), None)
             return (pick.id, None) if pick else (None, "没有找到这个大厅，请从按钮里选一个。")

@@ -14,7 +14,13 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.deps import ChannelsDep, SettingsDep
 from assistant.logs import get_logger
-from connectors.wechat.crypto import ILLEGAL_AES_KEY, WeChatError, check_signature
+from connectors.wechat.crypto import (
+    ILLEGAL_AES_KEY,
+    INVALID_SIGNATURE,
+    WeChatError,
+    check_fresh,
+    check_signature,
+)
 from connectors.wechat.messages import encrypted_envelope, parse_xml, text_reply, to_message
 
 router = APIRouter(tags=["wechat"])
@@ -31,6 +37,7 @@ def verify(settings: SettingsDep, signature: str = "", timestamp: str = "", nonc
     """URL verification: echo ``echostr`` when the signature is right."""
     try:
         check_signature(settings.wechat_token, signature, timestamp, nonce)
+        check_fresh(timestamp, settings.wechat_max_clock_skew)
     except WeChatError as exc:
         return _refuse(exc)
     return PlainTextResponse(echostr)
@@ -48,14 +55,18 @@ async def receive(
     msg_signature: str = "",
 ) -> Response:
     """A citizen's message or event; answered within the 5-second budget or later by 客服消息."""
+    crypto = channels.wechat_crypto
     try:
         check_signature(settings.wechat_token, signature, timestamp, nonce)
+        check_fresh(timestamp, settings.wechat_max_clock_skew)
+        if encrypt_type == "aes" and crypto is None:
+            raise WeChatError(ILLEGAL_AES_KEY, "未配置 EncodingAESKey，不能解密安全模式的消息")
+        if encrypt_type != "aes" and crypto is not None:  # safe mode configured: no plaintext
+            raise WeChatError(INVALID_SIGNATURE, "已配置安全模式，拒绝明文消息")
         body = await request.body()
         if encrypt_type == "aes":
-            if channels.wechat_crypto is None:  # safe mode sent, but no EncodingAESKey configured
-                raise WeChatError(ILLEGAL_AES_KEY, "未配置 EncodingAESKey，不能解密安全模式的消息")
             envelope = parse_xml(body)
-            body = channels.wechat_crypto.decrypt(envelope.get("Encrypt", ""), msg_signature, timestamp, nonce)
+            body = crypto.decrypt(envelope.get("Encrypt", ""), msg_signature, timestamp, nonce)
         message = to_message(parse_xml(body))
     except WeChatError as exc:
         return _refuse(exc)
@@ -65,6 +76,6 @@ async def receive(
     reply = text_reply(message.from_user, message.to_user, content)
     if encrypt_type == "aes":
         stamp = str(int(time.time()))
-        encrypted, sig = channels.wechat_crypto.encrypt(reply, nonce, stamp)
+        encrypted, sig = crypto.encrypt(reply, nonce, stamp)
         reply = encrypted_envelope(encrypted, sig, stamp, nonce)
     return Response(reply, media_type="application/xml")

@@ -12,6 +12,7 @@ from foundation.logs import get_logger
 
 log = get_logger(__name__)
 TOKEN_ERRORS = {40001, 40014, 42001}  # invalid / expired access token: refresh once and retry
+WINDOW_CLOSED = 45015  # 客服消息 only within 48 hours of the citizen's last message
 
 
 class WeChatApi:

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import os
 import struct
+import time
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -36,12 +37,25 @@ DECRYPT_AES = -40007
 
 
 def signature(*parts: str) -> str:
-    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8", "replace")).hexdigest()
 
 
 def check_signature(token: str, sig: str, timestamp: str, nonce: str, *extra: str) -> None:
-    if not sig or not hmac.compare_digest(signature(token, timestamp, nonce, *extra), sig):
+    try:
+        good = bool(sig) and hmac.compare_digest(signature(token, timestamp, nonce, *extra), sig)
+    except TypeError:  # a non-ASCII signature: compare_digest refuses to compare it
+        good = False
+    if not good:
         raise WeChatError(INVALID_SIGNATURE, "签名校验失败")
+
+
+def check_fresh(timestamp: str, max_skew: float, now: float | None = None) -> None:
+    """Refuse a replayed callback: its timestamp must be within ``max_skew`` seconds of now."""
+    now = time.time() if now is None else now
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise WeChatError(INVALID_SIGNATURE, "时间戳不合法")
+    if abs(now - int(timestamp)) > max_skew:
+        raise WeChatError(INVALID_SIGNATURE, "时间戳已过期（疑似重放）")
 
 
 class MessageCrypto:
@@ -81,4 +95,7 @@ class MessageCrypto:
             raise WeChatError(DECRYPT_AES, "消息解密失败") from exc
         if appid.decode("utf-8", "replace") != self.appid:
             raise WeChatError(INVALID_APPID, "AppID 不匹配")
-        return message.decode("utf-8")
+        try:
+            return message.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise WeChatError(PARSE_XML, "解密后的消息不是 UTF-8 编码") from exc

@@ -41,8 +41,44 @@ class UnknownMessage(Message):
     pass
 
 
+MAX_TEXT_BYTES = 2048  # a text message's Content, passive reply or 客服消息 (UTF-8 bytes)
+
+
+def split_text(content: str, max_bytes: int = MAX_TEXT_BYTES) -> list[str]:
+    """``content`` in parts of at most ``max_bytes`` UTF-8 bytes, cut between lines where it can."""
+    parts: list[str] = []
+    current = ""
+
+    def size(text: str) -> int:
+        return len(text.encode("utf-8"))
+
+    for line in content.splitlines(keepends=True):
+        while size(line) > max_bytes:  # one line longer than a whole message: cut by characters
+            cut, used = 0, 0
+            for i, ch in enumerate(line):
+                used += size(ch)
+                if used > max_bytes:
+                    break
+                cut = i + 1
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut])
+            line = line[cut:]
+        if size(current + line) > max_bytes:
+            parts.append(current)
+            current = ""
+        current += line
+    if current or not parts:
+        parts.append(current)
+    return [p.strip("\n") or p for p in parts]
+
+
 def parse_xml(body: str | bytes) -> dict[str, str]:
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError as exc:
+        raise WeChatError(PARSE_XML, "消息不是 UTF-8 编码") from exc
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         raise WeChatError(PARSE_XML, "不接受带 DOCTYPE 的 XML")
     try:

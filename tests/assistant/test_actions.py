@@ -172,3 +172,16 @@ def test_long_conversations_fit_through_the_webhook(client):
     assert client.post("/webhook", json=body).status_code == 200
     assert client.post("/api/chat", json={"sender": "x", "text": "字" * 70_000}).status_code == 413
 
+
+
+@pytest.mark.parametrize("typed", ["②", "２", "²", "二"])
+def test_booking_hall_picked_by_number_in_any_digits(client, typed):
+    """Issue 14 item 4: "②" made ``int()`` raise inside the form (a 500 to Rasa)."""
+    guide = _bookable_guide(client)
+    slots = {"booking_service": guide.code}
+    halls = client.app.state.booking.halls(guide.code, None)
+    checked, msg = call(client, "validate_booking_form", slots=slots, validate={"booking_hall": typed})
+    if len(halls) >= 2:
+        assert checked == {"booking_hall": halls[1].id}
+    else:
+        assert checked == {"booking_hall": None} and "大厅" in msg[0]["text"]
