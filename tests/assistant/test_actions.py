@@ -179,7 +179,7 @@ def test_booking_hall_picked_by_number_in_any_digits(client, typed):
     """Issue 14 item 4: "②" made ``int()`` raise inside the form (a 500 to Rasa)."""
     guide = _bookable_guide(client)
     slots = {"booking_service": guide.code}
-    halls = client.app.state.booking.halls(guide.code, None)
+    halls = client.app.state.services.booking.halls(guide.code, None)
     checked, msg = call(client, "validate_booking_form", slots=slots, validate={"booking_hall": typed})
     if len(halls) >= 2:
         assert checked == {"booking_hall": halls[1].id}

@@ -243,7 +243,7 @@ def test_plaintext_is_refused_once_safe_mode_is_configured(safe_client):
 
 
 def test_a_long_answer_is_split_within_the_limit_and_the_rest_sent_as_customer_messages(client, fake_api):
-    channel = client.app.state.wechat
+    channel = client.app.state.services.channels.wechat
     channel.follow_delay = 0
     long_answer = "\n".join(f"第{i}条：请携带居民身份证原件及复印件到办事大厅窗口办理。" for i in range(120))
     real = channel._run
@@ -264,7 +264,7 @@ def test_a_long_answer_is_split_within_the_limit_and_the_rest_sent_as_customer_m
 
 
 def test_without_the_api_a_long_answer_is_cut_with_a_pointer_to_12345(client):
-    channel = client.app.state.wechat
+    channel = client.app.state.services.channels.wechat
     api, real = channel.api, channel._run
     channel.api, channel._run = None, (lambda openid, text: "很长的答复。" * 1000)
     try:
@@ -278,7 +278,7 @@ def test_without_the_api_a_long_answer_is_cut_with_a_pointer_to_12345(client):
 def test_a_closed_48_hour_window_stops_the_customer_messages_without_retrying(client, fake_api, capsys):
     from assistant.logs import flush_logs
 
-    channel = client.app.state.wechat
+    channel = client.app.state.services.channels.wechat
     channel.follow_delay = 0
     fake_api.window_closed = True
     real = channel._run
