@@ -51,11 +51,11 @@ def sealer(settings: Settings) -> Sealer:
 
 def build_booking(settings: Settings, store: ContentStore) -> BookingService:
     if settings.booking_url:
-        return HttpBookingService(settings.booking_url, settings.booking_token or None)
+        return HttpBookingService(settings.booking_url, settings.booking_token or None, tz=settings.tz)
     services = BookableServices(store)
     store.subscribe(services.apply, name="bookable services")
     return StoreBookingService(
-        store.engine, BookingConfig.load(), sealer(settings), services, WorkCalendar.load()
+        store.engine, BookingConfig.load(), sealer(settings), services, WorkCalendar.load(), tz=settings.tz
     )
 
 
@@ -66,6 +66,7 @@ def build_complaints(settings: Settings, engine: Engine) -> ComplaintService:
         sealer(settings),
         WorkCalendar.load(),
         forward=bool(settings.complaint_forward_url),
+        tz=settings.tz,
     )
 
 

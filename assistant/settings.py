@@ -10,8 +10,9 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,6 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from connectors.calendar import CITY_TIMEZONE
 from connectors.crypto import PLACEHOLDER_DATA_KEY, key_problem
 
 PLACEHOLDER_SECRET = "dev-only-change-me"
@@ -41,6 +43,9 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
+    timezone: str = Field(
+        default=CITY_TIMEZONE, description="the city's time zone: today, office hours, deadlines, staff views"
+    )
     secret_key: str = PLACEHOLDER_SECRET
     data_key: str = Field(default=PLACEHOLDER_DATA_KEY, description="32-byte base64 key for contacts at rest")
     data_keys_old: list[str] = Field(
@@ -133,6 +138,19 @@ class Settings(BaseSettings):
             env_settings,
             TomlConfigSettingsSource(settings_cls, toml_file=_settings_file()),
         )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"不认识的时区 {value!r}（例如 Asia/Shanghai）") from exc
+        return value
 
     @model_validator(mode="after")
     def _derived_paths_and_secrets(self) -> Settings:

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 
 DEFAULT_CALENDAR = Path(__file__).parent / "data" / "calendar.yaml"
+CITY_TIMEZONE = "Asia/Shanghai"  # settings.timezone; "today" and office hours are the city's
+CITY_TZ = ZoneInfo(CITY_TIMEZONE)
+
+
+def city_clock(tz: tzinfo = CITY_TZ, now: Callable[[], datetime] | None = None) -> Callable[[], datetime]:
+    """A clock on the city's wall: aware datetimes in ``tz`` (``now`` may be any aware clock)."""
+    if now is None:
+        return lambda: datetime.now(tz)
+    return lambda: _in(now(), tz)
+
+
+def _in(moment: datetime, tz: tzinfo) -> datetime:
+    return moment.astimezone(tz) if moment.tzinfo is not None else moment  # naive: taken as local
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,10 @@ def slots(
     days: int = Query(default=7, ge=1, le=31),
 ) -> list[dict]:
     """Free slots of a hall for a service."""
-    first = first or date.today()
+    today = booking.now().date()  # the city's today, not the server's (UTC) one
+    first = first or today
+    if first > today + timedelta(days=366):  # nothing is bookable that far out (and date.max + days overflows)
+        return []
     found = booking.free_slots(hall_id, service, first, first + timedelta(days=days - 1))
     return [
         {"day": s.day.isoformat(), "start": s.start, "end": s.end, "free": s.free}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,7 +28,7 @@ from connectors.booking.protocol import (
     SlotFullError,
 )
 from connectors.booking.tables import BookingRow, SlotRow
-from connectors.calendar import WorkCalendar
+from connectors.calendar import CITY_TZ, WorkCalendar, city_clock
 from connectors.crypto import Sealer
 from foundation.db import session_factory
 from nlu.pii import mask_name, mask_phone
@@ -47,15 +47,17 @@ class StoreBookingService:
         sealer: Sealer,
         departments: Callable[[str], str | None],
         calendar: WorkCalendar | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] | None = None,
+        tz: tzinfo = CITY_TZ,
     ) -> None:
-        """``departments`` maps a service code to its 实施主体 (None: not a bookable service)."""
+        """``departments`` maps a service code to its 实施主体 (None: not a bookable service).
+        ``now()`` answers on the city's clock (``tz``): "today" and passed slots are the city's."""
         self.engine = engine
         self.config = config
         self.sealer = sealer
         self.department_of = departments
         self.calendar = calendar or WorkCalendar.load()
-        self.now = now
+        self.now = city_clock(tz, now)
         self._sessions = session_factory(engine)
 
     # -- reads -------------------------------------------------------------------------------

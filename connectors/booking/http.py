@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from connectors.booking.protocol import (
     Booking,
@@ -16,6 +16,7 @@ from connectors.booking.protocol import (
     Slot,
     SlotFullError,
 )
+from connectors.calendar import CITY_TZ
 from connectors.http_client import JsonClient, RetryPolicy
 
 _BY_CODE = {
@@ -47,12 +48,18 @@ def _booking(d: dict) -> Booking:
 
 class HttpBookingService:
     def __init__(
-        self, base_url: str, token: str | None = None, timeout: float = 5.0, retry: RetryPolicy | None = None
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = 5.0,
+        retry: RetryPolicy | None = None,
+        tz: tzinfo = CITY_TZ,
     ) -> None:
         self.client = JsonClient(base_url, token, timeout, retry, system="预约系统")
+        self.tz = tz
 
     def now(self) -> datetime:
-        return datetime.now()
+        return datetime.now(self.tz)
 
     def _call(self, method: str, path: str, **kw):
         return self.client.call(method, path, _BY_CODE, BookingError, BookingNotFoundError, **kw)

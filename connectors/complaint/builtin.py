@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.booking.protocol import NUMBER_ALPHABET
-from connectors.calendar import WorkCalendar
+from connectors.calendar import CITY_TZ, WorkCalendar, city_clock
 from connectors.complaint.protocol import (
     CATEGORIES,
     SATISFACTION,
@@ -56,6 +56,7 @@ class StoreComplaintService:
         *,
         forward: bool = False,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tz: tzinfo = CITY_TZ,
     ) -> None:
         self.engine = engine
         self.rules = rules
@@ -63,6 +64,7 @@ class StoreComplaintService:
         self.calendar = calendar or WorkCalendar.load()
         self.forward = forward
         self.now = now
+        self.tz = tz
         self._sessions = session_factory(engine)
         self.outbox = Outbox(engine, sealer)
 
@@ -85,7 +87,7 @@ class StoreComplaintService:
         urgency = self.rules.urgency(text)
         department = self.rules.route(text, category, request.district)
         now = self.now()
-        today = now.date()
+        today = city_clock(self.tz, lambda: now)().date()  # deadlines count the city's days
         days = self.rules.days_to_resolve(category, urgency)
         contact = None
         if not request.anonymous:

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 
 from connectors.booking.builtin import StoreBookingService
 from connectors.booking.config import BookingConfig, HallConfig
-from connectors.calendar import WorkCalendar
+from connectors.calendar import CITY_TZ, WorkCalendar
 from connectors.complaint.builtin import StoreComplaintService
 from connectors.complaint.rules import TicketRules
 from connectors.crypto import Sealer, new_key
 
-MONDAY_8AM = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+MONDAY_8AM = datetime(2026, 11, 23, 8, 0, tzinfo=CITY_TZ)  # the city's morning
 TUESDAY = date(2026, 11, 24)
 SERVICE = "370199-000101003000-QR-003-01"
 
