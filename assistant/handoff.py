@@ -17,6 +17,7 @@ from connectors.complaint.protocol import ComplaintService
 from connectors.complaint.rules import TicketRules
 from connectors.crypto import Sealer
 from connectors.outbox import OutboxWorker
+from knowledge.retrieval import region_names
 from knowledge.schema import ServiceGuide
 from knowledge.store import ContentStore
 from knowledge.store.content import ChangeEvent
@@ -59,7 +60,27 @@ def build_booking(settings: Settings, store: ContentStore) -> BookingService:
     )
 
 
-def build_complaints(settings: Settings, engine: Engine) -> ComplaintService:
+class KnownRegions:
+    """The districts and streets the knowledge base names (its guides' regions and halls),
+    re-read after any publish or retire."""
+
+    def __init__(self, store: ContentStore) -> None:
+        self.store = store
+        self._names: dict[str, str] | None = None
+        store.subscribe(self.apply, name="known regions")
+
+    def apply(self, _event: ChangeEvent) -> None:
+        self._names = None
+
+    def __call__(self) -> dict[str, str]:
+        if self._names is None:
+            self._names = region_names(self.store.published())
+        return self._names
+
+
+def build_complaints(
+    settings: Settings, engine: Engine, regions: KnownRegions | None = None
+) -> ComplaintService:
     return StoreComplaintService(
         engine,
         TicketRules.load(),
@@ -67,6 +88,7 @@ def build_complaints(settings: Settings, engine: Engine) -> ComplaintService:
         WorkCalendar.load(),
         forward=bool(settings.complaint_forward_url),
         tz=settings.tz,
+        regions=regions,
     )
 
 

@@ -23,7 +23,7 @@ from assistant.background import Periodic
 from assistant.conversation import Conversation
 from assistant.database import open_store
 from assistant.dialogue_server import rasa_api_token
-from assistant.handoff import build_booking, build_complaints, build_outbox_worker, sealer
+from assistant.handoff import KnownRegions, build_booking, build_complaints, build_outbox_worker, sealer
 from assistant.logs import get_logger
 from assistant.matching import build_retriever
 from assistant.observability import Metrics, store_gauges
@@ -155,7 +155,7 @@ def build(
         store.subscribe(retriever.apply, name=SEARCH)  # publish/retire update search in place
         dialogue = RetrievalDialogue(retriever, store, unanswered=unanswered)
     booking = booking or build_booking(settings, store)
-    complaints = complaints or build_complaints(settings, store.engine)
+    complaints = complaints or build_complaints(settings, store.engine, KnownRegions(store))
     metrics = Metrics()
     metrics.on_scrape(store_gauges(store.engine))
     conversation = Conversation(

@@ -57,7 +57,10 @@ class StoreComplaintService:
         forward: bool = False,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         tz: tzinfo = CITY_TZ,
+        regions: Callable[[], dict[str, str]] | None = None,
     ) -> None:
+        """``regions()``: the city's districts and streets (word -> district, from the knowledge
+        base); a ticket naming another district is refused. None: any district is taken."""
         self.engine = engine
         self.rules = rules
         self.sealer = sealer
@@ -65,8 +68,26 @@ class StoreComplaintService:
         self.forward = forward
         self.now = now
         self.tz = tz
+        self.regions = regions
         self._sessions = session_factory(engine)
         self.outbox = Outbox(engine, sealer)
+
+    def _district(self, named: str | None) -> str | None:
+        """The district a ticket goes to: a known district, the district of a known street, or
+        None (city level) when none is named; an unknown one is refused (no "火星区城市管理局")."""
+        named = (named or "").strip()
+        if not named:
+            return None
+        if self.regions is None:
+            return named
+        known = self.regions()
+        if named in known:
+            return known[named]
+        districts = sorted(set(known.values()))
+        raise InvalidTicketError(
+            f"unknown district {named!r}",
+            f"本市没有“{named[:20]}”这个区或街道。请选择：{'、'.join(districts)}；不清楚可以不填，由市级部门受理。",
+        )
 
     # -- citizen side -------------------------------------------------------------------------
     def classify(self, text: str) -> str:
@@ -82,10 +103,11 @@ class StoreComplaintService:
             existing = self._find(key=request.idempotency_key)
             if existing:
                 return existing
+        district = self._district(request.district)
         text = " ".join(x for x in (request.description, request.location or "") if x)
         category = request.category or self.rules.classify(text)
         urgency = self.rules.urgency(text)
-        department = self.rules.route(text, category, request.district)
+        department = self.rules.route(text, category, district)
         now = self.now()
         today = city_clock(self.tz, lambda: now)().date()  # deadlines count the city's days
         days = self.rules.days_to_resolve(category, urgency)
@@ -100,7 +122,7 @@ class StoreComplaintService:
             category=category,
             category_source="form" if request.category else "rules",
             urgency=urgency,
-            district=request.district,
+            district=district,
             location=mask_pii(request.location) if request.location else None,
             description=mask_pii(request.description.strip()),
             contact=contact,
