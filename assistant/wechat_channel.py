@@ -23,6 +23,7 @@ from assistant.replies import as_text
 from connectors.wechat.api import WINDOW_CLOSED, WeChatApi
 from connectors.wechat.crypto import WeChatError
 from connectors.wechat.messages import MAX_TEXT_BYTES, EventMessage, Message, TextMessage, split_text
+from nlu.normalize import clean_text
 from nlu.numbers import parse_choice
 
 log = get_logger(__name__)
@@ -61,7 +62,7 @@ class WeChatChannel:
         elif not isinstance(message, TextMessage):
             content = UNSUPPORTED
         else:
-            content = self._answer(message, message.content.strip())
+            content = self._answer(message, clean_text(message.content).strip())
         if content is None:
             return None
         first, *rest = split_text(content, MAX_TEXT_BYTES)

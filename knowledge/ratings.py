@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select, update
 from knowledge.review_queue import ReviewQueue
 from knowledge.store.errors import MissingEntryError
 from knowledge.store.tables import RatingRow
+from nlu.normalize import clean_text
 from nlu.pii import mask_pii
 
 
@@ -111,9 +112,9 @@ class RatingLog(ReviewQueue):
             row = RatingRow(
                 at=datetime.now(UTC),
                 helpful=helpful,
-                reason=mask_pii(reason.strip())[:500],
-                question=mask_pii(question.strip())[:500],
-                answer=mask_pii(answer)[:4000],
+                reason=mask_pii(clean_text(reason).strip())[:500],
+                question=mask_pii(clean_text(question).strip())[:500],
+                answer=mask_pii(clean_text(answer))[:4000],
                 about_kind=about.get("kind"),
                 about_code=about.get("code"),
                 about_name=about.get("name"),

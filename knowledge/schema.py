@@ -18,6 +18,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from nlu.normalize import clean_text
+
 GUIDE_CODE_RE = re.compile(r"^\d{6}-\d{12}-(XK|QR|GG|JF|QT)-\d{3}-\d{2}$")
 BUNDLE_CODE_RE = re.compile(r"^YJS-\d{6}-\d{3}$")
 
@@ -77,6 +79,16 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 
 class _Content(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value):
+        """Control characters never enter content (an XLSX export would refuse them)."""
+        if isinstance(value, str):
+            return clean_text(value)
+        if isinstance(value, list):
+            return [clean_text(v) if isinstance(v, str) else v for v in value]
+        return value
 
 
 class Material(_Content):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from knowledge.review_queue import ReviewQueue
 from knowledge.store.tables import UnansweredRow
+from nlu.normalize import clean_text
 from nlu.pii import mask_pii
 
 
@@ -49,8 +50,8 @@ class UnansweredLog(ReviewQueue):
         with self._sessions.begin() as s:
             row = UnansweredRow(
                 at=datetime.now(UTC),
-                text=mask_pii(text)[:1000],
-                normalized=mask_pii(normalized)[:1000],
+                text=mask_pii(clean_text(text))[:1000],
+                normalized=mask_pii(clean_text(normalized))[:1000],
                 source=source,
                 region=region,
                 candidates=candidates or [],

@@ -32,13 +32,28 @@ def _numeral(match: re.Match) -> str:
         return match.group(0)
 
 
+# C0 controls but tab and newline, DEL, C1 controls, lone surrogates, non-characters
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text):
+    """Text as it may be stored: control characters, lone surrogates and non-characters
+    removed (\r\n and \r become \n). Where citizens' or editors' text enters, it passes
+    here once, so no later step (a 相似问 in an XLSX export, a JSON log line) can break on it."""
+    if not isinstance(text, str):
+        return text
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
 def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
 def normalize(text: str) -> str:
     """Text for matching: half-width, simplified, lower case, punctuation folded to single spaces."""
-    text = unicodedata.normalize("NFKC", text or "")
+    text = unicodedata.normalize("NFKC", clean_text(text or ""))
     text = to_simplified(text).lower()
     if not _KEEP.search(text):
         text = _NUMERAL_WITH_UNIT.sub(_numeral, text)

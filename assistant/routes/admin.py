@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from assistant.deps import EditorSession, RatingsDep, SettingsDep, StoreDep, UnansweredDep, require
 from assistant.editor_form import field_label
+from assistant.fields import CleanStr
 from assistant.replies import bundle_intro, guide_answer
 from assistant.routes.admin_form import problems_of
 from assistant.schemas import (
@@ -43,7 +44,7 @@ router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(re
 class EntryIn(BaseModel):
     kind: Literal["guide", "bundle"]
     content: dict[str, Any]
-    note: str = Field(default="", max_length=500)
+    note: CleanStr = Field(default="", max_length=500)
 
 
 class HandledIn(BaseModel):
@@ -67,7 +68,7 @@ def _calendar() -> WorkCalendar:
 
 class PublishIn(BaseModel):
     version: int | None = None
-    note: str = Field(default="", max_length=500)
+    note: CleanStr = Field(default="", max_length=500)
 
 
 class RestoreIn(BaseModel):
@@ -78,7 +79,7 @@ class RestoreIn(BaseModel):
 class LinkIn(BaseModel):
     code: str
     add_similar_question: bool = True
-    question: str | None = Field(
+    question: CleanStr | None = Field(
         default=None, max_length=200, description="the 相似问 as the editor tidied it"
     )
     publish: bool = False

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from assistant.deps import ConversationDep, MetricsDep
+from assistant.fields import CleanStr
 from assistant.logs import get_logger
 from assistant.observability import REQUEST_ID, Timer
 from assistant.schemas import ChatOut
@@ -16,7 +17,7 @@ log = get_logger(__name__)
 
 class ChatIn(BaseModel):
     sender: str = Field(min_length=1, max_length=100, description="opaque id of the conversation")
-    text: str = Field(
+    text: CleanStr = Field(
         min_length=1, max_length=1000, description="what the citizen typed, or a button payload"
     )
 

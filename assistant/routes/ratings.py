@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from assistant.deps import RatingsDep, StoreDep
+from assistant.fields import CleanStr
 from assistant.logs import get_logger
 from assistant.schemas import RatedOut
 from knowledge.store import MissingEntryError
@@ -23,9 +24,9 @@ class AboutIn(BaseModel):
 
 class RatingIn(BaseModel):
     helpful: bool = Field(description="👍 true, 👎 false")
-    answer: str = Field(min_length=1, max_length=4000, description="the answer being rated")
-    question: str = Field(default="", max_length=500, description="what the citizen asked before it")
-    reason: str = Field(default="", max_length=500, description="why (optional)")
+    answer: CleanStr = Field(min_length=1, max_length=4000, description="the answer being rated")
+    question: CleanStr = Field(default="", max_length=500, description="what the citizen asked before it")
+    reason: CleanStr = Field(default="", max_length=500, description="why (optional)")
     about: AboutIn | None = Field(default=None, description="the guide or bundle the answer was about")
     source: Literal["web", "wechat"] = "web"
 

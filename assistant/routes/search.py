@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from assistant.deps import RetrieverDep, UnansweredDep
+from assistant.fields import CleanStr
 from assistant.logs import get_logger
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -15,7 +16,7 @@ log = get_logger(__name__)
 
 
 class SearchIn(BaseModel):
-    q: str = Field(min_length=1, max_length=500, description="市民或来电人的原话")
+    q: CleanStr = Field(min_length=1, max_length=500, description="市民或来电人的原话")
     top_k: int = Field(default=3, ge=1, le=10)
     region: str | None = Field(default=None, max_length=20, description="区，如 东城区")
     source: Literal["web", "wechat", "staff", "api"] = "api"

@@ -18,6 +18,7 @@ from assistant.deps import (
     StoreDep,
     require,
 )
+from assistant.fields import CleanStr
 from assistant.logs import get_logger
 from assistant.routes.staff_call import bundle_script, guide_script
 from assistant.routes.tickets import TicketIn, file_with, ticket_out
@@ -33,7 +34,7 @@ router = APIRouter(prefix="/api/staff", tags=["staff"], dependencies=[Depends(re
 class AdvanceIn(BaseModel):
     status: Literal["办理", "办结", "回访"]
     actor: str = Field(min_length=1, max_length=100)
-    note: str = Field(default="", max_length=1000)
+    note: CleanStr = Field(default="", max_length=1000)
 
 
 @router.get("/lookup", response_model=LookupOut)

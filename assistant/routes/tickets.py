@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from assistant.deps import ComplaintsDep
+from assistant.fields import CleanStr
 from assistant.schemas import TicketOut
 from connectors.complaint.protocol import ComplaintService, Ticket, TicketRequest
 
@@ -16,23 +17,23 @@ router = APIRouter(prefix="/api", tags=["12345"])
 
 
 class TicketIn(BaseModel):
-    description: str = Field(min_length=1, max_length=2000)
+    description: CleanStr = Field(min_length=1, max_length=2000)
     category: Literal["咨询", "求助", "投诉", "举报", "建议"] | None = None
-    district: str | None = Field(default=None, max_length=40)
-    location: str | None = Field(default=None, max_length=200)
-    contact_name: str | None = Field(default=None, max_length=30)
+    district: CleanStr | None = Field(default=None, max_length=40)
+    location: CleanStr | None = Field(default=None, max_length=200)
+    contact_name: CleanStr | None = Field(default=None, max_length=30)
     contact_phone: str | None = Field(default=None, max_length=11)
     anonymous: bool = False
     idempotency_key: str | None = Field(default=None, max_length=100)
 
 
 class FollowUpIn(BaseModel):
-    text: str = Field(min_length=1, max_length=1000)
+    text: CleanStr = Field(min_length=1, max_length=1000)
 
 
 class RatingIn(BaseModel):
     satisfaction: Literal["满意", "基本满意", "不满意"]
-    comment: str = Field(default="", max_length=500)
+    comment: CleanStr = Field(default="", max_length=500)
 
 
 def ticket_out(t: Ticket) -> dict:

@@ -13,6 +13,7 @@ import yaml
 
 from knowledge.formats.tabular import flatten, sheet_layout
 from knowledge.schema import Entry, kind_of
+from nlu.normalize import clean_text
 
 Format = Literal["yaml", "csv", "xlsx"]
 
@@ -67,6 +68,11 @@ def write_csv_folder(entries: Sequence[Entry], folder: Path) -> list[Path]:
     return written
 
 
+def _cell(value):
+    """What a cell can hold: openpyxl refuses control characters (IllegalCharacterError)."""
+    return clean_text(value) if isinstance(value, str) else value
+
+
 def write_xlsx(entries: Sequence[Entry], path: Path) -> list[Path]:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -81,7 +87,7 @@ def write_xlsx(entries: Sequence[Entry], path: Path) -> list[Path]:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([row.get(c, "") for c in cols])
+            ws.append([_cell(row.get(c, "")) for c in cols])
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 if isinstance(cell.value, str) and "\n" in cell.value:
