@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from assistant.deps import EditorSession, RatingsDep, SettingsDep, StoreDep, UnansweredDep, require
 from assistant.editor_form import field_label
-from assistant.fields import CleanStr
+from assistant.fields import DB_INT_MAX, CleanStr, RowId
 from assistant.replies import bundle_intro, guide_answer
 from assistant.routes.admin_form import problems_of
 from assistant.schemas import (
@@ -67,12 +67,12 @@ def _calendar() -> WorkCalendar:
 
 
 class PublishIn(BaseModel):
-    version: int | None = None
+    version: int | None = Field(default=None, ge=1, le=DB_INT_MAX)
     note: CleanStr = Field(default="", max_length=500)
 
 
 class RestoreIn(BaseModel):
-    version: int
+    version: int = Field(ge=1, le=DB_INT_MAX)
     publish: bool = False
 
 
@@ -238,7 +238,7 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 @router.get("/entries/{code}/diff", response_model=DiffOut)
-def diff(code: str, store: StoreDep, a: int = Query(alias="from"), b: int = Query(alias="to")) -> dict:
+def diff(code: str, store: StoreDep, a: int = Query(alias="from", ge=1, le=DB_INT_MAX), b: int = Query(alias="to", ge=1, le=DB_INT_MAX)) -> dict:
     """Field-level differences between two versions."""
     before = store.get(code, version=a).content
     old = _flatten(before.model_dump(mode="json"))
@@ -327,7 +327,7 @@ def unanswered(
 
 @router.post("/unanswered/{item_id}/link", response_model=EntryDetailOut)
 def link(
-    item_id: int, body: LinkIn, store: StoreDep, queue: UnansweredDep, session: EditorSession
+    item_id: RowId, body: LinkIn, store: StoreDep, queue: UnansweredDep, session: EditorSession
 ) -> dict:
     """Link a question to a guide, adding it there as a 相似问 (a draft, or published at once)."""
     return _link(queue, store, item_id, body, session, lambda i: i.text)
@@ -360,7 +360,7 @@ def _link(queue, store: ContentStore, item_id: int, body: LinkIn, session, quest
 
 
 @router.post("/unanswered/{item_id}/dismiss", response_model=OkOut)
-def dismiss(item_id: int, queue: UnansweredDep) -> dict:
+def dismiss(item_id: RowId, queue: UnansweredDep) -> dict:
     """Not a service question (chit-chat, abuse…): take it off the queue."""
     return _dismiss(queue, item_id)
 
@@ -413,13 +413,13 @@ def ratings_summary(queue: RatingsDep) -> list[dict]:
 
 @router.post("/ratings/{item_id}/link", response_model=EntryDetailOut)
 def link_rating(
-    item_id: int, body: LinkIn, store: StoreDep, queue: RatingsDep, session: EditorSession
+    item_id: RowId, body: LinkIn, store: StoreDep, queue: RatingsDep, session: EditorSession
 ) -> dict:
     """The answer was wrong for these words: add them to the right guide as a 相似问."""
     return _link(queue, store, item_id, body, session, lambda r: r.question)
 
 
 @router.post("/ratings/{item_id}/dismiss", response_model=OkOut)
-def dismiss_rating(item_id: int, queue: RatingsDep) -> dict:
+def dismiss_rating(item_id: RowId, queue: RatingsDep) -> dict:
     """Seen, nothing to change."""
     return _dismiss(queue, item_id)

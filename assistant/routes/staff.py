@@ -18,7 +18,7 @@ from assistant.deps import (
     StoreDep,
     require,
 )
-from assistant.fields import CleanStr
+from assistant.fields import DB_INT_MAX, CleanStr
 from assistant.logs import get_logger
 from assistant.routes.staff_call import bundle_script, guide_script
 from assistant.routes.tickets import TicketIn, file_with, ticket_out
@@ -110,7 +110,7 @@ def open_ticket(body: TicketIn, complaints: ComplaintsDep, session: StaffSession
 
 @router.get("/tickets", response_model=list[TicketOut])
 def tickets(
-    complaints: ComplaintsDep, status: str | None = None, department: str | None = None, limit: int = 100
+    complaints: ComplaintsDep, status: str | None = None, department: str | None = None, limit: int = Query(default=100, ge=1, le=500)
 ) -> list[dict]:
     """Tickets, newest first (contacts masked)."""
     return [ticket_out(t) for t in complaints.find(status=status, department=department, limit=limit)]
@@ -148,6 +148,6 @@ def outbox(box: OutboxDep) -> dict:
 
 
 @router.post("/outbox/retry", response_model=RetriedOut)
-def outbox_retry(box: OutboxDep, item_id: int | None = None) -> dict:
+def outbox_retry(box: OutboxDep, item_id: int | None = Query(default=None, ge=1, le=DB_INT_MAX)) -> dict:
     """Make pending hand-offs due now."""
     return {"retried": box.retry_now(item_id)}
