@@ -97,7 +97,10 @@ def create_app(
     app.add_middleware(
         BodySizeMiddleware,
         max_bytes=settings.max_body_bytes,
-        larger={"/webhook": settings.action_max_body_bytes},  # grows with the conversation
+        larger={
+            "/webhook": settings.action_max_body_bytes,  # grows with the conversation
+            "/api/admin/import": settings.import_max_bytes,  # a whole knowledge base (editors only)
+        },
     )
     app.add_middleware(RequestIdMiddleware)
     if settings.wechat_token:

@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     )
     rate_limit_burst: int = Field(default=20, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    import_max_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=2 * 1024 * 1024, description="editors' YAML/XLSX upload (the KB export is ~300 KB)"
+    )
 
     # WeChat 公众号 channel (off while wechat_token is empty)
     wechat_token: str = ""
