@@ -19,7 +19,9 @@ from sqlalchemy import Boolean, DateTime, Engine, ForeignKey, Integer, String, d
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from assistant.login_guard import LoginGuard, password_problem
 from foundation.db import Base, session_factory
+from knowledge.store.tables import AuditRow
 
 ROLES = ("staff", "editor", "admin")
 _RANK = {role: i for i, role in enumerate(ROLES)}
@@ -29,6 +31,15 @@ _hasher = PasswordHasher()
 
 class AuthError(Exception):
     """Log-in refused or an account problem; the message is safe to show."""
+
+
+class LoginLockedError(AuthError):
+    """Too many failed log-ins for this account or from this client: wait ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, int(retry_after + 0.999))
+        minutes = max(1, (self.retry_after + 59) // 60)
+        super().__init__(f"登录失败次数太多，请 {minutes} 分钟后再试；忘记密码请联系管理员。")
 
 
 class UserRow(Base):
@@ -79,16 +90,23 @@ def _aware(value: datetime) -> datetime:
 
 
 class Accounts:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, guard: LoginGuard | None = None) -> None:
         self._sessions = session_factory(engine)
+        self.guard = guard or LoginGuard()
+
+    def _audit(self, s, action: str, username: str, client: str) -> None:
+        """Log-ins in the audit log beside content changes: who, from where, how it went."""
+        name = username.strip()[:64] or "?"
+        s.add(AuditRow(at=datetime.now(UTC), actor=name[:100], action=action, kind="account", code=name,
+                       version=None, detail={"client": client[:64]}))  # fmt: skip
 
     def add(self, username: str, password: str, role: str) -> User:
         if role not in ROLES:
             raise AuthError(f"角色应为 {'/'.join(ROLES)}")
         if not username.strip() or len(username) > 50:
             raise AuthError("用户名不能为空，且不超过 50 个字符")
-        if len(password) < 10:
-            raise AuthError("密码至少 10 个字符")
+        if (problem := password_problem(password, username)) is not None:
+            raise AuthError(problem)
         try:
             with self._sessions.begin() as s:
                 row = UserRow(
@@ -104,7 +122,15 @@ class Accounts:
         except IntegrityError:
             raise AuthError(f"用户 {username} 已存在") from None
 
-    def login(self, username: str, password: str) -> Session:
+    def login(self, username: str, password: str, client: str = "") -> Session:
+        """A session, or AuthError; LoginLockedError while this account or client must wait."""
+        account = username.strip().lower()
+        wait = self.guard.wait(account, client)
+        if wait > 0:
+            with self._sessions.begin() as s:
+                self._audit(s, "login_locked", username, client)
+            raise LoginLockedError(wait)
+        failed = False
         with self._sessions.begin() as s:
             row = s.scalar(select(UserRow).where(UserRow.username == username.strip()))
             try:
@@ -113,7 +139,16 @@ class Accounts:
                     raise VerificationError
                 _hasher.verify(row.password_hash, password)
             except (VerificationError, InvalidHashError):
-                raise AuthError("用户名或密码不正确") from None
+                failed = True
+            if failed:
+                self.guard.failed(account, client)
+                self._audit(s, "login_failed", username, client)
+        if failed:
+            raise AuthError("用户名或密码不正确")
+        self.guard.succeeded(account)
+        with self._sessions.begin() as s:
+            row = s.scalar(select(UserRow).where(UserRow.username == username.strip()))
+            self._audit(s, "login", username, client)
             if _hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = _hasher.hash(password)
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
@@ -138,9 +173,16 @@ class Accounts:
                 return None
             return Session(token, sess.csrf, User(user.id, user.username, user.role), _aware(sess.expires_at))
 
-    def logout(self, token: str) -> None:
+    def logout(self, token: str, client: str = "") -> None:
         with self._sessions.begin() as s:
+            found = s.execute(
+                select(UserRow.username)
+                .join(SessionRow, UserRow.id == SessionRow.user_id)
+                .where(SessionRow.token_hash == _digest(token))
+            ).first()
             s.execute(delete(SessionRow).where(SessionRow.token_hash == _digest(token)))
+            if found is not None:
+                self._audit(s, "logout", found[0], client)
 
 
 @dataclass(frozen=True)
@@ -161,9 +203,9 @@ class Account:
         }
 
 
-def _check_password(password: str) -> None:
-    if len(password) < 10:
-        raise AuthError("密码至少 10 个字符")
+def _check_password(password: str, username: str = "") -> None:
+    if (problem := password_problem(password, username)) is not None:
+        raise AuthError(problem)
 
 
 class AccountAdmin:
@@ -200,7 +242,7 @@ class AccountAdmin:
             return Account(row.username, row.role, row.active, row.created_at)
 
     def reset_password(self, username: str, password: str) -> None:
-        _check_password(password)
+        _check_password(password, username)
         with self._sessions.begin() as s:
             row = self._row(s, username)
             row.password_hash = _hasher.hash(password)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from assistant.auth import AuthError
+from assistant.auth import AuthError, LoginLockedError
 from assistant.deps import SESSION_COOKIE, AccountsDep, CurrentSession, SettingsDep
 from assistant.schemas import LoginOut, MeOut, OkOut
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 class LoginIn(BaseModel):
@@ -18,10 +22,18 @@ class LoginIn(BaseModel):
 
 
 @router.post("/login", response_model=LoginOut)
-def login(body: LoginIn, response: Response, accounts: AccountsDep, settings: SettingsDep) -> dict:
-    """Log in; sets an HttpOnly session cookie and returns the token and the CSRF token."""
+def login(
+    body: LoginIn, request: Request, response: Response, accounts: AccountsDep, settings: SettingsDep
+) -> dict:
+    """Log in; sets an HttpOnly session cookie and returns the token and the CSRF token.
+
+    Repeated failures for an account or from a client make it wait (429 with Retry-After)."""
     try:
-        session = accounts.login(body.username, body.password)
+        session = accounts.login(body.username, body.password, client=_client(request))
+    except LoginLockedError as exc:
+        raise HTTPException(
+            status_code=429, detail=str(exc), headers={"Retry-After": str(exc.retry_after)}
+        ) from None
     except AuthError as exc:
         raise HTTPException(status_code=401, detail=str(exc)) from None
     response.set_cookie(
@@ -42,9 +54,9 @@ def login(body: LoginIn, response: Response, accounts: AccountsDep, settings: Se
 
 
 @router.post("/logout", response_model=OkOut)
-def logout(session: CurrentSession, response: Response, accounts: AccountsDep) -> dict:
+def logout(session: CurrentSession, request: Request, response: Response, accounts: AccountsDep) -> dict:
     """End the session."""
-    accounts.logout(session.token)
+    accounts.logout(session.token, client=_client(request))
     response.delete_cookie(SESSION_COOKIE)
     return {"ok": True}
 
