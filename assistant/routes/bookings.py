@@ -86,10 +86,15 @@ def book(body: BookingIn, booking: BookingDep, store: StoreDep) -> dict:
     return _booking_dict(booking.book(req))
 
 
+class LookupIn(PhoneIn):
+    number: str = Field(min_length=6, max_length=40, description="预约号（预约成功时告知）")
+
+
 @router.post("/bookings/lookup", response_model=list[BookingOut])
-def lookup(body: PhoneIn, booking: BookingDep, number: str | None = None) -> list[dict]:
-    """A citizen's bookings: by number and phone, or all active ones of the phone."""
-    return [_booking_dict(b) for b in booking.query(number=number, phone=body.phone)]
+def lookup(body: LookupIn, booking: BookingDep) -> list[dict]:
+    """A booking by its number and the phone it was made with (both: a phone number alone is
+    known to too many people, and would let them see and cancel the citizen's bookings)."""
+    return [_booking_dict(b) for b in booking.query(number=body.number, phone=body.phone)]
 
 
 @router.post("/bookings/{number}/cancel", response_model=BookingOut)

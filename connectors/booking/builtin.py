@@ -90,8 +90,8 @@ class StoreBookingService:
         ]
 
     def query(self, *, number: str | None = None, phone: str | None = None) -> list[Booking]:
-        if not number and not phone:
-            raise InvalidBookingError("query needs number or phone", "请提供预约号或手机号。")
+        if not number or not phone:  # a phone alone would list someone's booking numbers
+            raise InvalidBookingError("query needs number and phone", "请提供预约号和预约时留的手机号。")
         stmt = select(BookingRow).order_by(BookingRow.day, BookingRow.start)
         if number:
             stmt = stmt.where(BookingRow.number == number.strip().upper())

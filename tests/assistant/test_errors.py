@@ -17,7 +17,7 @@ SURROGATE_BODIES = {
     "/api/chat": '{"sender": "s1", "text": "\\ud800办护照"}',
     "/api/tickets": '{"description": "\\udfff路灯坏了"}',
     "/api/ratings": '{"helpful": false, "answer": "\\ud800", "reason": "x"}',
-    "/api/bookings/lookup": '{"phone": "1381234567\\ud800"}',
+    "/api/bookings/lookup": '{"number": "YY261124ABCDEFGHJK", "phone": "1381234567\\ud800"}',
     "/api/auth/login": '{"username": "\\ud800", "password": "x"}',
 }
 

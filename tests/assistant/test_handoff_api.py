@@ -51,8 +51,13 @@ def test_book_lookup_cancel_through_the_api(client):
     assert client.post("/api/bookings", json=body).json()["number"] == booking["number"]  # retried request
     again = client.post("/api/bookings", json={**body, "idempotency_key": "web-2"})
     assert again.status_code == 409 and "只能预约一次" in again.json()["detail"]
-    found = client.post("/api/bookings/lookup", json={"phone": "13812345678"}).json()
+    found = client.post("/api/bookings/lookup", json={"number": booking["number"], "phone": "13812345678"}).json()
     assert [b["number"] for b in found] == [booking["number"]]
+    # issue 14 item 11: a phone number alone lists nothing (anyone may know it)
+    alone = client.post("/api/bookings/lookup", json={"phone": "13812345678"})
+    assert alone.status_code == 422 and booking["number"] not in alone.text
+    other = client.post("/api/bookings/lookup", json={"number": booking["number"], "phone": "13900000000"})
+    assert other.status_code == 200 and other.json() == []
     wrong = client.post(f"/api/bookings/{booking['number']}/cancel", json={"phone": "13900000000"})
     assert wrong.status_code == 404
     assert (

@@ -137,3 +137,12 @@ def test_fifty_concurrent_requests_never_overbook(engine, sealer):
         booked = conn.execute(text("SELECT booked FROM booking_slots WHERE start = '09:00'")).scalar()
         rows = conn.execute(select(BookingRow).where(BookingRow.status == "booked")).all()
     assert booked == capacity and len(rows) == capacity
+
+
+def test_a_phone_alone_never_lists_booking_numbers(booking):
+    """Issue 14 item 11: whoever knows a phone number could otherwise read and cancel bookings."""
+    b = booking.book(_req(phone="13800000009"))
+    with pytest.raises(InvalidBookingError):
+        booking.query(phone="13800000009")
+    assert booking.query(number=b.number, phone="13800000008") == []
+    assert [x.number for x in booking.query(number=b.number, phone="13800000009")] == [b.number]
