@@ -162,6 +162,7 @@ class OutboxItemOut(Out):
 class OutboxOut(Out):
     counts: dict[str, int]
     pending: list[OutboxItemOut]
+    dead: list[OutboxItemOut] = Field(default_factory=list, description="gave up: fix the cause, then retry")
 
 
 class RetriedOut(Out):

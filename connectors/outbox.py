@@ -4,8 +4,14 @@
 exist or neither. ``OutboxWorker.run_once`` claims due items (a lease, so two workers never
 deliver the same item at once), calls the deliverer for the item's kind with the item's
 idempotency key, and marks it delivered only when the far side confirmed. A delivery that
-dies half-way is retried with the same key, which the far side uses to answer with the
-record it already has: delivered exactly once, never lost.
+dies half-way is retried with the same key.
+
+The guarantee is at-least-once: the far side may see an item more than once (a reply lost
+after it stored it) and must answer a repeated idempotency key with the record it already
+has; then each hand-off is recorded there once. After ``max_attempts`` failures (a platform
+that keeps refusing the payload) the item stops in ``dead`` for an operator to look at
+(``yichuang outbox status``, the staff page) and requeue with ``retry``: it is never
+re-posted forever, and never silently dropped.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from foundation.logs import get_logger
 from nlu.pii import mask_pii
 
 log = get_logger(__name__)
+DEAD = "dead"  # gave up after max_attempts: shown to operators, requeued by retry_now
 Deliverer = Callable[[dict, str], str]  # (payload, idempotency key) -> the far side's reference
 
 
@@ -34,7 +41,7 @@ class OutboxRow(Base):
     ref: Mapped[str] = mapped_column(String(64), index=True)
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     payload: Mapped[str] = mapped_column(Text)  # sealed: it may hold a citizen's contact
-    status: Mapped[str] = mapped_column(String(12), index=True)  # pending | delivered
+    status: Mapped[str] = mapped_column(String(12), index=True)  # pending | delivered | dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -108,12 +115,19 @@ class Outbox:
             return dict(s.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all())
 
     def retry_now(self, item_id: int | None = None) -> int:
-        """Make pending items due at once (all, or one); returns how many."""
-        stmt = update(OutboxRow).where(OutboxRow.status == "pending").values(next_attempt_at=_now())
-        if item_id is not None:
-            stmt = stmt.where(OutboxRow.id == item_id)
+        """Make pending items due at once (all, or one), and requeue dead ones with fresh
+        attempts (an operator fixed the cause); returns how many."""
+        now = _now()
         with self._sessions.begin() as s:
-            return s.execute(stmt).rowcount
+            pending = update(OutboxRow).where(OutboxRow.status == "pending").values(next_attempt_at=now)
+            dead = (
+                update(OutboxRow)
+                .where(OutboxRow.status == DEAD)
+                .values(status="pending", attempts=0, next_attempt_at=now)
+            )
+            if item_id is not None:
+                pending, dead = pending.where(OutboxRow.id == item_id), dead.where(OutboxRow.id == item_id)
+            return s.execute(pending).rowcount + s.execute(dead).rowcount
 
 
 class OutboxWorker:
@@ -127,6 +141,7 @@ class OutboxWorker:
         lease: timedelta = timedelta(seconds=60),
         base_delay: float = 2.0,
         max_delay: float = 600.0,
+        max_attempts: int = 12,
     ) -> None:
         self._sessions = session_factory(engine)
         self.sealer = sealer
@@ -135,6 +150,7 @@ class OutboxWorker:
         self.lease = lease
         self.base_delay = base_delay
         self.max_delay = max_delay
+        self.max_attempts = max_attempts  # about 40 minutes of retries with the defaults
 
     def _claim(self, limit: int) -> list[tuple[int, str, str, str, int]]:
         now = _now()
@@ -162,20 +178,25 @@ class OutboxWorker:
                 if deliver is None:
                     raise RuntimeError(f"no deliverer for {kind}")
                 remote = deliver(self.sealer.open(sealed), key)
-            except Exception as exc:  # any failure: keep the item and try again later
+            except Exception as exc:  # any failure: keep the item and try again later, a bounded number of times
                 delay = min(self.base_delay * 2 ** (attempts - 1), self.max_delay)
+                dead = attempts >= self.max_attempts
                 with self._sessions.begin() as s:
                     s.execute(
                         update(OutboxRow)
                         .where(OutboxRow.id == item_id)
                         .values(
+                            status=DEAD if dead else "pending",
                             next_attempt_at=_now() + timedelta(seconds=delay),
                             last_error=mask_pii(str(exc))[:500],
                         )
                     )
-                log.warning(
-                    "outbox delivery failed", kind=kind, item=item_id, attempts=attempts, retry_in=delay
-                )
+                if dead:
+                    log.error("outbox item gave up, an operator must look", kind=kind, item=item_id, attempts=attempts)
+                else:
+                    log.warning(
+                        "outbox delivery failed", kind=kind, item=item_id, attempts=attempts, retry_in=delay
+                    )
                 continue
             with self._sessions.begin() as s:
                 row = s.get(OutboxRow, item_id)

@@ -89,12 +89,17 @@ def _outbox(args: argparse.Namespace, settings: Settings) -> int:
     outbox = services.outbox
     if args.action == "status":
         counts = outbox.counts()
-        print(f"待投递 {counts.get('pending', 0)}，已投递 {counts.get('delivered', 0)}")
+        print(
+            f"待投递 {counts.get('pending', 0)}，已投递 {counts.get('delivered', 0)}，"
+            f"已放弃 {counts.get('dead', 0)}（需人工处理：修正原因后 yichuang outbox retry --id N）"
+        )
         for item in outbox.items("pending"):
             print(
                 f"  #{item.id} {item.kind} {item.ref} 尝试 {item.attempts} 次，下次 {item.next_attempt_at:%m-%d %H:%M:%S}"
                 f"  {item.last_error or ''}"
             )
+        for item in outbox.items("dead"):
+            print(f"  已放弃 #{item.id} {item.kind} {item.ref} 尝试 {item.attempts} 次：{item.last_error or ''}")
         return 0
     if args.action == "retry":
         print(f"已将 {outbox.retry_now(args.id)} 个待投递项设为立即重试")

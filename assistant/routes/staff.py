@@ -128,26 +128,29 @@ def bookings(booking: BookingDep, day: date | None = None, hall: str | None = No
     return [b.as_dict() for b in booking.find(day=day, hall_id=hall)]  # external system: 501
 
 
+def _outbox_item(i) -> dict:
+    return {
+        "id": i.id,
+        "kind": i.kind,
+        "ref": i.ref,
+        "attempts": i.attempts,
+        "next_attempt_at": i.next_attempt_at.isoformat(),
+        "last_error": i.last_error,
+    }
+
+
 @router.get("/outbox", response_model=OutboxOut)
 def outbox(box: OutboxDep) -> dict:
-    """Hand-offs waiting for the 12345 platform."""
+    """Hand-offs waiting for the 12345 platform, and those it gave up on (``dead``: look at
+    ``last_error``, fix the cause, then retry)."""
     return {
         "counts": box.counts(),
-        "pending": [
-            {
-                "id": i.id,
-                "kind": i.kind,
-                "ref": i.ref,
-                "attempts": i.attempts,
-                "next_attempt_at": i.next_attempt_at.isoformat(),
-                "last_error": i.last_error,
-            }
-            for i in box.items("pending")
-        ],
+        "pending": [_outbox_item(i) for i in box.items("pending")],
+        "dead": [_outbox_item(i) for i in box.items("dead")],
     }
 
 
 @router.post("/outbox/retry", response_model=RetriedOut)
 def outbox_retry(box: OutboxDep, item_id: int | None = Query(default=None, ge=1, le=DB_INT_MAX)) -> dict:
-    """Make pending hand-offs due now."""
+    """Make pending hand-offs due now; requeue dead ones."""
     return {"retried": box.retry_now(item_id)}

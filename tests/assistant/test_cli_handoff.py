@@ -68,4 +68,4 @@ def test_users_add(settings, monkeypatch, capsys):
     assert cli.main(["users", "add", "editor1", "--role", "editor", "--password-stdin"]) == 0
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert cli.main(["users", "add", "editor2", "--password-stdin"]) == 1
-    assert "至少 10" in capsys.readouterr().err
+    assert "至少 12" in capsys.readouterr().err

@@ -130,3 +130,26 @@ def test_staff_routes_with_log_in_roles_and_csrf(client):
     assert client.get("/api/staff/outbox", headers=bearer).json()["counts"] == {}
     assert client.post("/api/auth/logout", headers=bearer).json() == {"ok": True}
     assert client.get("/api/staff/bookings", headers=bearer).status_code == 401
+
+
+def test_staff_page_lists_dead_hand_offs(staffed_client, bearer):
+    """Issue 14 item 12: what the outbox gave up on is visible to operators and can be requeued."""
+    from datetime import timedelta
+
+    from connectors.outbox import OutboxWorker
+    from foundation.db import session_factory
+
+    services = staffed_client.app.state.services
+    with session_factory(services.store.engine).begin() as s:
+        services.outbox.add(s, "ticket.forward", "GD000000TEST0001", {"x": 1})
+
+    def refuse(payload, key):
+        raise ValueError("平台返回缺少 number 字段")
+
+    OutboxWorker(services.store.engine, services.outbox.sealer, {"ticket.forward": refuse},
+                 base_delay=0, lease=timedelta(0), max_attempts=1).run_once()  # fmt: skip
+    staff = bearer(staffed_client, "hotline1", "hotline password 1")
+    box = staffed_client.get("/api/staff/outbox", headers=staff).json()
+    assert box["counts"] == {"dead": 1} and box["pending"] == []
+    assert box["dead"][0]["ref"] == "GD000000TEST0001" and "number" in box["dead"][0]["last_error"]
+    assert staffed_client.post("/api/staff/outbox/retry", headers=staff).json() == {"retried": 1}

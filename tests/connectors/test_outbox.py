@@ -60,3 +60,28 @@ def test_outbox_survives_outage_lost_answer_and_restart(db_url, sealer):
     forwarded = complaints2.get(ticket.number)
     assert forwarded.external_ref == remote and "已转 12345 平台" in forwarded.history[-1].note
     restarted.engine.dispose()
+
+
+def test_a_payload_the_platform_keeps_refusing_goes_dead_after_bounded_attempts(db_url, sealer):
+    """Issue 14 item 12: a reply missing a required field was re-posted forever."""
+    store = open_store(db_url)
+    complaints = StoreComplaintService(store.engine, TicketRules.load(), sealer, WorkCalendar(), forward=True)
+    complaints.file(TicketRequest("小区门口的路灯坏了一个月", district="东城区", anonymous=True))
+    posts = []
+
+    def platform_without_number(payload, key):
+        posts.append(key)
+        return {"status": "ok"}["number"]  # the platform's reply lacks the field we need
+
+    worker = OutboxWorker(
+        store.engine, sealer, {FORWARD_KIND: platform_without_number}, base_delay=0.0, lease=timedelta(0), max_attempts=3
+    )
+    for _ in range(6):
+        worker.run_once()
+    assert len(posts) == 3 and len(set(posts)) == 1  # bounded, and always the same idempotency key
+    assert complaints.outbox.counts() == {"dead": 1}
+    [dead] = complaints.outbox.items("dead")
+    assert dead.attempts == 3 and "number" in dead.last_error
+    assert complaints.outbox.retry_now(dead.id) == 1  # an operator requeues it after fixing the cause
+    assert complaints.outbox.counts() == {"pending": 1} and complaints.outbox.items("pending")[0].attempts == 0
+    store.engine.dispose()
