@@ -4,6 +4,7 @@ Editors and admins only. Publishing updates search in place (store events)."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import date
 from functools import lru_cache
@@ -13,6 +14,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 
 from assistant.deps import EditorSession, RatingsDep, SettingsDep, StoreDep, UnansweredDep, require
 from assistant.editor_form import field_label
@@ -293,14 +295,21 @@ def export(store: StoreDep, format: Literal["yaml", "xlsx"] = "xlsx", latest: bo
     items = (
         [store.get(s.code, published=False).content for s in store.find()] if latest else store.published()
     )
-    tmp = Path(tempfile.mkdtemp()) / f"content.{format}"
-    write_path(items, tmp)
+    folder = Path(tempfile.mkdtemp(prefix="yichuang-export-"))
+    tmp = folder / f"content.{format}"
+    try:
+        write_path(items, tmp)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     media = (
         "application/x-yaml"
         if format == "yaml"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    return FileResponse(tmp, media_type=media, filename=tmp.name)
+    # the folder goes once the file is sent (it used to stay in /tmp for good)
+    cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
+    return FileResponse(tmp, media_type=media, filename=tmp.name, background=cleanup)
 
 
 @router.get("/unanswered", response_model=list[UnansweredOut])
