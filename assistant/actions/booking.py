@@ -124,6 +124,7 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         if guide is None:
             return result
         result.set(booking_service=guide.code)
+        result.say(Reply(f"好的，为您预约办理【{guide.name}】。"))  # confirmed by name from the start
         text = "" if t.text.startswith("/") else t.text
         district = t.entity("region") or district_in(text, booking.halls(guide.code))
         if district:
@@ -249,7 +250,7 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
             result.set(booking_time=start, booking_wish=None)
         return result
 
-    def check(t: Tracker, slot: str, text: str) -> tuple[str | None, str | None]:
+    def check(t: Tracker, slot: str, text: str) -> tuple[str | None, str | None] | None:
         if slot == "booking_service":
             guide = resolve_service(text)
             if guide is None:
@@ -293,7 +294,7 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         if slot == "booking_phone":
             phone = find_mobile(text)
             return (phone, None) if phone else (None, "手机号格式不对，请输入 11 位手机号。")
-        return text, None
+        return None  # region, the wish: set by the actions themselves, nothing to check
 
     @actions.register("action_submit_booking")
     def submit(t: Tracker) -> Result:

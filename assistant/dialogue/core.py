@@ -107,6 +107,9 @@ class DialogueCore:
         returned = self.return_to(ctx, norm, text)
         if returned:
             return returned
+        switched = self.same_subject(ctx, norm, focus)
+        if switched:
+            return switched
         aspect = self.book.aspect_of(norm)
         if aspect == "materials" and isinstance(focus, Bundle) and len(norm) <= SHORT:
             return self.walk.step(ctx, {})
@@ -214,6 +217,19 @@ class DialogueCore:
             return None
         top = hits[0]
         return self.show(ctx, top.kind, top.code, result.region, self.book.aspect_of(right), right)
+
+    def same_subject(self, ctx: Context, norm: str, focus) -> list[Reply] | None:
+        """"那退休了呢" after 公积金购房提取: the same subject's other service (like a correction)."""
+        compact = norm.replace(" ", "")
+        m = _ONLY_X_NE.match(compact)
+        if not m or focus is None:
+            return None
+        what = re.sub(r"^(?:那|还有|那么)|呢$", "", compact)
+        if len(what) < 2 or what in normalize(focus.name).replace(" ", ""):
+            return None
+        if isinstance(focus, ServiceGuide) and any(what in line for line in guide_lines(focus)):
+            return None  # "那材料呢"-like: about the entry in focus
+        return self.correction(ctx, f"不是是{what}")
 
     def return_to(self, ctx: Context, norm: str, text: str) -> list[Reply] | None:
         """ "身份证那个呢，多久能拿到" / "刚才那个": back to an earlier topic, then its follow-up."""

@@ -90,6 +90,11 @@ class FormRunner:
                 )
                 replies += validated["replies"]
                 slots.update(validated["slots"])
+        elif text and not text.startswith("/"):  # "帮我查一下工单 GD…": the first question answered already
+            first = domain()["forms"][form]["required_slots"][0]
+            pre = self._run(f"validate_{form}", sender, {**slots, "requested_slot": first}, text, intent, [],
+                            form=form, changed={first: text})  # fmt: skip
+            slots.update({k: v for k, v in pre["slots"].items() if v is not None})
         ctx.form["slots"] = slots
         return replies + self._next(ctx, sender)
 

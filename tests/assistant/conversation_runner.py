@@ -75,7 +75,8 @@ class _Player:
         if messages is not None:
             reasons = reasons + check_turn(self.substitute(turn.expect), messages)
         mode = self.modes[-1] if self.modes else "none"
-        if self.want_mode and any(m != self.want_mode for m in self.modes):
+        # an emergency is answered by the safety check before either driver ("safety"): fine in both modes
+        if self.want_mode and any(m not in (self.want_mode, "safety") for m in self.modes):
             reasons.append(f"有回合不是 {self.want_mode} 模式回答的：{self.modes}")
         reply = text_of(messages or [])[:300]
         return TurnResult(index, sent, mode, reasons, reply)

@@ -40,7 +40,7 @@ EXPECT_KEYS = {
 # in this order; a confirmation summary asks nothing else).
 ASK_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("number", re.compile(r"预约号|工单号")),
-    ("confirm", re.compile(r"确认(提交|预约)|核对")),
+    ("confirm", re.compile(r"确认(提交|预约)|核对(预约|要提交)")),  # not "用来核对身份" (the phone)
     ("category", re.compile(r"哪一类|哪类问题|什么类")),
     ("service", re.compile(r"哪个事项|什么事项|哪项业务|预约办理哪")),
     ("hall", re.compile(r"大厅|哪个(办理)?(地点|窗口|网点)|选择.{0,4}(地点|窗口|网点)")),
