@@ -180,7 +180,7 @@ class Conversation:
 
     async def turn(self, sender: str, text: str, request_id: str | None = None) -> tuple[Mode, list[Reply]]:
         self._loop = self._loop or asyncio.get_running_loop()
-        urgent = safety_replies(text)  # emergencies first, in every channel and mode
+        urgent = safety_replies(text, sender)  # emergencies first, in every channel and mode
         if urgent:
             return "safety", urgent
         replies = await self._ask_rasa(sender, text, request_id) if self.rasa_available else None

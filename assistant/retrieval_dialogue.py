@@ -37,7 +37,7 @@ class RetrievalDialogue(DialogueCore):
 
     def respond(self, sender: str, text: str) -> list[Reply]:
         """One turn without Rasa: emergencies first, then hand-off and forms by their words."""
-        urgent = safety_replies(text)
+        urgent = safety_replies(text, sender)
         if urgent:
             return urgent
         ctx = self.memory.get(sender)

@@ -17,7 +17,7 @@ from nlu.phrasebook import Phrasebook, default_phrasebook
 
 YES_LABELS = ("是", "有", "需要", "要", "已办理", "已经")
 NO_LABELS = ("否", "没有", "无", "不需要", "不要", "未办理")
-QUESTION_CUES = ("吗", "什么", "怎么", "多少", "多久", "多长", "哪", "几", "为啥", "为什么", "咋", "啥")
+QUESTION_CUES = ("吗", "什么", "怎么", "多少", "多久", "多长", "哪", "为啥", "为什么", "咋", "啥")
 Option = tuple[str, str]  # (value, label)
 
 
@@ -100,10 +100,31 @@ def match_option(
         return _polar(options, topical)
     if any(cue in folded for cue in QUESTION_CUES) or book.aspect_of(folded):
         return None  # "有什么要注意的吗", "要多久" are questions, not a yes
-    if len(folded) > 10:  # a long sentence without the option's words answers something else
-        return None
-    said = polarity(text, book)
+    q = _fold(question)
+    shared = {folded[i : i + 2] for i in range(len(folded) - 1)} & {q[i : i + 2] for i in range(len(q) - 1)}
+    leads = any(folded.startswith(w) for w in book.yes + book.no)
+    if len(folded) > 10 and not (shared - {"是否", "是不", "需要"}) and not leads:
+        return None  # a long sentence about something else answers nothing
+    said = _sentence_polarity(folded, q, book)
     return _polar(options, said) if said is not None else None
+
+
+def _sentence_polarity(folded: str, question: str, book: Phrasebook) -> bool | None:
+    """Yes or no for a sentence; a negation the question itself makes ("未结清" → "还有欠款没结清")
+    does not count as a no."""
+    own = question.replace("未", "没").replace("无", "没")
+    rest = folded
+    for word in sorted(book.no, key=len, reverse=True):
+        at = rest.find(word)
+        while at >= 0:
+            tail = rest[at + len(word) : at + len(word) + 2]
+            if not (tail and ("没" + tail) in own):
+                return False
+            rest = rest[:at] + rest[at + len(word) :]
+            at = rest.find(word)
+    if book.has(rest, book.yes) or rest != folded:
+        return True
+    return None
 
 
 def implied(

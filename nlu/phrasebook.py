@@ -39,6 +39,7 @@ class Phrasebook:
     forms: dict[str, tuple[str, ...]]
     stop: tuple[str, ...]
     have: tuple[str, ...]
+    bundle_cues: tuple[str, ...]
     no: tuple[str, ...]
     yes: tuple[str, ...]
     option_words: dict[str, tuple[str, ...]]  # option label → what citizens say
@@ -74,6 +75,7 @@ class Phrasebook:
             forms={k: r.words(forms, forms_node, k, "forms") for k in FORMS},
             stop=r.words(top, root, "stop"),
             have=r.words(top, root, "have"),
+            bundle_cues=r.words(top, root, "bundle_cues"),
             no=r.words(top, root, "no"),
             yes=r.words(top, root, "yes"),
             option_words=r.pairs(top, root, "option_words", "option"),

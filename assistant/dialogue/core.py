@@ -116,7 +116,9 @@ class DialogueCore:
         result = self.retriever.search(text, top_k=3)
         if focus is not None and self.is_followup(norm, aspect, result, focus):
             return self.followup(ctx, focus, aspect, text, result.region)
-        if result.decision == "answer" or (result.results and self.names(norm, self.entry(result.results[0].code))):
+        if result.decision == "answer" or (
+            result.results and self.names(norm, self.entry(result.results[0].code))
+        ):
             hit = result.results[0]  # answered, or named outright ("离婚登记要两个人都去吗")
             return self.show(ctx, hit.kind, hit.code, result.region, aspect, text)
         if aspect and focus is None and len(norm) <= 12:  # "要带什么?" with nothing in context
@@ -124,6 +126,10 @@ class DialogueCore:
             return [Reply(f"请问您想了解哪个事项的{name}？告诉我事项名称就行，比如“护照怎么办”。")]
         if intent in ("deny", "affirm", "stop", "goodbye", "thanks") or self.book.has(norm, self.book.stop):
             return [Reply(ANYTHING_ELSE)]
+        bundle = next((h for h in result.results[:3] if h.kind == "bundle"), None)
+        wants_bundle = intent == "start_bundle" or self.book.has(norm.replace(" ", ""), self.book.bundle_cues)
+        if result.decision == "clarify" and bundle is not None and wants_bundle:  # "开个面馆要跑哪些手续"
+            return self.show(ctx, bundle.kind, bundle.code, result.region)
         if result.decision == "clarify" and not confident_only:
             return [clarify([(h.kind, h.code, h.name) for h in result.options()])]
         if self.unanswered is not None:
@@ -146,7 +152,9 @@ class DialogueCore:
             return not confident or len(norm) <= 12
         if len(norm) > SHORT or not isinstance(focus, ServiceGuide):
             return False
-        asks = bool(_QUESTION_END.search(compact)) and len(_QUESTION_END.sub("", compact)) >= 2  # "要体检不", not "不"
+        asks = (
+            bool(_QUESTION_END.search(compact)) and len(_QUESTION_END.sub("", compact)) >= 2
+        )  # "要体检不", not "不"
         if confident:  # "消防安全检查怎么办" is a new question even if 安全 is in the guide in focus
             return asks and len(compact) <= 6
         words = content_words(norm)
@@ -219,7 +227,7 @@ class DialogueCore:
         return self.show(ctx, top.kind, top.code, result.region, self.book.aspect_of(right), right)
 
     def same_subject(self, ctx: Context, norm: str, focus) -> list[Reply] | None:
-        """"那退休了呢" after 公积金购房提取: the same subject's other service (like a correction)."""
+        """ "那退休了呢" after 公积金购房提取: the same subject's other service (like a correction)."""
         compact = norm.replace(" ", "")
         m = _ONLY_X_NE.match(compact)
         if not m or focus is None:

@@ -7,6 +7,11 @@ fallback can start a form or a search on "楼下着火了".
 
 from __future__ import annotations
 
+import re
+import threading
+import time
+from collections import OrderedDict
+
 from assistant.replies import HOTLINE, Button, Reply, payload
 from nlu.safety import Emergency, SafetyCheck, default_check
 
@@ -28,8 +33,49 @@ def emergency_reply(emergency: Emergency, check: SafetyCheck | None = None) -> R
     return Reply("\n".join(lines), buttons)
 
 
-def safety_replies(text: str, check: SafetyCheck | None = None) -> list[Reply] | None:
-    """The emergency answer when ``text`` reports one, else None."""
+_FOLLOW_UP = re.compile(
+    r"下不去|出不去|打不通|没人接|还没来|还在里面|困住了|不敢|怎么办|该怎么做|然后呢|接下来"
+)
+RECENT_SECONDS = 600
+
+
+class _Recent:
+    """The emergency each sender reported last, for its follow-ups ("我们住在12楼，下不去怎么办")."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._items: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.size = size
+
+    def remember(self, sender: str, kind: str) -> None:
+        with self._lock:
+            self._items[sender] = (kind, time.monotonic())
+            self._items.move_to_end(sender)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def get(self, sender: str) -> str | None:
+        with self._lock:
+            found = self._items.get(sender)
+        return found[0] if found and time.monotonic() - found[1] < RECENT_SECONDS else None
+
+
+RECENT = _Recent()
+
+
+def safety_replies(
+    text: str, sender: str | None = None, check: SafetyCheck | None = None
+) -> list[Reply] | None:
+    """The emergency answer when ``text`` reports one (or follows one up), else None."""
     check = check or default_check()
     found = check.detect(text)
-    return [emergency_reply(found, check)] if found else None
+    if found:
+        if sender:
+            RECENT.remember(sender, found.id)
+        return [emergency_reply(found, check)]
+    kind = RECENT.get(sender) if sender else None
+    if kind and len(text) <= 40 and _FOLLOW_UP.search(text) and not text.lstrip().startswith("/"):
+        emergency = next((k for k in check.kinds if k.id == kind), None)
+        if emergency is not None:
+            return [emergency_reply(emergency, check)]
+    return None

@@ -45,3 +45,12 @@ def test_ordinary_question_sharing_the_words_is_not_an_emergency(rasa, stub_retr
     conv = Conversation(RetrievalDialogue(stub_retriever, loaded_store), rasa.url, timeout=1.0)
     [(mode, _)] = run(conv, ("web:s3", "燃气报装要什么材料"))
     assert mode == "rasa" and rasa.seen
+
+
+def test_a_follow_up_of_an_emergency_gets_its_advice_again(stub_retriever, loaded_store):
+    dialogue = RetrievalDialogue(stub_retriever, loaded_store)
+    dialogue.respond("web:s4", "楼下着火了，烟很大")
+    again = dialogue.respond("web:s4", "我们住在12楼，下不去怎么办")[0].text
+    assert "119" in again and "湿毛巾" in again
+    other = dialogue.respond("web:s5", "我们住在12楼，下不去怎么办")[0].text  # nobody reported a fire
+    assert "119" not in other
