@@ -22,10 +22,12 @@ from knowledge.ranker import (
     Linear,
     Query,
     _sigmoid,
+    bundle_cue,
     candidate_features,
     query_features,
 )
 from knowledge.retrieval import Hit, Retriever, Thresholds
+from nlu.normalize import normalize
 
 FOLDS = 5
 MAX_IN_SCOPE_REJECTED = 0.01
@@ -35,7 +37,8 @@ COST_WRONG, COST_OOS_ANSWERED, COST_CLARIFY_RIGHT, COST_AMBIGUOUS_ANSWERED = 6.0
 def query_of(r: Ranked, retriever: Retriever) -> Query:
     f = r.features
     words = tuple(f.get("words", ()))
-    return Query(words, bool(f.get("bundle_cue")), bool(f.get("long")), retriever.word_weights(words))
+    cue = bundle_cue(normalize(r.item.q))  # as rank() computes it, so a changed cue list needs no re-ranking
+    return Query(words, cue, bool(f.get("long")), retriever.word_weights(words))
 
 
 def _candidates(r: Ranked, t: Thresholds) -> list[Hit]:

@@ -34,7 +34,7 @@ from knowledge.ranking import Decision, Hit
 RANKER_FILE = Path(__file__).parent / "ranker.json"
 TOP_K = 10
 BUNDLE_CUES = re.compile(
-    r"一起|一次|一并|同时|都要|都得|一窗|一件事|哪些手续|哪些证|什么手续|全部|全套|所有手续|全流程|"
+    r"一起|一次|一并|同时|都要|都得|一窗|一件事|哪些手续|哪些证|全套|所有手续|全流程|"
     r"跑几|几个部门|哪些部门|哪几个|顺便|联办|总共|一共"
 )
 RANK_FEATURES = (
