@@ -4,6 +4,7 @@ Editors and admins only. Publishing updates search in place (store events)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from datetime import date
@@ -329,9 +330,23 @@ def unanswered(
             "status": i.status,
             "linked_code": i.linked_code,
             "count": i.count,
+            "suggested": tidy_question(i.text),
         }
         for i in queue.items(status=status, grouped=True)
     ]
+
+
+_LEADING = re.compile(r"^(?:你好|您好|喂|请问一下|请问|我想问一下|我想问问|我想问|想问一下|问一下|麻烦问一下|那个)[，,、\s]*")
+_TRAILING = re.compile(r"[啊呀呢吗嘛哈吧啦]*[？?。！!～~\s]*$")
+_MASKED = re.compile(r"[，,\s]*(?:我的)?(?:电话|手机|手机号|号码|身份证号?)?(?:是)?\s*\d*\*{3,}\d*[，,\s]*")
+
+
+def tidy_question(text: str) -> str:
+    """The words as a 相似问: greetings, masked numbers and trailing particles dropped."""
+    out = _MASKED.sub("，", text).strip("，, ")
+    for _ in range(2):
+        out = _LEADING.sub("", out)
+    return _TRAILING.sub("", out).strip("，, ") or text
 
 
 @router.post("/unanswered/{item_id}/link", response_model=EntryDetailOut)

@@ -146,3 +146,18 @@ def test_publish_stands_when_search_fails_and_health_says_it_is_catching_up(bear
     assert services.store.listeners.catch_up() == {}
     assert client.get("/health").json()["search"]["state"] == "current"
     assert client.post("/api/search", json={"q": phrase}).json()["results"][0]["name"] == HUKOU
+
+
+@pytest.mark.parametrize(
+    ("said", "tidy"),
+    [
+        ("你好，请问一下护照怎么办啊？", "护照怎么办"),
+        ("我的电话是138****1234，社保卡丢了怎么补呢", "社保卡丢了怎么补"),
+        ("您好 身份证号370***********1234 补办身份证要多久呀？？", "补办身份证要多久"),
+        ("娃本人得去不", "娃本人得去不"),  # nothing to drop: the citizen's own words stay
+    ],
+)
+def test_unanswered_questions_come_with_a_tidied_similar_question(said, tidy):
+    from assistant.routes.admin import tidy_question
+
+    assert tidy_question(said) == tidy

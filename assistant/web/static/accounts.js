@@ -6,10 +6,10 @@ const ycAccounts = (() => {
   const ROLES = [["staff", "话务员"], ["editor", "内容编辑"], ["admin", "管理员"]];
   const roleSelect = (id, value, label) => el("select", { id, "aria-label": label }, ROLES.map(([v, t]) => el("option", { value: v, text: t, selected: v === value })));
 
-  async function view(root) {
+  async function view(root, current) {
     const list = await api("GET", "/api/admin/accounts");
     const message = el("p", { id: "a-message", role: "status", "aria-live": "polite" });
-    const done = async (text) => { await view(root); document.getElementById("a-message").textContent = text; };
+    const done = async (text) => { await view(root, current); document.getElementById("a-message").textContent = text; };
     const failed = (err) => { message.textContent = err.message; };
 
     const user = el("input", { id: "a-user", maxlength: 50, required: true, autocomplete: "off" });
@@ -32,10 +32,11 @@ const ycAccounts = (() => {
 
     const rows = list.map((a, i) => {
       const r = roleSelect(`a-role-${i}`, a.role, `${a.username} 的角色`);
+      if (a.username === current) r.disabled = true; // another admin changes an admin's own role
       r.addEventListener("change", async () => {
         try { await api("PATCH", `/api/admin/accounts/${encodeURIComponent(a.username)}`, { role: r.value }); await done(`${a.username} 的角色已改为 ${r.selectedOptions[0].text}`); } catch (err) { r.value = a.role; failed(err); }
       });
-      const toggle = el("button", { type: "button", text: a.active ? "停用" : "启用", onclick: async () => {
+      const toggle = a.username === current ? el("span", { class: "muted", text: "（自己）" }) : el("button", { type: "button", text: a.active ? "停用" : "启用", onclick: async () => {
         if (a.active && !confirm(`停用后 ${a.username} 将立即退出且无法登录，确定吗？`)) return;
         try { await api("PATCH", `/api/admin/accounts/${encodeURIComponent(a.username)}`, { active: !a.active }); await done(`${a.username} 已${a.active ? "停用" : "启用"}`); } catch (err) { failed(err); }
       } });

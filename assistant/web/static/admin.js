@@ -18,7 +18,7 @@
   const tabButtons = Object.entries(TABS).map(([id, label]) =>
     el("button", { type: "button", role: "tab", id: `tab-${id}`, "aria-selected": "false", "aria-controls": "root", text: label, onclick: () => show(id) }));
   tabs.replaceChildren(...tabButtons);
-  const views = { entries: entriesView, unanswered: unansweredView, ratings: ratingsView, files: filesView, stats: () => ycStats.view(root), accounts: () => ycAccounts.view(root) };
+  const views = { entries: entriesView, unanswered: unansweredView, ratings: ratingsView, files: filesView, stats: () => ycStats.view(root), accounts: () => ycAccounts.view(root, me.user) };
   let entryNames = [];
 
   async function show(id, arg) {
@@ -308,7 +308,7 @@
       ...items.map((i) => el("div", { class: "card" },
         el("p", {}, el("strong", { text: i.text }), i.count > 1 ? el("span", { class: "tag", text: `问过 ${i.count} 次` }) : null, el("span", { class: "muted", text: `　最近 ${i.at.slice(0, 16).replace("T", " ")} · ${i.source}${i.region ? " · " + i.region : ""}` })),
         i.candidates.length ? el("p", { class: "muted", text: `最接近：${i.candidates.map((c) => `${c.name}（${c.code}）`).join("、")}` }) : null,
-        linkForm("u", i, i.candidates[0] && i.candidates[0].code, i.text, "/api/admin/unanswered", unansweredView))));
+        linkForm("u", i, i.candidates[0] && i.candidates[0].code, i.suggested || i.text, "/api/admin/unanswered", unansweredView))));
   }
 
   async function ratingsView() {
