@@ -251,7 +251,8 @@ def check_turn(expect: dict, messages: list[dict]) -> list[str]:
     codes = {a.get("code") for a in about if a.get("code")}
     last = messages[-1]
     if expect.get("clarify_ok"):  # a clarify that offers the right entry as a button will do
-        codes |= {payload_slots(b.get("payload", "")).get("code") for m in messages for b in m.get("buttons") or []}
+        offered = {payload_slots(b.get("payload", "")).get("code") for m in messages for b in m.get("buttons") or []}
+        codes |= offered - {None}
     if "about" in expect and not codes & _codes(expect["about"]):
         reasons.append(f"about 应为 {sorted(_codes(expect['about']))}，实际 {sorted(codes) or '无'}")
     for item in expect.get("contains") or []:
