@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from assistant.dialogue.context import Context
-from assistant.dialogue.guide_answers import answer_followup, content_words, guide_lines
+from assistant.dialogue.guide_answers import answer_followup, best_faq, content_words, guide_lines
 from assistant.dialogue.payloads import parse_payload
 from assistant.dialogue.safety import safety_replies
 from assistant.dialogue.small_talk import ANYTHING_ELSE, small_talk
@@ -199,7 +199,12 @@ class DialogueCore:
             return self.walk.intro(ctx, entry)
         if aspect:
             return [answer_followup(entry, aspect, text, region, self.districts())]
-        return [guide_answer(entry, region)]
+        reply = guide_answer(entry, region)
+        faq = best_faq(entry, text, floor=0.5) if text else None
+        if faq:  # "首套房契税交多少": the FAQ that answers it first, then the guide
+            head, _, rest = reply.text.partition("\n")
+            reply.text = f"{head}\n{faq[1]}\n{rest}"
+        return [reply]
 
     # -- context moves -------------------------------------------------------------------------
     def correction(self, ctx: Context, norm: str) -> list[Reply] | None:

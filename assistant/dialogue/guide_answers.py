@@ -179,6 +179,8 @@ def answer_followup(
         return _said(guide, lines, "指南里相关的内容：") if lines else _not_said(guide, "特别的办理条件")
     if aspect in FIELD_ASPECTS:
         return guide_detail(guide, aspect, region)
+    if district_named(text, districts | {h.district for h in guide.halls}):  # "东城区呢"
+        return _place(guide, text, region, districts)
     words = tuple(content_words(text))
     lines = _matching(guide, words=words) if words else []
     if lines:
