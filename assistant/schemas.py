@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from knowledge.checklist import ChecklistGuide, ChecklistMaterial
+
 
 class Out(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -58,36 +60,13 @@ class OkOut(Out):
 
 
 # -- the 一件事 checklist -----------------------------------------------------------------------------
-class ChecklistGuideOut(Out):
-    code: str
-    name: str
-    department: str
-    stage: int
-    promised_limit_days: int | None
-    note: str | None = None
-
-
-class ChecklistMaterialOut(Out):
-    name: str
-    forms: list[str]
-    copies: int
-    required: bool
-    conditions: list[str]
-    guides: list[str] = Field(description="codes of the guides that need it")
-    exempt: bool = Field(description="免提交: every guide fetches it from the e-licence library")
-    e_licence: str | None
-    can_defer: bool = Field(description="容缺: every guide accepts it later")
-    source: str
-    done: bool = Field(description="the citizen already has it")
-
-
 class ChecklistOut(Out):
     bundle_code: str
     bundle_name: str
     answers: dict[str, str]
     unanswered: list[str] = Field(description="question ids still to answer")
-    guides: list[ChecklistGuideOut]
-    materials: list[ChecklistMaterialOut]
+    guides: list[ChecklistGuide]
+    materials: list[ChecklistMaterial] = Field(description="一套材料: each material once, with the guides it serves")
     single_window: str
     online_entry: str | None
     total_days: int | None
