@@ -258,7 +258,9 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
                     None,
                     "这个事项暂时不能在线预约，或者我没有认出是哪个事项。请换个说法，或回复“算了”退出。",
                 )
-            return guide.code, None
+            if text == guide.code or t.slot("requested_slot") != "booking_service":
+                return guide.code, None  # set by prepare or a button: already said by name
+            return guide.code, f"好的，为您预约办理【{guide.name}】。"  # confirmed by name
         if slot == "booking_hall":
             options = halls(t)
             pick = next((h for h in options if text in (h.id, h.name) or h.name in text), None)
@@ -338,7 +340,9 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
     def check_lookup(slot: str, text: str) -> tuple[str | None, str | None] | None:
         if slot == "booking_number":
             found = BOOKING_NUMBER_RE.search(text.upper().replace(" ", ""))
-            return (found.group(0), None) if found else (None, "预约号是 YY 开头的 18 位编号，请核对后再输入。")
+            return (
+                (found.group(0), None) if found else (None, "预约号是 YY 开头的 18 位编号，请核对后再输入。")
+            )
         if slot == "lookup_phone":
             phone = find_mobile(text)
             return (phone, None) if phone else (None, "手机号格式不对，请输入预约时留的 11 位手机号。")

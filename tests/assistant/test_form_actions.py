@@ -93,3 +93,10 @@ def test_a_booking_is_looked_up_by_phone_alone(client):
     assert checked["lookup_phone"] == "13812345678" and checked["booking_number"]
     _, reply = call(client, "action_query_booking", slots=checked)
     assert "13812345678" not in reply[0]["text"]  # nothing booked: "没有找到", never the number in clear
+
+
+def test_a_service_typed_at_the_service_step_is_confirmed_by_name(client):
+    slots = {"requested_slot": "booking_service"}
+    checked, msg = call(client, "validate_booking_form", slots=slots, text="结婚登记",
+                        validate={"booking_service": "结婚登记"})  # fmt: skip
+    assert checked == {"booking_service": MARRIAGE} and "内地居民结婚登记" in msg[0]["text"]
