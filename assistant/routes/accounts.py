@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from assistant.auth import ROLES, AccountAdmin, AuthError
 from assistant.deps import AccountsDep, CurrentSession, require
 from assistant.logs import get_logger
+from assistant.schemas import OkOut
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/api/admin/accounts", tags=["accounts"], dependencies=[Depends(require("admin"))])
@@ -78,7 +79,7 @@ def change(username: str, body: AccountChange, accounts: AccountsDep, session: C
     return _out(out)
 
 
-@router.post("/{username}/password")
+@router.post("/{username}/password", response_model=OkOut)
 def reset_password(username: str, body: PasswordIn, accounts: AccountsDep, session: CurrentSession) -> dict:
     """Set a new password (ends the account's sessions)."""
     try:

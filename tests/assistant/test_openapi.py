@@ -5,9 +5,10 @@ from __future__ import annotations
 from assistant.app import create_app
 from assistant.settings import Settings
 
-# not JSON: the pages are HTML, WeChat speaks XML/plain text, the export is a file download
-NOT_JSON = {("get", "/"), ("get", "/staff"), ("get", "/admin"), ("get", "/wechat"), ("post", "/wechat"),
-            ("get", "/api/admin/export")}  # fmt: skip
+# not JSON: the pages are HTML, WeChat speaks XML/plain text, exports are file downloads
+NOT_JSON = {("get", "/"), ("get", "/staff"), ("get", "/desk"), ("get", "/admin"), ("get", "/wechat"),
+            ("post", "/wechat"), ("get", "/api/admin/export"), ("get", "/api/admin/stats.csv"),
+            ("get", "/api/admin/stats.xlsx")}  # fmt: skip
 
 
 def _typed(schema: dict | None, components: dict) -> bool:
