@@ -231,7 +231,6 @@ class Conversation:
         turn = Turn(sender, text, condense(text, self.max_chars), request_id=request_id or uuid.uuid4().hex[:16])
         self._inflight[sender] = turn
         task = asyncio.create_task(self._post(turn))
-        task.add_done_callback(lambda _t: self._slots.release())
         released = False
         try:
             budget = max(0.05, self.timeout - (time.monotonic() - started))
@@ -343,6 +342,10 @@ class Conversation:
         if self._inflight.get(turn.sender) is turn:
             del self._inflight[turn.sender]
         gate.release()
+        # an abandoned turn holds its slot until its reconciliation passed through Rasa's loop
+        # (the tracker look-up returns after what was queued before it): backpressure, so
+        # hanging up never lets more work pile up in Rasa than ``concurrency``
+        self._slots.release()
 
     def _count(self, reason: str) -> None:
         if self.metrics is not None:
