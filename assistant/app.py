@@ -22,6 +22,7 @@ from assistant.routes import (
     desk,
     guides,
     health,
+    human,
     pages,
     ratings,
     search,
@@ -78,6 +79,8 @@ def create_app(
     app.include_router(guides.router)
     app.include_router(search.router)
     app.include_router(chat.router)
+    app.include_router(human.citizen)
+    app.include_router(human.staff)
     app.include_router(ratings.router)
     app.include_router(actions.router)
     app.include_router(bookings.router)

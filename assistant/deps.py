@@ -18,6 +18,7 @@ from fastapi import Depends, HTTPException, Request
 from assistant.actions import ActionRegistry
 from assistant.auth import Accounts, Session
 from assistant.conversation import Conversation
+from assistant.human.relay import HumanRelay
 from assistant.observability import Metrics
 from assistant.services import Channels, Services
 from assistant.settings import Settings
@@ -71,6 +72,7 @@ RatingsDep = Annotated[RatingLog, Depends(_part(lambda s: s.ratings))]
 AccountsDep = Annotated[Accounts, Depends(_part(lambda s: s.accounts))]
 ConversationDep = Annotated[Conversation, Depends(_part(lambda s: s.conversation))]
 ChannelsDep = Annotated[Channels, Depends(_part(lambda s: s.channels))]
+RelayDep = Annotated[HumanRelay, Depends(_part(lambda s: s.relay))]  # every chat turn, the staff inbox
 MetricsDep = Annotated[Metrics, Depends(_part(lambda s: s.metrics))]
 # None: Rasa is not ours to run
 SupervisorDep = Annotated[DialogueSupervisor | None, Depends(_part(lambda s: s.supervisor))]

@@ -32,6 +32,7 @@ class Reply:
     handoff: bool = False  # the page shows a 转人工 notice
     about: dict | None = None  # {"kind", "code", "name"} of the guide or bundle answered about
     receipt: dict | None = None  # {"kind": "booking" | "ticket", "number", "status"}: a confirmation
+    miss: bool = False  # the answer did not help (nothing found): two in a row hand over to staff
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -39,7 +40,10 @@ class Reply:
     @property
     def rich(self) -> bool:
         """More than text and buttons: channels that only carry text lose something."""
-        return self.checklist is not None or self.handoff or self.about is not None or self.receipt is not None
+        return (
+            self.checklist is not None or self.handoff or self.miss
+            or self.about is not None or self.receipt is not None
+        )  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict) -> Reply:
@@ -50,6 +54,7 @@ class Reply:
             bool(data.get("handoff")),
             data.get("about"),
             data.get("receipt"),
+            bool(data.get("miss")),
         )
 
 
@@ -227,6 +232,7 @@ def no_match() -> Reply:
     return Reply(
         f"抱歉，我没有找到和您的问题对应的办事事项。您可以换个说法再问一次，或者转人工客服；也可以拨打 {HOTLINE} 热线。",
         [Button("转人工", payload("human_handoff")), Button(f"拨打 {HOTLINE}", "tel:12345")],
+        miss=True,
     )
 
 

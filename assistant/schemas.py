@@ -43,10 +43,14 @@ class ReplyOut(Out):
     handoff: bool = Field(default=False, description="show the 转人工 notice")
     about: AboutOut | None = Field(default=None, description="the guide or bundle the reply is about")
     receipt: ReceiptOut | None = Field(default=None, description="a booking or ticket confirmation")
+    miss: bool = Field(default=False, description="nothing found: two in a row hand over to staff")
 
 
 class ChatOut(Out):
-    mode: str = Field(description="who answered: rasa, retrieval (without the dialogue server), safety, unavailable")
+    mode: str = Field(
+        description="who answered: rasa, retrieval (without the dialogue server), safety, unavailable, "
+        "human (a staff member holds the conversation: the bot stays quiet)"
+    )
     messages: list[ReplyOut]
 
 

@@ -24,6 +24,7 @@ from assistant.conversation import Conversation
 from assistant.database import open_store
 from assistant.dialogue_server import rasa_api_token
 from assistant.handoff import KnownRegions, build_booking, build_complaints, build_outbox_worker, sealer
+from assistant.human.relay import HumanRelay, build_relay
 from assistant.logs import get_logger
 from assistant.matching import build_retriever
 from assistant.observability import Metrics, store_gauges
@@ -69,6 +70,7 @@ class Services:
     conversation: Conversation
     metrics: Metrics
     action_pool: anyio.CapacityLimiter  # Rasa's action calls: threads of their own
+    relay: HumanRelay  # every turn goes through it: 转人工 and the staff inbox
     channels: Channels = field(default_factory=Channels)
     supervisor: DialogueSupervisor | None = None  # Rasa run beside the app (`yichuang serve`)
     retriever: Retriever | None = None  # None: search is off (or still to be built)
@@ -79,7 +81,7 @@ class Services:
 
     def start(self, supervise: bool = False) -> None:
         """Background work of a running service: forwarding the outbox to the 12345 platform,
-        and store listeners (search, bookable services) catching up after a failure; with
+        store listeners (search, bookable services) catching up after a failure, the 转人工 inbox; with
         ``supervise``, Rasa beside the app (started, watched, restarted, stopped in close)."""
         settings = self.settings
         if supervise and settings.rasa_url and settings.rasa_autostart and self.supervisor is None:
@@ -90,6 +92,8 @@ class Services:
         if self._loops:
             return
         self._loops.append(Periodic("catch-up", self.store.listeners.catch_up, self.settings.catch_up_seconds))
+        # hand-offs nobody took in time are announced (WeChat users get 客服消息), old lines forgotten
+        self._loops.append(Periodic("inbox", self.relay.tick, self.relay.tick_seconds))
         if self.forwarding is not None:
             self._loops.append(Periodic("outbox", self.forwarding.run_once, self.settings.outbox_interval_seconds))
         for loop in self._loops:
@@ -115,7 +119,7 @@ class Services:
         self.close()
 
 
-def _channels(settings: Settings, conversation: Conversation) -> Channels:
+def _channels(settings: Settings, relay: HumanRelay) -> Channels:
     """The 公众号 channel when a token is configured (safe mode when an EncodingAESKey is too)."""
     if not settings.wechat_token:
         return Channels()
@@ -131,7 +135,10 @@ def _channels(settings: Settings, conversation: Conversation) -> Channels:
         if settings.wechat_aes_key
         else None
     )
-    return Channels(WeChatChannel(conversation, api, settings.wechat_reply_budget), crypto)
+    channel = WeChatChannel(relay, api, settings.wechat_reply_budget)
+    if api is not None:
+        relay.push = channel.push  # staff replies and notices go out as 客服消息
+    return Channels(channel, crypto)
 
 
 def build(
@@ -170,6 +177,7 @@ def build(
         api_token=rasa_api_token(settings),
         metrics=metrics,
     )
+    relay = build_relay(settings, conversation, store.engine)
     return Services(
         settings=settings,
         store=store,
@@ -182,7 +190,8 @@ def build(
         conversation=conversation,
         metrics=metrics,
         action_pool=anyio.CapacityLimiter(settings.action_threads),
-        channels=_channels(settings, conversation),
+        relay=relay,
+        channels=_channels(settings, relay),
         retriever=retriever,
         dialogue=dialogue,
         actions=build_actions(dialogue, booking, complaints) if dialogue is not None else None,

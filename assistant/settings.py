@@ -114,6 +114,28 @@ class Settings(BaseSettings):
         default=8 * 1024 * 1024, ge=2 * 1024 * 1024, description="editors' YAML/XLSX upload (the KB export is ~300 KB)"
     )
 
+    # 转人工: the staff inbox
+    staff_hours: str = Field(default="09:00-17:30", description="when staff answer the inbox, local time")
+    staff_days: Literal["workdays", "every_day"] = Field(
+        default="workdays", description="workdays: the work calendar's working days only"
+    )
+    staff_timezone: str = "Asia/Shanghai"
+    handoff_wait_seconds: float = Field(
+        default=180, gt=0, description="nobody took it by then: tell the citizen, offer 12345 and a ticket"
+    )
+
+    # whose service this is: shown in the page footer and the first message
+    operator_name: str = Field(default="示例市政务服务和数据管理局", description="主办单位")
+    operator_contact: str = Field(default="12345 政务服务便民热线（24 小时）", description="联系方式")
+    privacy_notice: str = Field(
+        default=(
+            "身份证号、手机号等个人信息在服务器上一律遮盖后保存。没能回答的问题和您的评价（已遮盖）"
+            "交给编辑改进办事指南；转人工的对话（已遮盖）留作服务记录，其余对话记录约 30 分钟后删除。"
+            "本机浏览器保留本次对话 2 小时，点“新对话”立即清除。"
+        ),
+        description="隐私说明",
+    )
+
     # WeChat 公众号 channel (off while wechat_token is empty)
     wechat_token: str = ""
     wechat_appid: str = ""

@@ -107,7 +107,7 @@ class WeChatChannel:
             if turn.delivered:
                 return None
             turn.delivered = True
-        return content
+        return content or None  # nothing to say (a staff member holds the conversation): success
 
     def _run(self, openid: str, text: str) -> str:
         replies = self.dialogue.respond(f"wechat:{openid}", text)
@@ -128,7 +128,8 @@ class WeChatChannel:
         except Exception:
             log.exception("wechat answer failed")
             return
-        self._send_all(openid, split_text(content, MAX_TEXT_BYTES))
+        if content:  # empty: a staff member holds the conversation, nothing to send
+            self._send_all(openid, split_text(content, MAX_TEXT_BYTES))
 
     def _send_all(self, openid: str, parts: list[str], delay: float = 0.0) -> None:
         """客服消息 in order; stop at the first refusal (the rest would be refused the same way).
@@ -146,6 +147,17 @@ class WeChatChannel:
             except Exception:
                 log.exception("wechat 客服消息 failed")
                 return
+
+    def push(self, openid: str, replies: list) -> None:
+        """客服消息 outside a callback (a staff member's reply, a hand-off notice); its numbered
+        choices answer the citizen's next digit like any reply's."""
+        if self.api is None:
+            raise RuntimeError("no WeChat API configured")
+        content, payloads = as_text(replies)
+        if payloads:
+            self._choices[openid] = payloads
+        for part in split_text(content, MAX_TEXT_BYTES):  # a refusal (45015: 48 h over) reaches staff
+            self.api.send_text(openid, part)
 
     def _forget_old(self, ttl: float = 300) -> None:
         now = time.monotonic()

@@ -8,40 +8,13 @@ import threading
 import time
 
 import pytest
-from fastapi import FastAPI, Request
 
 from connectors.wechat.crypto import MessageCrypto, signature
 from connectors.wechat.messages import parse_xml
-from tests.connectors.fakes import serve
+from tests.connectors.fakes import FakeWeChatApi, serve
 
 TOKEN, APPID = "tok", "wxappid0000000000"
 AES_KEY = base64.b64encode(os.urandom(32)).decode().rstrip("=")
-
-
-class FakeWeChatApi:
-    def __init__(self) -> None:
-        self.sent: list[dict] = []
-        self.tokens = 0
-        self.expire_next = False
-        self.window_closed = False  # answer 45015: the citizen's 48 hours are over
-        self.attempts = 0
-        self.app = FastAPI()
-
-        @self.app.get("/cgi-bin/token")
-        def token(appid: str, secret: str):
-            self.tokens += 1
-            return {"access_token": f"T{self.tokens}", "expires_in": 7200}
-
-        @self.app.post("/cgi-bin/message/custom/send")
-        async def send(request: Request, access_token: str):
-            self.attempts += 1
-            if self.window_closed:
-                return {"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"}
-            if self.expire_next:
-                self.expire_next = False
-                return {"errcode": 42001, "errmsg": "access_token expired"}
-            self.sent.append({"token": access_token, **(await request.json())})
-            return {"errcode": 0, "errmsg": "ok"}
 
 
 @pytest.fixture

@@ -164,3 +164,32 @@ class FakeBookingSystem:
             ]
 
         return app
+
+
+class FakeWeChatApi:
+    """The 公众号 server API: access tokens and 客服消息 (kept in ``sent``); ``expire_next`` answers
+    one send with an expired-token error, ``window_closed`` every send with 45015 (48 hours over)."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+        self.tokens = 0
+        self.expire_next = False
+        self.window_closed = False  # answer 45015: the citizen's 48 hours are over
+        self.attempts = 0
+        self.app = FastAPI()
+
+        @self.app.get("/cgi-bin/token")
+        def token(appid: str, secret: str):
+            self.tokens += 1
+            return {"access_token": f"T{self.tokens}", "expires_in": 7200}
+
+        @self.app.post("/cgi-bin/message/custom/send")
+        async def send(request: Request, access_token: str):
+            self.attempts += 1
+            if self.window_closed:
+                return {"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"}
+            if self.expire_next:
+                self.expire_next = False
+                return {"errcode": 42001, "errmsg": "access_token expired"}
+            self.sent.append({"token": access_token, **(await request.json())})
+            return {"errcode": 0, "errmsg": "ok"}
