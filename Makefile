@@ -37,8 +37,8 @@ rasa-env: $(RASA_STAMP)
 
 # Browser tests drive Debian's Chromium (Playwright cannot download its own browser here), with a
 # Chinese font so pages and screenshots show characters, not boxes.
-BROWSER_PKGS := chromium chromium-driver fonts-wqy-microhei
-BROWSER_FILES := /usr/bin/chromium /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+BROWSER_PKGS := chromium chromium-driver fonts-wqy-microhei fonts-noto-color-emoji
+BROWSER_FILES := /usr/bin/chromium /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 

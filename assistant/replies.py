@@ -67,6 +67,17 @@ def _halls(guide: ServiceGuide, region: str | None, limit: int = 2) -> list[Hall
     return halls[:limit]
 
 
+def _hall_line(h: Hall) -> str:
+    """One hall per line (the web page shows its phone as a call button and its address on a map)."""
+    return f"· {h.name}：{h.address}，{h.hours}，电话 {h.phone}"
+
+
+def _days(total: int | None) -> str:
+    if total == 0:
+        return "即办（材料齐全当场办结）"
+    return f"承诺 {total} 个工作日内办结" if total is not None else "办结时间以窗口告知为准"
+
+
 def _materials(guide: ServiceGuide) -> list[str]:
     lines = []
     for m in guide.materials:
@@ -117,7 +128,8 @@ def guide_answer(guide: ServiceGuide, region: str | None = None) -> Reply:
         lines.extend(_materials(guide))
     halls = _halls(guide, region)
     if halls:
-        lines.append("在哪办：" + "；".join(f"{h.name}（{h.address}，{h.hours}）" for h in halls))
+        lines.append("在哪办：")
+        lines.extend(_hall_line(h) for h in halls)
     lines.append(f"时限：{_limit(guide)}；收费：{guide.fee}")
     if guide.online_depth.value != "不可网办" and guide.online_url:
         lines.append(f"网上办理（{guide.online_depth.value}）：{guide.online_url}")
@@ -140,7 +152,7 @@ def guide_detail(guide: ServiceGuide, aspect: Aspect, region: str | None = None)
         text = (
             name
             + "办理地点：\n"
-            + "\n".join(f"· {h.name}：{h.address}，{h.hours}，电话 {h.phone}" for h in halls)
+            + "\n".join(_hall_line(h) for h in halls)
         )
     elif aspect == "phone":
         text = f"{name}咨询电话：{guide.consult_phone or HOTLINE}；监督投诉电话：{guide.complaint_phone or HOTLINE}。"
@@ -180,7 +192,7 @@ def bundle_detail(checklist: Checklist, guides: dict[str, ServiceGuide], aspect:
     applicable = [guides[g.code] for g in sorted(checklist.guides, key=lambda g: g.stage) if g.code in guides]
     name = f"【{checklist.bundle_name}】"
     if aspect == "time":
-        lines = [f"{name}" + (f"承诺 {checklist.total_days} 个工作日内全部办结。" if checklist.total_days is not None else "办结时间以窗口告知为准。")]
+        lines = [f"{name}{_days(checklist.total_days)}。"]
         lines += [f"· {g.name}：{_limit(g)}" for g in applicable]
     elif aspect in ("place", "online"):
         lines = [f"{name}统一窗口：{checklist.single_window}"]
@@ -214,7 +226,7 @@ def checklist_reply(checklist: Checklist) -> Reply:
         f"（另有 {counts['exempt']} 份免提交）"
     )
     if checklist.total_days is not None:
-        text += f"，承诺 {checklist.total_days} 个工作日内办结"
+        text += f"，{_days(checklist.total_days)}"
     text += f"。统一窗口：{checklist.single_window}"
     return Reply(
         text, checklist=data, about={"kind": "bundle", "code": checklist.bundle_code, "name": checklist.bundle_name}

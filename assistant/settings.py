@@ -126,6 +126,7 @@ class Settings(BaseSettings):
 
     # whose service this is: shown in the page footer and the first message
     operator_name: str = Field(default="示例市政务服务和数据管理局", description="主办单位")
+    city_name: str = Field(default="示例市", description="printed on checklists")
     operator_contact: str = Field(default="12345 政务服务便民热线（24 小时）", description="联系方式")
     privacy_notice: str = Field(
         default=(

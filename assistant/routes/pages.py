@@ -10,6 +10,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from assistant.deps import RelayDep, SettingsDep
+
 WEB = Path(__file__).resolve().parent.parent / "web"
 HEADERS = {
     "Content-Security-Policy": (
@@ -21,6 +23,7 @@ HEADERS = {
     "Cache-Control": "no-cache",
 }
 router = APIRouter(tags=["pages"])
+HISTORY_HOURS = 2  # the citizen page keeps a conversation on the device this long (privacy notice)
 
 
 def _page(name: str) -> FileResponse:
@@ -49,6 +52,19 @@ def ticket_desk() -> FileResponse:
 def editor_admin() -> FileResponse:
     """内容编辑管理页（需登录）。"""
     return _page("admin.html")
+
+
+@router.get("/api/site")
+def site(settings: SettingsDep, relay: RelayDep) -> dict:
+    """Whose service this is (主办单位, contact, privacy notice) and when staff answer 转人工."""
+    return {
+        "operator": settings.operator_name,
+        "contact": settings.operator_contact,
+        "privacy": settings.privacy_notice,
+        "city": settings.city_name,
+        "staff_hours": relay.hours.describe(),
+        "history_hours": HISTORY_HOURS,
+    }
 
 
 def mount(app: FastAPI) -> None:

@@ -43,8 +43,9 @@ def test_script_is_the_guide_answer_with_the_callers_district_first(client, st):
     last = districts[-1]
     script = client.get(f"/api/staff/script/{code}", params={"district": last}, headers=st).json()
     assert script["name"] == "户口簿补领" and "需要带的材料" in script["text"]
-    where = next(line for line in script["text"].splitlines() if line.startswith("在哪办"))
-    assert where.index(next(h["name"] for h in guide["halls"] if h["district"] == last)) == len("在哪办：")
+    lines = script["text"].splitlines()
+    first_hall = lines[lines.index("在哪办：") + 1]  # one hall per line, the caller's district first
+    assert first_hall.startswith(f"· {next(h['name'] for h in guide['halls'] if h['district'] == last)}：")
     assert client.get("/api/staff/script/NOPE", headers=st).status_code == 404
 
 

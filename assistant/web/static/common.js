@@ -81,7 +81,24 @@ const yc = (() => {
   }
 
   // The log-in gate of the staff and editor pages: resolves with {user, role} once logged in.
-  async function session(root, needRole, onLogout) {
+  // other scripts of a page (the staff inbox) start once someone has logged in
+  const sessionWaiters = [];
+  let sessionMe = null;
+  function onSession(fn) {
+    if (sessionMe) fn(sessionMe);
+    else sessionWaiters.push(fn);
+  }
+  function loggedIn(me) {
+    sessionMe = me;
+    for (const fn of sessionWaiters.splice(0)) fn(me);
+    return me;
+  }
+
+  async function session(root, needRole) {
+    return loggedIn(await gate(root, needRole));
+  }
+
+  async function gate(root, needRole) {
     try {
       const me = await api("GET", "/api/auth/me");
       csrf = me.csrf;
@@ -129,9 +146,10 @@ const yc = (() => {
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   }
 
+  const site = {}; // whose service this is: filled by the page that knows (chat.js from /api/site)
   const MARKS = (m) => [
-    m.exempt ? el("span", { class: "tag exempt", text: `免提交${m.e_licence ? "（" + m.e_licence + "）" : ""}` }) : null,
-    m.can_defer ? el("span", { class: "tag defer", text: "可容缺后补" }) : null,
+    m.exempt ? el("span", { class: "tag exempt", text: `✓ 免提交${m.e_licence ? "（" + m.e_licence + "）" : ""}` }) : null,
+    m.can_defer ? el("span", { class: "tag defer", text: "⏳ 可容缺后补" }) : null,
     !m.required && m.conditions && m.conditions.length ? el("span", { class: "tag", text: `${m.conditions.join("、")}时需要` }) : null,
   ];
 
@@ -151,11 +169,12 @@ const yc = (() => {
     const list = data.materials.map((m, index) => {
       const id = `${key}-${index}`.replace(/[^\w-]/g, "_");
       const box = el("input", { type: "checkbox", id, checked: m.exempt || m.done || saved.has(m.name), disabled: m.exempt });
-      const row = el("div", { class: "item" }, box,
-        el("label", { for: id }, `${m.name}`, el("span", { class: "muted", text: `　${m.forms.join("、")}${m.copies > 1 ? " " + m.copies + " 份" : ""}` }),
+      const row = el("div", { class: `item${m.exempt ? " exempt" : ""}` }, box,
+        el("label", { for: id }, el("span", { class: "name", text: m.name }), el("span", { class: "forms", text: m.forms.join(" / ") }),
+          m.copies > 1 ? el("span", { class: "copies", text: `${m.copies} 份` }) : null,
           ...MARKS(m),
           el("span", { class: "muted", text: `（用于：${m.guides.map((c) => names[c] || c).join("、")}）` })));
-      const sync = () => row.classList.toggle("done", box.checked);
+      const sync = () => row.classList.toggle("done", box.checked && !m.exempt);
       box.addEventListener("change", () => { sync(); update(); });
       sync();
       items.push({ material: m, box });
@@ -163,25 +182,29 @@ const yc = (() => {
     });
     update();
     const stages = data.guides.slice().sort((a, b) => a.stage - b.stage);
+    const today = new Date().toLocaleDateString("zh-CN", { year: "numeric", month: "long", day: "numeric" });
+    const title = `${site.city ? site.city + " · " : ""}${data.bundle_name} · 材料清单`;
     const asText = () => [
-      `【${data.bundle_name}】材料清单`,
+      title,
+      `生成日期：${today}（一窗导办${site.operator ? "，" + site.operator : ""}）`,
       ...stages.map((g, i) => `${i + 1}. ${g.name}（${g.department}）`),
       "需要准备：",
       ...data.materials.map((m) => `${items.find((i) => i.material === m).box.checked ? "☑" : "☐"} ${m.name}（${m.forms.join("、")}）${m.exempt ? " 免提交" : ""}${m.can_defer ? " 可容缺" : ""}`),
       `统一窗口：${data.single_window}`,
-      data.total_days !== null && data.total_days !== undefined ? `承诺 ${data.total_days} 个工作日内办结` : "",
+      data.total_days === 0 ? "即办：材料齐全当场办结" : data.total_days !== null && data.total_days !== undefined ? `承诺 ${data.total_days} 个工作日内办结` : "",
     ].filter(Boolean).join("\n");
     const section = el("section", { class: "checklist", "aria-label": `${data.bundle_name}材料清单` },
+      el("p", { class: "print-only", text: `${title}　${today}` }),
       el("h3", { text: `${data.bundle_name} · 您的材料清单` }),
       el("p", { class: "muted", text: `需要办理 ${data.guides.length} 个事项（按顺序）：` }),
-      el("ol", {}, stages.map((g) => el("li", {}, g.name, el("span", { class: "muted", text: `　${g.department}${g.promised_limit_days !== null ? "，" + g.promised_limit_days + " 个工作日" : ""}` })))),
+      el("ol", {}, stages.map((g) => el("li", {}, g.name, el("span", { class: "muted", text: `　${g.department}${g.promised_limit_days === 0 ? "，即办" : g.promised_limit_days !== null ? "，" + g.promised_limit_days + " 个工作日" : ""}` })))),
       el("fieldset", {}, el("legend", { text: "勾选已经备好的材料" }), list),
       progress,
       el("p", { text: `统一窗口：${data.single_window}` }),
       data.online_entry ? el("p", {}, "网上办理：", el("a", { href: data.online_entry, rel: "noopener", text: data.online_entry })) : null,
       el("div", { class: "choices no-print" },
         el("button", { type: "button", text: "打印清单", onclick: (e) => print(e.target.closest(".msg, .card, section")) }),
-        el("button", { type: "button", text: "保存为文本", onclick: () => download(`${data.bundle_name}材料清单.txt`, asText()) })));
+        el("button", { type: "button", text: "保存为文本", onclick: () => download(`${data.bundle_name}材料清单-${new Date().toISOString().slice(0, 10)}.txt`, asText()) })));
     return section;
   }
 
@@ -206,5 +229,5 @@ const yc = (() => {
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
-  return { el, fill, api, ApiError, toast, copy, session, logout, debounce, checklist, print, download, MARKS };
+  return { el, fill, api, ApiError, toast, copy, session, onSession, logout, debounce, checklist, print, download, MARKS, site };
 })();
