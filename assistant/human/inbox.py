@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from knowledge.store.db import session_factory
 from sqlalchemy import Engine, delete, func, select, update
 
 from assistant.human.tables import HumanChatRow, HumanLineRow
+from foundation.db import session_factory
+from foundation.errors import ServiceError
 from nlu.pii import mask_pii
 
 ACTIVE = ("waiting", "taken")
@@ -36,14 +37,23 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-class InboxError(Exception):
+class InboxError(ServiceError):
     """A refused inbox action; the message is safe to show to staff."""
 
-    status = 409
+    kind = "conflict"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, message)
 
 
 class ChatNotFound(InboxError):
-    status = 404
+    kind = "not_found"
+
+
+class DeliveryFailed(InboxError):
+    """WeChat did not take the 客服消息 (or no API is configured)."""
+
+    kind = "unavailable"
 
 
 @dataclass(frozen=True)

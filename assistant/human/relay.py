@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import anyio
 
 from assistant.dialogue.safety import safety_replies
-from assistant.human.inbox import HumanChat, InboxError, StaffInbox, now_utc
+from assistant.human.inbox import DeliveryFailed, HumanChat, InboxError, StaffInbox, now_utc
 from assistant.logs import get_logger
 from assistant.replies import HOTLINE, Button, Reply, payload
 from connectors.calendar import WorkCalendar
@@ -232,12 +232,12 @@ class HumanRelay:
 
     def _send_wechat(self, chat: HumanChat, replies: list[Reply]) -> None:
         if self.push is None:
-            raise InboxError("微信客服消息接口没有配置（wechat_secret），无法把回复发到微信")
+            raise DeliveryFailed("微信客服消息接口没有配置（wechat_secret），无法把回复发到微信")
         try:
             self.push(chat.sender.split(":", 1)[1], replies)
         except Exception as exc:
             log.warning("wechat 客服消息 failed", chat=chat.id, error=type(exc).__name__)
-            raise InboxError(f"微信客服消息发送失败：{exc}") from exc
+            raise DeliveryFailed(f"微信客服消息发送失败：{exc}") from exc
 
 
 def build_relay(settings, conversation, engine) -> HumanRelay:

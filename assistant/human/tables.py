@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from knowledge.store.db import Base
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+
+from foundation.db import Base
 
 
 class HumanChatRow(Base):

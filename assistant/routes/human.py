@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
@@ -14,7 +15,6 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from assistant.deps import RelayDep, StaffSession, require
-from assistant.human.inbox import InboxError
 from assistant.human.relay import HumanRelay
 
 citizen = APIRouter(prefix="/api/chat", tags=["chat"])
@@ -42,7 +42,20 @@ def _state(relay: HumanRelay, sender: str, after: int) -> dict:
     return {"lines": [line.as_dict() for line in lines], "chat": state}
 
 
-@citizen.get("/updates")
+class LineOut(BaseModel):
+    id: int
+    at: str
+    who: Literal["citizen", "bot", "staff", "notice"]
+    text: str = Field(description="PII masked")
+    buttons: list[dict] = []
+
+
+class UpdatesOut(BaseModel):
+    lines: list[LineOut] = Field(description="staff replies and notices after ``after``")
+    chat: dict | None = Field(description="the latest hand-off: id, status, outcome, taken_by, position")
+
+
+@citizen.get("/updates", response_model=UpdatesOut)
 def updates(
     relay: RelayDep,
     sender: str = Query(min_length=1, max_length=100),
@@ -93,60 +106,87 @@ class ReplyIn(BaseModel):
     text: str = Field(min_length=1, max_length=2000, description="what the staff member says to the citizen")
 
 
-def _refused(exc: InboxError) -> HTTPException:
-    return HTTPException(status_code=exc.status, detail=str(exc))
+class HumanChatOut(BaseModel):
+    id: int
+    channel: str = Field(description="web | wechat")
+    reason: Literal["asked", "misses"] = Field(description="asked: 转人工; misses: two answers that did not help")
+    status: Literal["waiting", "taken", "closed"]
+    outcome: str | None = Field(default=None, description="handed_back | timed_out | cancelled | after_hours")
+    opened_at: str
+    deadline: str
+    taken_by: str | None = None
+    waited_seconds: int
 
 
-def _chat_out(relay: HumanRelay, chat, now: datetime) -> dict:
+class QueuedChatOut(HumanChatOut):
+    transcript: list[LineOut] = Field(description="what was said so far, PII masked")
+    bot_answered: list[str] = Field(description="the bot's last answers")
+    mine: bool = False
+
+
+class InboxOut(BaseModel):
+    chats: list[QueuedChatOut]
+    hours: str = Field(description="staffed hours, e.g. 工作日 09:00–17:30")
+    open_now: bool
+
+
+class FiguresOut(BaseModel):
+    since: str
+    requests: int
+    waiting: int
+    taken: int
+    handed_back: int
+    timed_out: int
+    cancelled: int
+    after_hours: int
+    answered_by_staff: int
+    median_wait_seconds: int | None
+    longest_wait_seconds: int | None
+    timed_out_share: float | None
+
+
+def _chat_out(relay: HumanRelay, chat, now: datetime, me: str = "") -> dict:
     lines = relay.inbox.transcript(chat.id)
     return {
         **chat.as_dict(now),
         "transcript": [line.as_dict() for line in lines],
         "bot_answered": [line.text for line in lines if line.who == "bot"][-3:],
+        "mine": bool(me) and chat.taken_by == me,
     }
 
 
-@staff.get("")
+@staff.get("", response_model=InboxOut)
 def inbox(relay: RelayDep, session: StaffSession) -> dict:
     """Open hand-offs, the longest waiting first: waiting time, the transcript so far (PII masked)
     and what the bot already answered. ``mine``: the ones this staff member holds."""
     now = datetime.now(UTC)
     relay.expire()
-    chats = [_chat_out(relay, c, now) for c in relay.inbox.queue()]
-    for chat in chats:
-        chat["mine"] = chat["taken_by"] == session.user.username
+    chats = [_chat_out(relay, c, now, session.user.username) for c in relay.inbox.queue()]
     return {"chats": chats, "hours": relay.hours.describe(), "open_now": relay.hours.is_open()}
 
 
-@staff.get("/figures")
+@staff.get("/figures", response_model=FiguresOut)
 def figures(relay: RelayDep, days: int = Query(default=7, ge=1, le=366)) -> dict:
     """Queue figures for the statistics: waiting, taken, timed out, handed back, after hours."""
     return relay.inbox.figures(datetime.now(UTC) - timedelta(days=days))
 
 
-@staff.post("/{chat_id}/take")
+@staff.post("/{chat_id}/take", response_model=QueuedChatOut)
 def take(chat_id: int, relay: RelayDep, session: StaffSession) -> dict:
-    try:
-        chat = relay.take(chat_id, session.user.username)
-    except InboxError as exc:
-        raise _refused(exc) from None
-    return _chat_out(relay, chat, datetime.now(UTC))
+    """Take a waiting conversation (409 when someone else already has it)."""
+    chat = relay.take(chat_id, session.user.username)
+    return _chat_out(relay, chat, datetime.now(UTC), session.user.username)
 
 
-@staff.post("/{chat_id}/reply")
+@staff.post("/{chat_id}/reply", response_model=QueuedChatOut)
 def reply(chat_id: int, body: ReplyIn, relay: RelayDep, session: StaffSession) -> dict:
-    try:
-        relay.reply(chat_id, session.user.username, body.text.strip())
-    except InboxError as exc:
-        raise _refused(exc) from None
-    return _chat_out(relay, relay.inbox.get(chat_id), datetime.now(UTC))
+    """Say something to the citizen: the web page hears it, WeChat gets a 客服消息 (503 when WeChat
+    refuses it, 409 past WeChat's 48 hours or when the conversation is not this member's)."""
+    relay.reply(chat_id, session.user.username, body.text.strip())
+    return _chat_out(relay, relay.inbox.get(chat_id), datetime.now(UTC), session.user.username)
 
 
-@staff.post("/{chat_id}/hand-back")
+@staff.post("/{chat_id}/hand-back", response_model=HumanChatOut)
 def hand_back(chat_id: int, relay: RelayDep, session: StaffSession) -> dict:
     """End the person's part: the bot answers this citizen again."""
-    try:
-        chat = relay.hand_back(chat_id, session.user.username)
-    except InboxError as exc:
-        raise _refused(exc) from None
-    return chat.as_dict()
+    return relay.hand_back(chat_id, session.user.username).as_dict()

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 
 from assistant.deps import RelayDep, SettingsDep
 
@@ -54,7 +55,16 @@ def editor_admin() -> FileResponse:
     return _page("admin.html")
 
 
-@router.get("/api/site")
+class SiteOut(BaseModel):
+    operator: str = Field(description="主办单位")
+    contact: str = Field(description="联系方式")
+    privacy: str = Field(description="隐私说明")
+    city: str
+    staff_hours: str = Field(description="when staff answer 转人工")
+    history_hours: int = Field(description="how long the page keeps a conversation on the device")
+
+
+@router.get("/api/site", response_model=SiteOut)
 def site(settings: SettingsDep, relay: RelayDep) -> dict:
     """Whose service this is (主办单位, contact, privacy notice) and when staff answer 转人工."""
     return {
