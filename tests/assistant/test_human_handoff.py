@@ -20,7 +20,7 @@ def staffed(app_client, stub_retriever):
     def make(**overrides):
         client = app_client(stub_retriever, **{**ALWAYS, **overrides})
         for name in ("hotline1", "hotline2"):
-            client.app.state.services.accounts.add(name, f"{name} password", "staff")
+            client.app.state.services.accounts.add(name, f"desk password {name[-1]}", "staff")
         return client
 
     return make
@@ -33,7 +33,7 @@ def say(client, text, sender=WEB, shown=None):
 
 
 def as_staff(client, bearer, name="hotline1"):
-    return bearer(client, name, f"{name} password")
+    return bearer(client, name, f"desk password {name[-1]}")
 
 
 def test_asking_for_a_person_queues_the_conversation_with_its_masked_transcript(staffed, bearer):
@@ -139,11 +139,11 @@ def test_the_queue_survives_a_restart(app_client, stub_retriever, tmp_path, bear
     say(first, "转人工")
     first.__exit__(None, None, None)
     again = app_client(stub_retriever, database_url=url, **ALWAYS)
-    again.app.state.services.accounts.add("hotline9", "hotline9 password", "staff")
-    [chat] = again.get("/api/staff/inbox", headers=bearer(again, "hotline9", "hotline9 password")).json()["chats"]
+    again.app.state.services.accounts.add("hotline9", "desk password 9", "staff")
+    [chat] = again.get("/api/staff/inbox", headers=bearer(again, "hotline9", "desk password 9")).json()["chats"]
     assert chat["status"] == "waiting"
     chat_id = chat["id"]
-    again.post(f"/api/staff/inbox/{chat_id}/take", headers=bearer(again, "hotline9", "hotline9 password"))
+    again.post(f"/api/staff/inbox/{chat_id}/take", headers=bearer(again, "hotline9", "desk password 9"))
     assert say(again, "驾照到期了怎么换")["mode"] == "human"  # held by the person who took it
 
 
