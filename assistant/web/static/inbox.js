@@ -11,6 +11,7 @@
   const cards = new Map(); // chat id -> {root, head, transcript, actions, problem, reply}
   const WHO = { citizen: "市民", bot: "助手", staff: "客服", notice: "通知" };
   const CHANNEL = { web: "网页", wechat: "微信" };
+  let shown = "";
 
   function minutes(seconds) {
     return seconds < 60 ? `${seconds} 秒` : `${Math.floor(seconds / 60)} 分 ${seconds % 60} 秒`;
@@ -75,6 +76,9 @@
     }
     const waiting = data.chats.filter((c) => c.status === "waiting").length;
     summary.textContent = `人工服务时间：${data.hours}（现在${data.open_now ? "在服务时间内" : "不在服务时间"}）。等候 ${waiting} 个，处理中 ${data.chats.length - waiting} 个。`;
+    const changed = data.chats.map((c) => `${c.id}:${c.status}`).join() !== shown;
+    shown = data.chats.map((c) => `${c.id}:${c.status}`).join();
+    if (changed) counts(); // the day's figures follow the queue, not only every 30 s
     const seen = new Set();
     for (const chat of data.chats) {
       seen.add(chat.id);
