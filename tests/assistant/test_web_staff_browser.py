@@ -158,12 +158,14 @@ def test_bundle_answers_change_what_the_operator_reads_out(browser, site):
     page.get_by_label("来电人说的话").fill("开饭馆要办什么手续")
     page.locator("#results button", has_text="开办餐饮店一件事").first.click()
     script = page.locator("#script")
-    page.wait_for_function("() => document.getElementById('script') && document.getElementById('script').value.includes('还要问来电人')")
+    page.wait_for_function("() => document.getElementById('script') && document.getElementById('script').value.includes('还要问来电人')", timeout=30_000)
     selects = page.locator("#detail select")
     for i in range(selects.count()):
         selects.nth(i).select_option(index=1)
-    page.wait_for_function("() => !document.getElementById('script').value.includes('还要问来电人')")
+    page.wait_for_function("() => !document.getElementById('script').value.includes('还要问来电人')", timeout=30_000)
+    page.wait_for_load_state("networkidle")  # every answer's reply is in: the newest one must be what shows
     text = script.input_value()
+    assert "还要问来电人" not in text
     assert "个事项联办" in text and "需要准备的材料" in text and "http" not in text
     assert not text.rstrip().endswith("？")
     page.screenshot(path=str(SHOTS / "staff-4-bundle-phone.png"), full_page=True)

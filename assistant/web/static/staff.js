@@ -175,12 +175,15 @@
       select.addEventListener("change", () => { if (select.value) answers[question.id] = select.value; else delete answers[question.id]; refresh(); });
       return el("div", { class: "field" }, el("label", { for: id, text: question.text }), select);
     });
+    let asked = 0;
     async function refresh() {
+      const mine = ++asked; // answers picked quickly: only the newest reply may fill the page
       try {
         const [data, said] = await Promise.all([
           api("POST", `/api/bundles/${encodeURIComponent(b.code)}/checklist`, { answers, done: [] }),
           api("POST", `/api/staff/script/${encodeURIComponent(b.code)}`, { answers, district: district.value || null }),
         ]);
+        if (mine !== asked) return;
         const area = detail.querySelector("#script");
         if (area) area.value = said.text;
         fill(out, yc.checklist(data, { storageKey: `yc-staff:${b.code}:${JSON.stringify(answers)}` }));
