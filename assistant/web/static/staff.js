@@ -86,15 +86,17 @@
   dept.addEventListener("change", search);
   district.addEventListener("change", () => { search(); if (current) open(current); });
 
+  let opened = 0;
   async function open(hit, { focus = true } = {}) {
     current = hit;
+    const mine = ++opened;
     for (const b of results.querySelectorAll("button")) b.setAttribute("aria-current", String(b.dataset.code === hit.code));
     try {
       const [entry, script] = await Promise.all([
         api("GET", `/api/${hit.kind === "bundle" ? "bundles" : "guides"}/${encodeURIComponent(hit.code)}`),
         api("POST", `/api/staff/script/${encodeURIComponent(hit.code)}`, { district: district.value || null, answers: {} }),
       ]);
-      if (current !== hit) return; // another result was opened meanwhile
+      if (mine !== opened) return; // another result (or this one again) was opened meanwhile
       fill(detail, printHeader(entry.content.name), hit.kind === "bundle" ? bundleView(entry.content, script) : guideView(entry.content, script));
       if (focus) detail.querySelector("h2").focus();
     } catch (err) {
@@ -167,6 +169,7 @@
   }
 
   function bundleView(b, script) {
+    const box = scriptBox(script);
     const answers = {};
     const out = el("div", { "aria-live": "polite" });
     const questions = b.questions.map((question) => {
@@ -183,9 +186,8 @@
           api("POST", `/api/bundles/${encodeURIComponent(b.code)}/checklist`, { answers, done: [] }),
           api("POST", `/api/staff/script/${encodeURIComponent(b.code)}`, { answers, district: district.value || null }),
         ]);
-        if (mine !== asked) return;
-        const area = detail.querySelector("#script");
-        if (area) area.value = said.text;
+        if (mine !== asked || !out.isConnected) return; // a newer reply, or this view was replaced
+        box.querySelector("textarea").value = said.text;
         fill(out, yc.checklist(data, { storageKey: `yc-staff:${b.code}:${JSON.stringify(answers)}` }));
       } catch (err) {
         fill(out, el("p", { class: "error", text: err.message }));
@@ -195,7 +197,7 @@
     return [
       el("h2", { tabindex: "-1", text: `【一件事】${b.name}` }),
       el("p", { class: "muted", text: `${b.code} · 牵头：${b.department} · 统一窗口：${b.single_window}` }),
-      scriptBox(script),
+      box,
       el("div", { class: "card no-print" }, el("h3", { text: "按来电人的情况回答" }), questions),
       out,
     ];
