@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.logs import get_logger
 from foundation.errors import Kind, ServiceError
@@ -72,6 +73,13 @@ class ValidationErrorOut(BaseModel):
     errors: list[FieldErrorOut] = []
 
 
+class ActionErrorOut(BaseModel):
+    """The action server's refusals, in the shape Rasa's action protocol reads."""
+
+    error: str
+    action_name: str = ""
+
+
 class ErrorOut(BaseModel):
     """Any refusal: a message in Chinese for the person in front of the screen."""
 
@@ -96,6 +104,15 @@ async def invalid_request(_request: Request, exc: RequestValidationError) -> JSO
     errors = _field_errors(exc)
     fields = "、".join(".".join(str(p) for p in e["loc"][1:]) or "请求体" for e in errors)
     return JSONResponse(status_code=422, content={"detail": f"请求内容不正确，请检查：{fields}", "errors": errors})
+
+
+_UNREADABLE = "There was an error parsing the body"
+
+
+async def http_refusal(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """FastAPI's own answer, with its one English message (a body that is not JSON) in Chinese."""
+    detail = "请求内容无法解析（应为 UTF-8 编码的 JSON）" if exc.detail == _UNREADABLE else exc.detail
+    return JSONResponse(status_code=exc.status_code, content={"detail": detail}, headers=exc.headers)
 
 
 SERVER_ERROR = "服务暂时出了点问题，请稍后再试，或拨打 12345 咨询。"
@@ -141,15 +158,17 @@ class ServerErrorMiddleware:
 
 
 # which refusals each operation can give, besides 422 (FastAPI declares that one itself)
-SESSION_PREFIXES = ("/api/staff", "/api/admin", "/api/auth/logout", "/api/auth/me")
+SESSION_PREFIXES = ("/api/staff", "/api/admin", "/api/desk", "/api/auth/logout", "/api/auth/me")
 RATE_LIMITED = ("/api/search", "/api/chat", "/api/tickets", "/api/bookings", "/api/halls", "/api/auth/login")
 DESCRIPTIONS = {
+    "400": "请求内容无法解析",
     "401": "未登录或登录已过期",
     "403": "没有权限（或缺少 CSRF 令牌）",
     "404": "没有找到",
     "409": "与当前状态冲突（已存在、已约满、状态不允许）",
     "413": "请求内容太大",
     "429": "请求太频繁",
+    "501": "外部系统不支持这个操作",
     "503": "服务暂时不可用",
 }
 
@@ -161,17 +180,21 @@ def _statuses(path: str, method: str, operation: dict) -> set[str]:
         found |= {"401", "403"}
     if path in ("/webhook", "/wechat"):
         found.add("403")
+    if path == "/api/auth/login":
+        found.add("401")
     if path.startswith("/api/") or path == "/webhook":
         if "{" in path or method in ("post", "put", "delete"):
             found.add("404")
         if method in ("post", "put"):
             found.add("409")
     if has_body or method in ("post", "put"):
-        found.add("413")
+        found |= {"400", "413"}
     if path.startswith(RATE_LIMITED):
         found.add("429")
     if path.startswith(("/api/search", "/api/chat", "/api/staff", "/webhook", "/api/bookings", "/api/halls")):
         found.add("503")
+    if path.startswith(("/api/staff", "/api/bookings", "/api/halls", "/api/tickets", "/api/desk")):
+        found.add("501")  # an external booking / 12345 system that does not offer this
     return found
 
 
@@ -185,7 +208,7 @@ def document_errors(app: FastAPI) -> None:
             return app.openapi_schema
         schema = generate()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for model in (ValidationErrorOut, ErrorOut):
+        for model in (ValidationErrorOut, ErrorOut, ActionErrorOut):
             spec = model.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(spec.pop("$defs", {}))
             components[model.__name__] = spec
@@ -198,10 +221,12 @@ def document_errors(app: FastAPI) -> None:
                     responses["422"]["content"] = {
                         "application/json": {"schema": {"$ref": "#/components/schemas/ValidationErrorOut"}}
                     }
-                for status in sorted(_statuses(path, method, operation) - set(responses)):
+                wanted = _statuses(path, method, operation)
+                for status in sorted(wanted - set(responses)):
+                    model = "ActionErrorOut" if path == "/webhook" and status in ("404", "503") else "ErrorOut"
                     responses[status] = {
                         "description": DESCRIPTIONS[status],
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
                     }
         app.openapi_schema = schema
         return schema
@@ -213,5 +238,6 @@ def install(app: FastAPI) -> None:
     """The handlers, the outermost middleware (add it after every other) and the documentation."""
     app.add_exception_handler(ServiceError, _refused)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_refusal)  # type: ignore[arg-type]
     app.add_middleware(ServerErrorMiddleware)  # outermost: nothing escapes unlogged or unanswered
     document_errors(app)
