@@ -50,7 +50,7 @@ def split_text(content: str, max_bytes: int = MAX_TEXT_BYTES) -> list[str]:
     current = ""
 
     def size(text: str) -> int:
-        return len(text.encode("utf-8"))
+        return len(text.encode("utf-8", "replace"))
 
     for line in content.splitlines(keepends=True):
         while size(line) > max_bytes:  # one line longer than a whole message: cut by characters
@@ -83,7 +83,7 @@ def parse_xml(body: str | bytes) -> dict[str, str]:
         raise WeChatError(PARSE_XML, "不接受带 DOCTYPE 的 XML")
     try:
         root = ET.fromstring(text)
-    except ET.ParseError as exc:
+    except (ET.ParseError, UnicodeError, ValueError) as exc:  # a lone surrogate cannot even be encoded
         raise WeChatError(PARSE_XML, "XML 解析失败") from exc
     return {child.tag: (child.text or "") for child in root}
 
