@@ -120,7 +120,7 @@ def caller(
     tickets = [t.as_dict() for t in complaints.by_phone(phone)]
     bookings, bookings_note = [], ""
     try:
-        bookings = [b.as_dict() for b in booking.query(phone=phone)] if phone.startswith("1") else []
+        bookings = [b.as_dict() for b in booking.find(phone=phone)] if phone.startswith("1") else []
     except BookingError as exc:  # an external booking system that is down or keeps its own lists
         bookings_note = exc.user_message
     log.info(

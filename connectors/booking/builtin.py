@@ -109,9 +109,13 @@ class StoreBookingService:
         hall_id: str | None = None,
         status: str | None = None,
         limit: int = 200,
+        phone: str | None = None,
     ) -> list[Booking]:
-        """For operators: bookings of a day / hall (contacts masked)."""
+        """For operators: bookings of a day / hall / caller's phone (contacts masked). Citizens
+        look up by number and phone together (``query``)."""
         stmt = select(BookingRow).order_by(BookingRow.day, BookingRow.start, BookingRow.id).limit(limit)
+        if phone:
+            stmt = stmt.where(BookingRow.phone_hash.in_(self.sealer.lookup_hashes(phone)), BookingRow.active == 1)
         if day:
             stmt = stmt.where(BookingRow.day == day)
         if hall_id:

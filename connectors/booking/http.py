@@ -106,5 +106,6 @@ class HttpBookingService:
         hall_id: str | None = None,
         status: str | None = None,
         limit: int = 200,
+        phone: str | None = None,
     ) -> list[Booking]:
         raise BookingUnsupportedError("an external booking system keeps its own lists")

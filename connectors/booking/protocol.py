@@ -140,6 +140,7 @@ class BookingService(Protocol):
         hall_id: str | None = None,
         status: str | None = None,
         limit: int = 200,
+        phone: str | None = None,
     ) -> list[Booking]:
         """For operators: bookings of a day / hall (contacts masked)."""
         ...
