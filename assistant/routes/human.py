@@ -65,7 +65,18 @@ def updates(
     return _state(relay, _web_sender(sender), after)
 
 
-@citizen.get("/stream")
+def _event_id(value: str | None) -> int:
+    """A Last-Event-ID the browser echoes back; anything else (even "²", which isdigit() accepts) is 0."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else 0
+
+
+@citizen.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+                     "description": "server-sent events: `line` and `chat`"}},
+)
 async def stream(
     request: Request,
     relay: RelayDep,
@@ -76,7 +87,7 @@ async def stream(
     """Server-sent events: ``line`` events (staff replies, notices) and ``chat`` (state changes).
     Each connection lasts ~25 s; the browser reconnects on its own and resumes by Last-Event-ID."""
     sender = _web_sender(sender)
-    cursor = max(after, int(last_event_id) if (last_event_id or "").isdigit() else 0)
+    cursor = max(after, _event_id(last_event_id))
 
     async def events():
         nonlocal cursor

@@ -185,3 +185,10 @@ def test_wechat_staff_replies_go_out_as_customer_service_messages(wechat, bearer
     assert "已接入" in sent[0] and sent[1] == "您好，请讲。" and "结束本次服务" in sent[2]
     back = client.post("/wechat", params=_query(), content=_text("驾照到期了怎么换", msg_id="7003", user="oAsk"))
     assert "机动车驾驶证" in back.text
+
+
+@pytest.mark.parametrize("header, cursor", [("42", 42), ("²", 0), ("４２", 0), ("9" * 40, 0), ("", 0), (None, 0)])
+def test_a_strange_last_event_id_resumes_from_the_start_instead_of_failing(header, cursor):
+    from assistant.routes.human import _event_id
+
+    assert _event_id(header) == cursor

@@ -5,10 +5,11 @@ from __future__ import annotations
 from assistant.app import create_app
 from assistant.settings import Settings
 
-# not JSON: the pages are HTML, WeChat speaks XML/plain text, exports are file downloads
+# not JSON: the pages are HTML, WeChat speaks XML/plain text, exports are file downloads, the
+# citizen's stream is server-sent events
 NOT_JSON = {("get", "/"), ("get", "/staff"), ("get", "/desk"), ("get", "/admin"), ("get", "/wechat"),
             ("post", "/wechat"), ("get", "/api/admin/export"), ("get", "/api/admin/stats.csv"),
-            ("get", "/api/admin/stats.xlsx")}  # fmt: skip
+            ("get", "/api/admin/stats.xlsx"), ("get", "/api/chat/stream")}  # fmt: skip
 
 
 def _typed(schema: dict | None, components: dict) -> bool:
