@@ -28,7 +28,7 @@ class ChatClient:
     def turn(self, text: str) -> tuple[str, str]:
         """(mode, text to print) for what was typed; a number picks one of the last choices."""
         text = text.strip()
-        if text.isdigit() and 1 <= int(text) <= len(self.choices):
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= len(self.choices):  # not "²"
             text = self.choices[int(text) - 1]
         try:
             resp = self._http.post(f"{self.url}/api/chat", json={"sender": self.sender, "text": text})

@@ -34,3 +34,12 @@ def test_a_terminal_conversation_with_numbered_choices(app_client, stub_retrieve
 def test_a_service_that_is_not_running_is_explained():
     said = _session("http://127.0.0.1:9", ["你好"])  # then Ctrl-D
     assert "连不上助手服务" in said[1] and "make run" in said[1] and said[2] == ""
+
+
+def test_a_superscript_digit_is_sent_as_words_not_taken_for_a_choice():
+    from assistant.chat_client import ChatClient
+
+    session = ChatClient("http://127.0.0.1:9")
+    session.choices = ["居民身份证补领", "居民身份证换领"]
+    mode, text = session.turn("²")  # isdigit() is true for it, int() refuses it
+    assert "连不上助手服务" in text
