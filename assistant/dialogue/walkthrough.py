@@ -45,19 +45,13 @@ class Walkthrough:
         value = match_option(text, question.text, options_of(question), question.answer_type)
         if value is None:
             return None
-        later = [
-            (q.id, q.text, options_of(q))
-            for q in bundle.questions
-            if q.id not in ctx.answers and q.id != question.id
-        ]
-        settled = implied(text, value, question.text, options_of(question), later)
-        ctx.answers.update(settled)
         label = next(o.label for o in question.options if o.value == value)
         return self.step(
-            ctx, {"code": bundle.code, "question": question.id, "answer": value}, lead=f"好的，{label}。"
+            ctx, {"code": bundle.code, "question": question.id, "answer": value}, lead=f"好的，{label}。", said=text
         )
 
-    def step(self, ctx: Context, slots: dict, lead: str = "") -> list[Reply]:
+    def step(self, ctx: Context, slots: dict, lead: str = "", said: str = "") -> list[Reply]:
+        """Record an answer (a button's, or ``said`` in words) and ask the next open question."""
         bundle = self.entry(slots.get("code") or ctx.code)
         if not isinstance(bundle, Bundle):
             return []
@@ -67,6 +61,7 @@ class Walkthrough:
         question, answer = slots.get("question"), slots.get("answer")
         if question and answer:
             ctx.answers[str(question)] = str(answer)
+            self._settle_later(ctx, bundle, str(question), str(answer), said)
         pending = next((q for q in bundle.questions if q.id not in ctx.answers), None)
         if pending is not None and slots.get("question") is not None:
             ctx.pending = pending.id
@@ -80,6 +75,16 @@ class Walkthrough:
         if lead:
             reply.text = lead + reply.text
         return [reply]
+
+    @staticmethod
+    def _settle_later(ctx: Context, bundle: Bundle, qid: str, answer: str, said: str) -> None:
+        """Later questions the answer makes moot ("50 平方米以下" = 是 settles "超过 300 平方米"),
+        whether it came by button or in words."""
+        question = next((q for q in bundle.questions if q.id == qid), None)
+        if question is None:
+            return
+        later = [(q.id, q.text, options_of(q)) for q in bundle.questions if q.id not in ctx.answers]
+        ctx.answers.update(implied(said, answer, question.text, options_of(question), later))
 
     def checklist(self, ctx: Context, bundle: Bundle):
         guides = self.guides(bundle)

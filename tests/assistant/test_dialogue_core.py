@@ -153,6 +153,15 @@ def test_bundle_answers_typed_in_words(core):
     assert ctx.answers["signboard"] == "否" and ctx.answers["need_gas"] == "否" and ctx.pending is None
 
 
+def test_the_small_shop_button_settles_the_300_square_metre_question(core):
+    """Pressing 是 for "50 平方米以下" means the shop is not over 300 m²: that question is not asked."""
+    ctx = Context()
+    core.walk.step(ctx, {"code": RESTAURANT, "question": "entity", "answer": "个体工商户"})
+    replies = core.walk.step(ctx, {"code": RESTAURANT, "question": "small_shop", "answer": "是"})
+    assert ctx.answers["area_over_300"] == "否" and ctx.pending == "signboard"
+    assert "300" not in replies[-1].text
+
+
 def test_a_question_during_the_walk_through_is_not_taken_for_an_answer(core):
     ctx = Context()
     core.show(ctx, "bundle", RESTAURANT)
