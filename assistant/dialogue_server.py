@@ -45,6 +45,14 @@ def rasa_bin() -> Path:
     return Path(os.environ.get("YICHUANG_RASA_BIN", RASA_VENV / "bin" / "rasa"))
 
 
+def rasa_server_command() -> list[str]:
+    """How ``rasa run`` is started: through ``nlu.rasa_run`` (PII masked in Rasa's log) in Rasa's
+    virtualenv, or the executable named by ``YICHUANG_RASA_BIN`` as it is."""
+    if "YICHUANG_RASA_BIN" in os.environ:
+        return [str(rasa_bin())]
+    return [str(RASA_VENV / "bin" / "python"), "-m", "nlu.rasa_run"]
+
+
 def rasa_installed() -> bool:
     return rasa_bin().exists()
 
@@ -234,7 +242,7 @@ class RasaProcess:
             raise DialogueServerError(f"没有找到 Rasa（{rasa_bin()}）：请先运行 make rasa-env")
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         args = [
-            str(rasa_bin()), "run",
+            *rasa_server_command(), "run",
             "--interface", "127.0.0.1",
             "--port", str(self.port),
             "--model", str(self.model),

@@ -37,7 +37,8 @@ def _is_rasa(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return any(part.endswith(b"rasa") for part in cmdline[:3]) and b"run" in cmdline
+    launcher = any(part.endswith(b"rasa") or part == b"nlu.rasa_run" for part in cmdline[:3])
+    return launcher and b"run" in cmdline
 
 
 class DialogueSupervisor:

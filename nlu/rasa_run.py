@@ -1,0 +1,44 @@
+"""``rasa run`` with citizens' personal data masked in Rasa's own log lines.
+
+Rasa logs the raw message text when a turn times out or fails (``rest.message.received.timeout``
+with ``text=…``), which under load is most turns. Its structlog pipeline begins with a module
+global, ``rasa.utils.log_utils._anonymizer``; this launcher replaces it with one that masks
+身份证号, phone numbers and names (``nlu.pii``) in every value before Rasa configures logging.
+Runs inside Rasa's own virtualenv (``python -m nlu.rasa_run run …``, the project root as cwd).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from nlu.pii import mask_pii
+
+
+def masked(value: Any) -> Any:
+    """``value`` with PII masked in every string it holds (dicts and lists walked)."""
+    if isinstance(value, str):
+        return mask_pii(value)
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(masked(v) for v in value)
+    return value
+
+
+def mask_event(_logger: Any, _method: str, event_dict: dict) -> dict:
+    """A structlog processor: every field but the event's own name, masked."""
+    return {k: (v if k == "event" else masked(v)) for k, v in event_dict.items()}
+
+
+def main() -> None:
+    import rasa.utils.log_utils as log_utils
+    from rasa.__main__ import main as rasa_main
+
+    log_utils._anonymizer = mask_event
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
