@@ -223,7 +223,7 @@
     const pick = (nameAttr, v, checked) => el("input", { type: "radio", name: nameAttr, value: v.version, checked, "aria-label": `${nameAttr === "from" ? "对比起点" : "对比终点"} v${v.version}` });
     const versionRows = versions.map((v, i) => el("tr", {},
       el("td", { text: `v${v.version}` }), el("td", { text: v.published ? "已发布" : "" }), el("td", { text: v.author }),
-      el("td", { text: v.at.slice(0, 16).replace("T", " ") }), el("td", { text: v.note }),
+      el("td", { text: yc.when(v.at) }), el("td", { text: v.note }),
       el("td", {}, pick("from", v, i === 1), pick("to", v, i === 0)),
       el("td", {}, el("button", { type: "button", text: "恢复为新版本", onclick: () => act("恢复", () => api("POST", `/api/admin/entries/${encodeURIComponent(data.code)}/restore`, { version: v.version })) }))));
     const compare = async () => {
@@ -306,7 +306,7 @@
       el("p", { class: "muted", text: "市民问了但没有匹配到事项的话。关联到正确的条目，这句话会成为它的相似问，以后就能查到。" }),
       items.length ? null : el("p", { text: "没有待处理的问题。" }),
       ...items.map((i) => el("div", { class: "card" },
-        el("p", {}, el("strong", { text: i.text }), i.count > 1 ? el("span", { class: "tag", text: `问过 ${i.count} 次` }) : null, el("span", { class: "muted", text: `　最近 ${i.at.slice(0, 16).replace("T", " ")} · ${i.source}${i.region ? " · " + i.region : ""}` })),
+        el("p", {}, el("strong", { text: i.text }), i.count > 1 ? el("span", { class: "tag", text: `问过 ${i.count} 次` }) : null, el("span", { class: "muted", text: `　最近 ${yc.when(i.at)} · ${i.source}${i.region ? " · " + i.region : ""}` })),
         i.candidates.length ? el("p", { class: "muted", text: `最接近：${i.candidates.map((c) => `${c.name}（${c.code}）`).join("、")}` }) : null,
         linkForm("u", i, i.candidates[0] && i.candidates[0].code, i.suggested || i.text, "/api/admin/unanswered", unansweredView))));
   }
@@ -321,7 +321,7 @@
       ...items.map((r) => el("article", { class: `card${r.overdue ? " overdue" : ""}`, "aria-labelledby": `r-q-${r.id}` },
         el("p", {}, "市民问：", el("strong", { id: `r-q-${r.id}`, text: r.question || "（未记录）" }),
           r.count > 1 ? el("span", { class: "tag", text: `同样的差评 ${r.count} 条` }) : null,
-          el("span", { class: "muted", text: `　${r.at.slice(0, 16).replace("T", " ")} · ${r.source}` })),
+          el("span", { class: "muted", text: `　${yc.when(r.at)} · ${r.source}` })),
         el("p", {}, "原因：", el("strong", { text: r.reason || "（未填写）" })),
         el("p", {}, `处理期限：${r.due}`, r.overdue ? el("span", { class: "status retired", text: "已超期" }) : null),
         r.about ? el("p", {}, "答复的条目：", `${r.about.name}（${r.about.code}）`) : null,

@@ -229,5 +229,18 @@ const yc = (() => {
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
-  return { el, fill, api, ApiError, toast, copy, session, onSession, logout, debounce, checklist, print, download, MARKS, site };
+  // A stored moment (ISO, UTC or with an offset) as the city's wall-clock time "2026-12-01 17:05":
+  // staff read deadlines and history in the city's time, whatever their own computer is set to.
+  const CITY_TIME = new Intl.DateTimeFormat("sv-SE", {
+    timeZone: document.documentElement.dataset.timezone || "Asia/Shanghai",
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false,
+  });
+  function when(iso) {
+    if (!iso) return "";
+    if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso; // a calendar day is already the city's
+    const moment = new Date(/[zZ]|[+-]\d{2}:?\d{2}$/.test(iso) ? iso : `${iso}Z`);
+    return Number.isNaN(moment.getTime()) ? String(iso) : CITY_TIME.format(moment);
+  }
+
+  return { el, fill, api, ApiError, toast, copy, session, onSession, logout, debounce, checklist, print, download, MARKS, site, when };
 })();

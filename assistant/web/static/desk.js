@@ -17,7 +17,7 @@
   const count = el("p", { class: "muted", role: "status", "aria-live": "polite" });
   const body = el("tbody");
   const detail = el("section", { id: "detail", "aria-label": "工单详情" }, el("p", { class: "muted", text: "在左侧选一个工单办理。" }));
-  const when = (t) => t.slice(0, 16).replace("T", " ");
+  const when = yc.when;
   const badge = (t) => el("span", { class: `status ${t.overdue ? "retired" : ["办结", "回访", "评价"].includes(t.status) ? "published" : "draft"}`, text: t.overdue ? `${t.status}·已超期` : t.status });
 
   async function load() {

@@ -110,7 +110,7 @@
     fill(callerOut, "查询中…");
     try {
       const data = await api("GET", `/api/staff/caller?phone=${encodeURIComponent(phone)}`);
-      const when = (t) => t.slice(0, 16).replace("T", " ");
+      const when = yc.when;
       fill(callerOut,
         el("h3", { text: `${data.phone_masked} 的工单（${data.tickets.length}）` }),
         data.tickets.length ? el("ul", { class: "caller-list" }, data.tickets.map((t) => el("li", {},
