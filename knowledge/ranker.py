@@ -40,12 +40,12 @@ BUNDLE_CUES = re.compile(
 RANK_FEATURES = (
     "dense", "dense_gap", "bm25", "bm25_gap", "fused", "fused_gap", "name_cov", "text_cov",
     "name_in_query", "bundle", "bundle_cue_bundle", "bundle_cue_guide", "dense_rank", "bm25_rank",
-    "uncovered_idf", "uncovered_max",
+    "uncovered_idf", "uncovered_max", "defining_uncovered", "defining_uncovered_max",
 )
 QUERY_FEATURES = (
     "p1", "p_gap", "logit1", "dense1", "dense_max", "bm25_1", "text_cov1", "name_cov1", "text_cov_max",
     "uncovered_words", "n_words", "bundle_cue", "long", "uncovered_idf1", "uncovered_max1", "unknown_words",
-    "uncovered_idf_min",
+    "uncovered_idf_min", "defining_uncovered1", "defining_uncovered_max1", "defining_uncovered_min",
 )
 
 
@@ -95,9 +95,13 @@ class Query:
     bundle_cue: bool
     long: bool
     weights: tuple[float, ...] = ()  # per word: its IDF in the KB's texts, 1.0 for a word no text has
+    defining: tuple[bool, ...] = ()  # per word: does some entry's name use it (a word that tells services apart)
 
     def weight(self, i: int) -> float:
         return self.weights[i] if i < len(self.weights) else 0.5
+
+    def is_defining(self, i: int) -> bool:
+        return i < len(self.defining) and self.defining[i]
 
 
 def candidate_features(query: Query, hits: Sequence[Hit], texts_of) -> np.ndarray:
@@ -124,6 +128,9 @@ def candidate_features(query: Query, hits: Sequence[Hit], texts_of) -> np.ndarra
         )
         is_bundle = h.kind == "bundle"
         uncovered = [query.weight(i) for i, w in enumerate(query.words) if w not in joined]
+        # a word that names some service (食品*生产*, *老年*人) which this entry's texts never use
+        defining = [u for i, w in enumerate(query.words) if query.is_defining(i) and w not in joined
+                    for u in (query.weight(i),)]
         rows.append(
             [
                 h.dense,
@@ -142,6 +149,8 @@ def candidate_features(query: Query, hits: Sequence[Hit], texts_of) -> np.ndarra
                 1.0 / (1 + bm25_order[h.code + h.kind]),
                 sum(uncovered) / total_w,
                 max(uncovered, default=0.0),
+                sum(defining),
+                max(defining, default=0.0),
             ]
         )
     return np.asarray(rows, dtype=np.float64)
@@ -174,6 +183,9 @@ def query_features(query: Query, rows: np.ndarray, logits: np.ndarray, hits: Seq
             float(rows[0, RANK_FEATURES.index("uncovered_max")]),
             math.log1p(sum(1 for i in range(len(query.words)) if query.weight(i) >= 1.0)),
             float(rows[:, RANK_FEATURES.index("uncovered_idf")].min()),
+            float(rows[0, RANK_FEATURES.index("defining_uncovered")]),
+            float(rows[0, RANK_FEATURES.index("defining_uncovered_max")]),
+            float(rows[:, RANK_FEATURES.index("defining_uncovered_max")].min()),
         ],
         dtype=np.float64,
     )

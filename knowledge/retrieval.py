@@ -115,6 +115,7 @@ class Retriever:
         self.bm25 = BM25Index()
         self.vectors: VectorIndex | None = None
         self._joined: dict[int, str] = {}  # doc -> its texts normalised and joined (word coverage)
+        self._name_words: set[str] | None = None  # words of the entries' names (defining_words)
 
     # -- building --------------------------------------------------------------------------
     def warm_up(self, entries: Sequence[Entry]) -> None:
@@ -158,6 +159,7 @@ class Retriever:
         self.docs[idx] = doc
         self.doc_hash[key] = digest
         self._joined.pop(idx, None)
+        self._name_words = None
         start = len(self.texts)
         self.texts.extend(texts)
         ids = list(range(start, start + len(texts)))
@@ -181,6 +183,7 @@ class Retriever:
                 self.vectors.remove(np.array(old, dtype=np.int64))
             self.text_doc[old] = -1
             self.doc_hash.pop((kind, code), None)
+            self._name_words = None
             return True
 
     def upsert(self, entry: Entry) -> bool:
@@ -301,7 +304,10 @@ class Retriever:
         learned = self.learned if mode == "fused" else None
         hits = self._score(q_tokens, q_vec, region, mode, max(limit, TOP_K) if learned else limit)
         words = tuple(self.tokenizer.words(expanded))
-        q = Query(words, bundle_cue(normalized), len(normalized) >= LONG_MESSAGE, self.word_weights(words))
+        q = Query(
+            words, bundle_cue(normalized), len(normalized) >= LONG_MESSAGE, self.word_weights(words),
+            self.defining_words(words),
+        )
         features: dict = {"words": list(q.words), "bundle_cue": q.bundle_cue, "long": q.long, "focus": focus}
         if learned is not None:
             hits, decision, info = learned.decide(q, hits, self.texts_of)
@@ -315,6 +321,18 @@ class Retriever:
         """Each word's IDF over the KB's texts on a 0..1 scale; a word no text has weighs 1."""
         top = math.log(1.0 + (self.bm25.n_alive + 0.5) / 0.5) or 1.0
         return tuple((self.bm25.idf(w) / top) if self.bm25.df.get(w, 0) else 1.0 for w in words)
+
+    def defining_words(self, words: Sequence[str]) -> tuple[bool, ...]:
+        """Per word: is it a word of some entry's name (with formal terms added)? Such words tell
+        services apart (生产 in 食品生产许可 vs 食品经营许可); 怎么/需要 do not."""
+        vocab = self._name_words
+        if vocab is None:
+            vocab = set()
+            for doc in self.docs:
+                if (doc.kind, doc.code) in self.doc_hash:
+                    vocab.update(self.tokenizer.words(self.synonyms.expand(normalize(doc.name))))
+            self._name_words = vocab
+        return tuple(w in vocab for w in words)
 
     def texts_of(self, hit: Hit) -> tuple[str, str]:
         """An entry's name and all its texts, normalised with formal terms added (for word coverage)."""

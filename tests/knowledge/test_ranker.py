@@ -115,3 +115,21 @@ def test_a_clarify_offers_only_close_candidates(stub_retriever):
     res.features.pop("close")
     top = res.results[0].score
     assert all(h.score >= 0.6 * top for h in res.options())
+
+
+def test_a_word_that_names_another_service_and_the_entry_never_uses_is_seen():
+    # 生产 names a service elsewhere (食品生产许可 is not in this catalogue, but the word tells services
+    # apart); 食品经营许可's texts never use it, so answering with it would claim the wrong licence
+    q = Query(("食品", "生产", "许可"), False, False, (0.4, 0.8, 0.3), (True, True, True))
+    rows = candidate_features(q, _hits(), _texts)
+    col = RANK_FEATURES.index("defining_uncovered_max")
+    assert rows[0, col] == pytest.approx(0.8)
+    plain = Query(("食品", "生产", "许可"), False, False, (0.4, 0.8, 0.3), (True, False, True))
+    assert candidate_features(plain, _hits(), _texts)[0, col] == 0.0  # 生产 names no service: not counted
+
+
+def test_defining_words_come_from_the_published_names(stub_retriever, sample_entries):
+    assert stub_retriever.defining_words(["身份证", "火车站"]) == (True, False)
+    guide = next(e for e in sample_entries if e.name == "居民身份证补领")
+    stub_retriever.upsert(guide.model_copy(update={"name": "居民身份证火车站补领"}))
+    assert stub_retriever.defining_words(["火车站"]) == (True,)
