@@ -3,8 +3,8 @@
 The rank model is cross-fitted (5 folds by question) so that the question-level models learn
 from rank probabilities of questions the rank model has not seen, as at run time. Thresholds
 are then chosen on the dev part: ``none_below`` as high as possible while no in-scope
-dev question is rejected (in-sample fits are optimistic: 1 % on dev was 2.8 % on test); ``answer_above`` minimising a cost where answering wrongly or
-answering an out-of-scope question costs much more than asking.
+dev question is rejected (in-sample fits are optimistic: 1 % on dev was 2.8 % on test);
+``answer_above`` minimising a cost where answering wrongly or answering an out-of-scope question costs much more than asking.
 """
 
 from __future__ import annotations
