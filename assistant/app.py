@@ -25,6 +25,7 @@ from assistant.routes import (
     human,
     pages,
     ratings,
+    review_queues,
     search,
     staff,
     staff_call,
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(stats.router)
     app.include_router(admin.router)
     app.include_router(admin_form.router)
+    app.include_router(review_queues.router)
     app.include_router(accounts.router)
     pages.mount(app)
     app.add_middleware(

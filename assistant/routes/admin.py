@@ -4,11 +4,8 @@ Editors and admins only. Publishing updates search in place (store events)."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
-from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,25 +14,19 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from assistant.deps import EditorSession, RatingsDep, SettingsDep, StoreDep, UnansweredDep, require
+from assistant.deps import EditorSession, StoreDep, require
 from assistant.editor_form import field_label
-from assistant.fields import DB_INT_MAX, CleanStr, RowId
+from assistant.fields import DB_INT_MAX, CleanStr
 from assistant.replies import bundle_intro, guide_answer
 from assistant.routes.admin_form import problems_of
 from assistant.schemas import (
     DiffOut,
     EntryDetailOut,
     EntryRowOut,
-    HandledOut,
     ImportOut,
-    OkOut,
-    RatingItemOut,
-    RatingSummaryOut,
     ReplyOut,
-    UnansweredOut,
     ValidateOut,
 )
-from connectors.calendar import WorkCalendar
 from knowledge.formats import write_path
 from knowledge.importer import import_path
 from knowledge.schema import ServiceGuide, kind_of
@@ -50,25 +41,6 @@ class EntryIn(BaseModel):
     note: CleanStr = Field(default="", max_length=500)
 
 
-class HandledIn(BaseModel):
-    note: str = Field(min_length=2, max_length=1000, description="怎么处理的，如：补充了照片尺寸要求")
-    code: str | None = Field(default=None, max_length=64, description="修改了哪个条目")
-
-
-# the 差评 reasons the citizen page offers -> the part of a guide to open first
-REASON_FIELDS = {"材料": "materials", "地点": "halls", "地址": "halls", "时间": "halls", "电话": "halls",
-                 "收费": "fee", "费用": "fee", "流程": "steps", "时限": "promised_limit_days", "过时": "summary"}  # fmt: skip
-
-
-def field_for_reason(reason: str) -> str | None:
-    return next((f for word, f in REASON_FIELDS.items() if word in (reason or "")), None)
-
-
-@lru_cache(maxsize=1)
-def _calendar() -> WorkCalendar:
-    return WorkCalendar.load()
-
-
 class PublishIn(BaseModel):
     version: int | None = Field(default=None, ge=1, le=DB_INT_MAX)
     note: CleanStr = Field(default="", max_length=500)
@@ -76,15 +48,6 @@ class PublishIn(BaseModel):
 
 class RestoreIn(BaseModel):
     version: int = Field(ge=1, le=DB_INT_MAX)
-    publish: bool = False
-
-
-class LinkIn(BaseModel):
-    code: str
-    add_similar_question: bool = True
-    question: CleanStr | None = Field(
-        default=None, max_length=200, description="the 相似问 as the editor tidied it"
-    )
     publish: bool = False
 
 
@@ -99,7 +62,7 @@ def _checked(store: ContentStore, body: EntryIn):
     return entry
 
 
-def _entry_out(store: ContentStore, code: str) -> dict:
+def entry_out(store: ContentStore, code: str) -> dict:
     try:
         stored = store.get(code, published=False)
     except MissingEntryError:
@@ -154,7 +117,7 @@ def entries(
 @router.get("/entries/{code}", response_model=EntryDetailOut)
 def entry(code: str, store: StoreDep) -> dict:
     """The latest version (draft or published) with its history."""
-    return _entry_out(store, code)
+    return entry_out(store, code)
 
 
 @router.post("/validate", response_model=ValidateOut)
@@ -174,7 +137,7 @@ def create(body: EntryIn, store: StoreDep, session: EditorSession) -> dict:
     except MissingEntryError:
         pass
     _save(store, entry_, session, body.note)
-    return _entry_out(store, entry_.code)
+    return entry_out(store, entry_.code)
 
 
 @router.put("/entries/{code}", response_model=EntryDetailOut)
@@ -187,7 +150,7 @@ def update(code: str, body: EntryIn, store: StoreDep, session: EditorSession) ->
             detail={"message": "编码不能修改", "problems": [{"field": "code", "message": f"应为 {code}"}]},
         )
     _save(store, entry_, session, body.note)
-    return _entry_out(store, code)
+    return entry_out(store, code)
 
 
 def _save(store: ContentStore, entry_, session, note: str) -> None:
@@ -209,21 +172,21 @@ def preview(code: str, store: StoreDep) -> dict:
 def publish(code: str, body: PublishIn, store: StoreDep, session: EditorSession) -> dict:
     """Publish the latest (or a given) version; search picks it up at once."""
     store.publish(code, author=session.user.username, version=body.version, note=body.note)
-    return _entry_out(store, code)
+    return entry_out(store, code)
 
 
 @router.post("/entries/{code}/retire", response_model=EntryDetailOut)
 def retire(code: str, store: StoreDep, session: EditorSession) -> dict:
     """Withdraw an entry from citizens."""
     store.retire(code, author=session.user.username)
-    return _entry_out(store, code)
+    return entry_out(store, code)
 
 
 @router.post("/entries/{code}/restore", response_model=EntryDetailOut)
 def restore(code: str, body: RestoreIn, store: StoreDep, session: EditorSession) -> dict:
     """Bring back an earlier version as a new version (optionally publishing it)."""
     store.restore(code, body.version, author=session.user.username, publish=body.publish)
-    return _entry_out(store, code)
+    return entry_out(store, code)
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -311,139 +274,3 @@ def export(store: StoreDep, format: Literal["yaml", "xlsx"] = "xlsx", latest: bo
     # the folder goes once the file is sent (it used to stay in /tmp for good)
     cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
     return FileResponse(tmp, media_type=media, filename=tmp.name, background=cleanup)
-
-
-@router.get("/unanswered", response_model=list[UnansweredOut])
-def unanswered(
-    queue: UnansweredDep, status: Literal["open", "linked", "dismissed"] = "open"
-) -> list[dict]:
-    """What citizens asked that no service matched (PII masked): one item per distinct question,
-    with how many times it was asked."""
-    return [
-        {
-            "id": i.id,
-            "at": i.at.isoformat(),
-            "text": i.text,
-            "source": i.source,
-            "region": i.region,
-            "candidates": i.candidates,
-            "status": i.status,
-            "linked_code": i.linked_code,
-            "count": i.count,
-            "suggested": tidy_question(i.text),
-        }
-        for i in queue.items(status=status, grouped=True)
-    ]
-
-
-_LEADING = re.compile(r"^(?:你好|您好|喂|请问一下|请问|我想问一下|我想问问|我想问|想问一下|问一下|麻烦问一下|那个)[，,、\s]*")
-_TRAILING = re.compile(r"[啊呀呢吗嘛哈吧啦]*[？?。！!～~\s]*$")
-_MASKED = re.compile(r"[，,\s]*(?:我的)?(?:电话|手机|手机号|号码|身份证号?)?(?:是)?\s*\d*\*{3,}\d*[，,\s]*")
-
-
-def tidy_question(text: str) -> str:
-    """The words as a 相似问: greetings, masked numbers and trailing particles dropped."""
-    out = _MASKED.sub("，", text).strip("，, ")
-    for _ in range(2):
-        out = _LEADING.sub("", out)
-    return _TRAILING.sub("", out).strip("，, ") or text
-
-
-@router.post("/unanswered/{item_id}/link", response_model=EntryDetailOut)
-def link(
-    item_id: RowId, body: LinkIn, store: StoreDep, queue: UnansweredDep, session: EditorSession
-) -> dict:
-    """Link a question to a guide, adding it there as a 相似问 (a draft, or published at once)."""
-    return _link(queue, store, item_id, body, session, lambda i: i.text)
-
-
-def _link(queue, store: ContentStore, item_id: int, body: LinkIn, session, question_of) -> dict:
-    """Resolve a queue item by linking it to an entry, where its words become a 相似问."""
-    item = queue.get(item_id)
-    try:
-        current = store.get(body.code, published=False).content
-    except MissingEntryError:
-        raise HTTPException(status_code=404, detail=f"没有编码为 {body.code} 的条目") from None
-    question = (body.question or question_of(item)).strip()
-    if body.add_similar_question and not question:
-        raise HTTPException(
-            status_code=422,
-            detail={"message": "相似问不能为空", "problems": [{"field": "question", "message": "请填写相似问"}]},
-        )
-    if body.add_similar_question and question not in current.similar_questions:
-        data = current.model_dump(mode="json")
-        data["similar_questions"] = [*current.similar_questions, question]
-        store.save(
-            type(current).model_validate(data),
-            author=session.user.username,
-            note=f"从{queue.label} #{item_id} 补充相似问",
-            publish=body.publish,
-        )
-    queue.resolve(item_id, linked_code=body.code)
-    return _entry_out(store, body.code)
-
-
-@router.post("/unanswered/{item_id}/dismiss", response_model=OkOut)
-def dismiss(item_id: RowId, queue: UnansweredDep) -> dict:
-    """Not a service question (chit-chat, abuse…): take it off the queue."""
-    return _dismiss(queue, item_id)
-
-
-def _dismiss(queue, item_id: int) -> dict:
-    queue.resolve(item_id)
-    return {"ok": True}
-
-
-@router.get("/ratings", response_model=list[RatingItemOut])
-def ratings(
-    queue: RatingsDep,
-    settings: SettingsDep,
-    helpful: bool | None = False,
-    status: Literal["open", "linked", "dismissed"] | None = "open",
-) -> list[dict]:
-    """好差评: by default the open 👎, duplicates (same question about the same answer) as one item
-    with how many, each with its deadline (``rating_due_workdays`` working days) and where to fix it."""
-    if helpful is not False or status != "open":
-        return [r.as_dict() for r in queue.items(helpful=helpful, status=status)]
-    today = date.today()
-    out = []
-    for newest, copies in queue.grouped():
-        due = _calendar().add_workdays(copies[-1].at.date(), settings.rating_due_workdays)  # from the first
-        out.append(
-            {
-                **newest.as_dict(),
-                "count": len(copies),
-                "ids": [r.id for r in copies],
-                "due": due.isoformat(),
-                "overdue": due < today,
-                "field": field_for_reason(newest.reason),
-            }
-        )
-    return out
-
-
-@router.post("/ratings/{item_id}/handled", response_model=HandledOut)
-def rating_handled(item_id: int, body: HandledIn, queue: RatingsDep, session: EditorSession) -> dict:
-    """已处理（说明）: close the 差评 (and its duplicates) saying what was done."""
-    closed = queue.handle(item_id, note=body.note, by=session.user.username, linked_code=body.code)
-    return {"ok": True, "closed": closed}
-
-
-@router.get("/ratings/summary", response_model=list[RatingSummaryOut])
-def ratings_summary(queue: RatingsDep) -> list[dict]:
-    """👍/👎 counts per guide or bundle, most 👎 first."""
-    return queue.summary()
-
-
-@router.post("/ratings/{item_id}/link", response_model=EntryDetailOut)
-def link_rating(
-    item_id: RowId, body: LinkIn, store: StoreDep, queue: RatingsDep, session: EditorSession
-) -> dict:
-    """The answer was wrong for these words: add them to the right guide as a 相似问."""
-    return _link(queue, store, item_id, body, session, lambda r: r.question)
-
-
-@router.post("/ratings/{item_id}/dismiss", response_model=OkOut)
-def dismiss_rating(item_id: RowId, queue: RatingsDep) -> dict:
-    """Seen, nothing to change."""
-    return _dismiss(queue, item_id)
