@@ -25,6 +25,7 @@ from connectors.booking.protocol import (
     BookingService,
     HallInfo,
     Slot,
+    SlotFullError,
 )
 from knowledge.schema import ServiceGuide
 from nlu.dates import PARTS, parse_day, parse_time
@@ -322,6 +323,12 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         )
         try:
             made = booking.book(request)
+        except SlotFullError as exc:
+            # someone took the last seat since the time was offered: keep what the citizen said
+            # and ask only the time again, from the slots still free (the form is opened anew)
+            reopened = Result().set(booking_time=None, booking_confirm=None, requested_slot=None)
+            reopened.events.append({"event": "followup", "name": "booking_form"})
+            return reopened.say(Reply(exc.user_message))
         except BookingError as exc:
             return result.say(Reply(exc.user_message))
         return result.say(booked(made, "预约成功！", [Button("查询预约", "/query_booking")]))

@@ -147,6 +147,9 @@ class FormRunner:
         result = self._run(
             submit_actions()[name], sender, {**slots, "requested_slot": None}, "", "", [], form=None
         )
+        if result["followup"] == name:  # the closing action reopened the form (a slot taken meanwhile)
+            slots.update(result["slots"])
+            return result["replies"] + self._next(ctx, sender)
         self._end(ctx)
         return result["replies"]
 
@@ -199,4 +202,5 @@ class FormRunner:
             "replies": from_rasa(out["responses"]),
             "slots": set_slots,
             "ended": ended and form is not None,
+            "followup": next((e.get("name") for e in out["events"] if e.get("event") == "followup"), None),
         }

@@ -54,3 +54,39 @@ def test_stop_inside_a_fallback_form(client):
     say(client, "我要反映问题", s)
     assert "停止" in say(client, "算了", s)[-1]["text"]
     assert "暂时无法" not in say(client, "驾照丢了怎么办", s)[-1]["text"]
+
+
+def test_a_slot_taken_before_the_confirmation_asks_only_the_time_again(client):
+    """Another citizen takes the last seat between offering a time and 确认: the form keeps the
+    hall, day, name and phone, says so, and offers only times still free; then it books."""
+    from datetime import date
+
+    from connectors.booking.protocol import BookingRequest, SlotFullError
+
+    s = "web:fb-race"
+    msg = say(client, "我要预约办结婚登记", s)[-1]
+    picked = []
+    for _ in range(3):  # hall, day, time: the first button each time
+        picked.append(msg["buttons"][0]["payload"])
+        msg = say(client, picked[-1], s)[-1]
+    hall, day, start = picked
+    say(client, "张三", s)
+    assert "确认" in say(client, "13812345678", s)[-1]["text"]
+    booking = client.app.state.services.booking
+    guide = next(g for g in client.app.state.services.store.published("guide") if g.name == "内地居民结婚登记")
+    for n in range(200):  # everyone else fills that slot
+        try:
+            booking.book(BookingRequest(guide.code, guide.name, hall, date.fromisoformat(day), start,
+                                        "李四", f"139{n:08d}"))  # fmt: skip
+        except SlotFullError:
+            break
+    else:
+        pytest.fail("the slot never filled up")
+    again = say(client, "/affirm", s)
+    assert "约满" in again[0]["text"]
+    times = [b["payload"] for b in again[-1]["buttons"]]
+    assert times and start not in times  # only free times are offered, the form goes on
+    confirm = say(client, times[0], s)[-1]["text"]
+    assert "确认" in confirm and "138****5678" in confirm  # name and phone kept, not asked again
+    done = say(client, "/affirm", s)[-1]["text"]
+    assert re.search(r"YY\d{6}[A-Z2-9]{10}", done)
