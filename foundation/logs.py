@@ -168,6 +168,13 @@ def configure(level: str, fmt: str, *, mask: Mask) -> None:
     root = logging.getLogger()
     root.handlers = [_DeferredHandler(_queue)]
     root.setLevel(level.upper())
+    # uvicorn's loggers may carry a handler of their own (a server started with uvicorn's log
+    # config): mask on the logger too, so no handler ever sees a raw token or phone number
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        server_logger = logging.getLogger(name)
+        for old in [f for f in server_logger.filters if isinstance(f, MaskingFilter)]:
+            server_logger.removeFilter(old)
+        server_logger.addFilter(MaskingFilter(scrub))
     for noisy in ("jieba", "httpx", "sentence_transformers", "transformers", "faiss", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 

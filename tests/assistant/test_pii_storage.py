@@ -36,9 +36,31 @@ def test_the_action_token_never_reaches_the_access_log(capsys, monkeypatch):
     setup_logging("INFO", "console")
     access = logging.getLogger("uvicorn.access")
     # as `yichuang serve` runs uvicorn (log_config=None): access lines go through the root handler
-    for attr, value in (("handlers", []), ("propagate", True), ("disabled", False), ("level", logging.INFO)):
-        monkeypatch.setattr(access, attr, value)
+    # (earlier tests may have started servers with uvicorn's own config on the parent logger)
+    for name in ("uvicorn", "uvicorn.access"):
+        for attr, value in (("handlers", []), ("propagate", True), ("disabled", False), ("level", logging.INFO)):
+            monkeypatch.setattr(logging.getLogger(name), attr, value)
     access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5001", "POST", "/webhook?token=s3cr3t-action-token", "1.1", 200)
     flush_logs()
     err = capsys.readouterr().err
     assert "/webhook?token=" in err and "s3cr3t-action-token" not in err
+
+
+def test_the_action_token_is_masked_even_by_uvicorns_own_handler(monkeypatch):
+    """A server started with uvicorn's log config prints access lines through its own handler on
+    the ``uvicorn`` logger (not ours): the token is masked on the logger, before any handler."""
+    setup_logging("INFO", "console")
+    seen = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            seen.append(record.getMessage())
+
+    parent = logging.getLogger("uvicorn")
+    monkeypatch.setattr(parent, "handlers", [Collect()])
+    monkeypatch.setattr(parent, "propagate", False)
+    access = logging.getLogger("uvicorn.access")
+    for attr, value in (("handlers", []), ("propagate", True), ("disabled", False), ("level", logging.INFO)):
+        monkeypatch.setattr(access, attr, value)
+    access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5001", "POST", "/webhook?token=s3cr3t-action-token", "1.1", 200)
+    assert seen and "/webhook?token=" in seen[0] and "s3cr3t-action-token" not in seen[0]
