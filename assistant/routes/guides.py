@@ -98,11 +98,8 @@ def get_bundle(code: str, store: StoreDep) -> EntryOut:
     return _out(_published(store, code, "bundle"))
 
 
-@router.post("/bundles/{code}/checklist", response_model=ChecklistOut)
-def bundle_checklist(code: str, body: ChecklistIn, store: StoreDep) -> dict:
-    """The personalised checklist for the given answers."""
-    bundle = _published(store, code, "bundle").content
-    assert isinstance(bundle, Bundle)
+def bundle_guides(store, bundle: Bundle) -> dict[str, ServiceGuide]:
+    """The bundle's guides as citizens see them (published), by code; a retired one is left out."""
     guides: dict[str, ServiceGuide] = {}
     for link in bundle.guides:
         try:
@@ -111,7 +108,15 @@ def bundle_checklist(code: str, body: ChecklistIn, store: StoreDep) -> dict:
             continue
         if isinstance(content, ServiceGuide):
             guides[link.code] = content
+    return guides
+
+
+@router.post("/bundles/{code}/checklist", response_model=ChecklistOut)
+def bundle_checklist(code: str, body: ChecklistIn, store: StoreDep) -> dict:
+    """The personalised checklist for the given answers."""
+    bundle = _published(store, code, "bundle").content
+    assert isinstance(bundle, Bundle)
     try:
-        return build_checklist(bundle, guides, body.answers, body.done).as_dict()
+        return build_checklist(bundle, bundle_guides(store, bundle), body.answers, body.done).as_dict()
     except ChecklistError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None

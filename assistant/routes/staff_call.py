@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from assistant.deps import BookingDep, ComplaintsDep, StaffSession, StoreDep, require
 from assistant.logs import get_logger
 from assistant.replies import guide_answer
+from assistant.routes.guides import bundle_guides
 from assistant.schemas import CallerOut
 from connectors.booking.protocol import BookingError
 from knowledge.checklist import ChecklistError, build_checklist
@@ -65,16 +66,8 @@ def guide_script(guide: ServiceGuide, district: str | None) -> ScriptOut:
 
 def bundle_script(store, bundle: Bundle, answers: dict[str, str]) -> ScriptOut:
     """What applies to this caller, given the answers so far; the questions still to ask come first."""
-    guides: dict[str, ServiceGuide] = {}
-    for link in bundle.guides:
-        try:
-            content = store.get(link.code).content
-        except MissingEntryError:
-            continue
-        if isinstance(content, ServiceGuide):
-            guides[link.code] = content
     try:
-        checklist = build_checklist(bundle, guides, answers, [])
+        checklist = build_checklist(bundle, bundle_guides(store, bundle), answers, [])
     except ChecklistError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     questions = {q.id: q.text for q in bundle.questions}
