@@ -48,15 +48,23 @@ class RetrievalDialogue(DialogueCore):
             norm = normalize(text).replace(" ", "")
             if self.book.has(norm, self.book.small_talk["handoff"]):
                 return [human_handoff()]
-            for form in ("booking_cancel", "booking_lookup", "ticket_lookup", "booking", "complaint"):
-                if self.book.has(norm, self.book.forms[form]) and not self.names_a_service_with(norm, form):
-                    if self.forms is None:
-                        return [unavailable(FORM_NAMES[form])]
-                    intent, entities = self.forms.wanted(text, None) or ("", {})
-                    return self.forms.start(ctx, sender, text, intent, entities)
+            form = self.form_by_words(text)
+            if form:
+                if self.forms is None:
+                    return [unavailable(FORM_NAMES[form])]
+                intent, entities = self.forms.wanted(text, None) or ("", {})
+                return self.forms.start(ctx, sender, text, intent, entities)
         elif self.forms is not None and self.forms.wanted(text, parsed):
             return self.forms.start(ctx, sender, text, *self.forms.wanted(text, parsed))
         return self.turn(ctx, text, source=sender.split(":", 1)[0] if ":" in sender else "web")
+
+    def form_by_words(self, text: str) -> str | None:
+        """The form the message's words ask for (the phrasebook's ``forms``), as both drivers read it."""
+        norm = normalize(text).replace(" ", "")
+        for form in ("booking_cancel", "booking_lookup", "ticket_lookup", "booking", "complaint"):
+            if self.book.has(norm, self.book.forms[form]) and not self.names_a_service_with(norm, form):
+                return form
+        return None
 
     def names_a_service_with(self, norm: str, form: str) -> bool:
         """ "网络预约出租汽车驾驶员证" names a service that has 预约 in it: a question, not a booking."""

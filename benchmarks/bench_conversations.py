@@ -65,12 +65,15 @@ def main() -> None:
     parser.add_argument("--url", action="append", default=[], help="a running service (repeatable)")
     parser.add_argument("--fallback-in-process", action="store_true", help="also run the app alone, in process")
     parser.add_argument("--category", action="append", default=[], help="only these categories")
+    parser.add_argument("--id", action="append", default=[], help="only conversations whose id contains this")
     parser.add_argument("--holdout", choices=["all", "dev", "only"], default="all")
     parser.add_argument("--failures", type=int, default=1000, help="print at most this many failing turns")
     args = parser.parse_args()
     conversations = load_suite(names=kb_names(entries()))
     if args.category:
         conversations = [c for c in conversations if c.category in args.category]
+    if args.id:
+        conversations = [c for c in conversations if any(part in c.id for part in args.id)]
     if args.holdout != "all":
         conversations = [c for c in conversations if c.holdout == (args.holdout == "only")]
     run_id = uuid.uuid4().hex[:8]

@@ -22,6 +22,6 @@ def build_actions(
     actions = ActionRegistry()
     service.register(actions, dialogue)
     booking.register(actions, dialogue, booking_service)
-    complaint.register(actions, complaints, dialogue.store)
+    complaint.register(actions, complaints, dialogue)
     dialogue.forms = FormRunner(actions, dialogue.book)  # the same forms when the app drives alone
     return actions

@@ -12,10 +12,10 @@ import hashlib
 import re
 from datetime import date, timedelta
 
-from assistant.actions.in_form import in_form_answer, strip_booking_words
+from assistant.actions.in_form import asks_about_booking, in_form_answer, strip_booking_words
 from assistant.actions.protocol import ActionRegistry, Result, Tracker, validated
 from assistant.actions.service import clear_forms, context_of
-from assistant.replies import Button, Reply
+from assistant.replies import Button, Reply, payload
 from assistant.retrieval_dialogue import RetrievalDialogue, parse_payload
 from connectors.booking.protocol import (
     BOOKING_NUMBER_RE,
@@ -35,6 +35,10 @@ from nlu.pii import find_mobile, mask_phone
 
 WEEKDAYS = "一二三四五六日"
 BY_PHONE = "按手机号查询"
+FORGOT_NUMBER = (
+    "为了保护您的信息，只凭手机号不能查预约，要预约号和手机号一起查。预约号在预约成功时的回执和通知短信里；"
+    "实在找不到，可以拨打 12345 核实身份后查询。"
+)
 STOPPED = "好的，已经停止，刚才填的内容不会提交。还有别的能帮您吗？"
 DAYS_AHEAD = 14
 
@@ -115,6 +119,13 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         result = clear_forms(Result())
         code = t.entity("code")
         ctx = context_of(t)
+        if not t.text.startswith("/") and asks_about_booking(t.text):
+            # "能提前预约吗": answered from the guide, with the button that starts a booking
+            answered = actions.call("action_converse", t)
+            focus = bookable(answered.slot("service_code") or ctx.code or "")
+            if focus is not None and answered.replies:
+                answered.replies[-1].buttons.insert(0, Button("现在预约", payload("book", code=focus.code)))
+            return answered.then("action_listen")
         guide = bookable(code) if code else None
         if guide is None and t.entity("service"):  # the service entity Rasa extracted
             guide = named_service(t.entity("service"))
@@ -331,6 +342,8 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
             return reopened.say(Reply(exc.user_message))
         except BookingError as exc:
             return result.say(Reply(exc.user_message))
+        made_here = [*(t.slot("made_bookings") or []), made.number][-5:]  # numbers only, no phone
+        result.set(made_bookings=made_here)
         return result.say(booked(made, "预约成功！", [Button("查询预约", "/query_booking")]))
 
     def booked(b: Booking, lead: str, buttons: list[Button] | None = None) -> Reply:
@@ -386,10 +399,16 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         result = clear_forms(Result())
         number = t.slot("booking_number")
         number = None if number == BY_PHONE else number
+        phone = t.slot("lookup_phone")
+        # A phone alone never lists someone's bookings (as in the API); only those made in this
+        # very conversation are looked up with it, each by its number.
+        numbers = [number] if number else list(t.slot("made_bookings") or [])
         try:
-            found = booking.query(number=number, phone=t.slot("lookup_phone"))
+            found = [b for n in numbers for b in booking.query(number=n, phone=phone)]
         except BookingError as exc:
             return result.say(Reply(exc.user_message))
+        if not found and number is None:
+            return result.say(Reply(FORGOT_NUMBER))
         if not found:
             return result.say(Reply("没有找到这个预约，请核对预约号和手机号。"))
         if number is None:  # every active booking of this phone, masked as the API shows them

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import TYPE_CHECKING
 
-from assistant.actions.in_form import PRIVACY, is_question
+from assistant.actions.in_form import PRIVACY, hotline_answer
 from assistant.actions.protocol import ActionRegistry, Result, Tracker, validated
-from assistant.actions.service import clear_forms
+from assistant.actions.service import clear_forms, context_of
 from assistant.replies import Button, Reply
 from connectors.complaint.protocol import (
     CATEGORIES,
@@ -23,8 +24,12 @@ from connectors.complaint.protocol import (
     Ticket,
     TicketRequest,
 )
-from knowledge.store import ContentStore
+from nlu.clauses import is_question
+from nlu.normalize import normalize
 from nlu.pii import find_mobile, mask_phone
+
+if TYPE_CHECKING:
+    from assistant.retrieval_dialogue import RetrievalDialogue
 
 ASK_WORDS = (
     "我要投诉",
@@ -44,6 +49,10 @@ _ADDRESS = re.compile(
     r"(?:[\u4e00-\u9fa5]{1,4}区)?[\u4e00-\u9fa5]{1,10}(?:路|街|大道|巷|胡同|里|村|小区|花园|广场|大厦|市场)"
     r"(?:[0-9一二三四五六七八九十]+(?:号院|号楼|号|弄|栋|幢|单元|室|楼))*"
 )
+_SPEECH = re.compile(r"投诉|举报|反映|求助|建议|我们|我家|我|你们|的|在|说")
+_SUFFIX = re.compile(
+    r"(?:路|街|大道|巷|胡同|里|村|小区|花园|广场|大厦|市场)(?:[0-9一二三四五六七八九十]+(?:号院|号楼|号|弄|栋|幢|单元|室|楼))*$"
+)
 
 
 def _opening_category(text: str) -> str | None:
@@ -53,7 +62,9 @@ def _opening_category(text: str) -> str | None:
     return None
 
 
-def register(actions: ActionRegistry, complaints: ComplaintService, store: ContentStore) -> None:
+def register(actions: ActionRegistry, complaints: ComplaintService, dialogue: RetrievalDialogue) -> None:
+    store = dialogue.store
+
     def district_in(*texts: str) -> str | None:
         """The district a text names, among those of the published guides' halls (read per ticket)."""
         districts = sorted({h.district for g in store.published("guide") for h in g.halls})
@@ -65,6 +76,9 @@ def register(actions: ActionRegistry, complaints: ComplaintService, store: Conte
         text = t.text.strip()
         if text.startswith("/"):
             return result
+        if t.intent == "complain" and dialogue.asks_about_service(context_of(t), text):
+            # Rasa read a complaint in "周六车管所上班吗": answer it, and open no form
+            return actions.call("action_converse", t).then("action_listen")
         rest = text
         for word in ASK_WORDS:
             rest = rest.replace(word, "")
@@ -89,10 +103,11 @@ def register(actions: ActionRegistry, complaints: ComplaintService, store: Conte
         districts = sorted(
             {h.district for g in store.published("guide") for h in g.halls}, key=len, reverse=True
         )
-        found = _ADDRESS.search(text)
-        if found:
-            place = re.sub(r"^(?:我家|我们家|我们|家|楼下|门口|对面|附近|就在|在)+", "", found.group(0))
-            return place if len(place) >= 3 else found.group(0)
+        for found in _ADDRESS.finditer(text):
+            place = _SPEECH.split(found.group(0))[-1]  # "我要投诉小区…": words of the message, no place
+            place = re.sub(r"^(?:我家|我们家|我们|家|楼下|门口|对面|附近|就在|在)+", "", place)
+            if len(_SUFFIX.sub("", place)) >= 2:  # a name before 小区/路/街: "幸福小区", not "小区"
+                return place
         return next((d for d in districts if d in text), None)
 
     @actions.register("validate_complaint_form")
@@ -103,6 +118,9 @@ def register(actions: ActionRegistry, complaints: ComplaintService, store: Conte
         ):
             if slot != "complaint_location" or not _ADDRESS.search(t.text):
                 if is_question(t.text):  # "为啥要手机号？会不会泄露" is no location and no phone
+                    hotline = hotline_answer(normalize(t.text).replace(" ", ""))
+                    if hotline:
+                        return Result().say(hotline).set(**{slot: None})
                     asked = slot == "complaint_contact" or bool(
                         re.search(r"手机|电话|号码|泄露|隐私", t.text)
                     )

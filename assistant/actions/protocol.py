@@ -90,6 +90,16 @@ class Result:
         self.events.append({"event": "active_loop", "name": None})
         return self
 
+    def slot(self, name: str) -> Any:
+        """The value this result sets ``name`` to (the last one), or None."""
+        values = [e["value"] for e in self.events if e.get("event") == "slot" and e.get("name") == name]
+        return values[-1] if values else None
+
+    def then(self, action: str) -> Result:
+        """Make ``action`` the next one Rasa runs (a form to open, or ``action_listen``)."""
+        self.events.append({"event": "followup", "name": action})
+        return self
+
     def as_response(self) -> dict[str, Any]:
         return {"events": self.events, "responses": [to_rasa(r) for r in self.replies]}
 
@@ -167,8 +177,11 @@ class ActionRegistry:
         return sorted(self._actions)
 
     def run(self, body: dict[str, Any]) -> dict[str, Any]:
-        name = str(body.get("next_action") or "")
+        return self.call(str(body.get("next_action") or ""), Tracker.from_request(body)).as_response()
+
+    def call(self, name: str, t: Tracker) -> Result:
+        """Run one action on a tracker: what Rasa asks for, or one action handing over to another."""
         action = self._actions.get(name)
         if action is None:
             raise UnknownAction(name)
-        return action(Tracker.from_request(body)).as_response()
+        return action(t)

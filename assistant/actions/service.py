@@ -14,6 +14,8 @@ import yaml
 
 from assistant.actions.protocol import ActionRegistry, Result, Tracker
 from assistant.dialogue.context import Context
+from assistant.dialogue.forms import STARTS
+from assistant.dialogue.safety import safety_replies
 from assistant.replies import Reply, guide_detail, human_handoff
 from assistant.retrieval_dialogue import RetrievalDialogue
 from knowledge.schema import ServiceGuide
@@ -65,10 +67,20 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue) -> None:
             guide = dialogue.entry(ctx.code)
             if isinstance(guide, ServiceGuide):
                 return Result().say(guide_detail(guide, "place", region))
+        if complaint_by_words(t):  # as the fallback reads it: "路灯坏了好几天了" opens the complaint form
+            return actions.call("action_prepare_complaint", t).then("complaint_form")
         replies = dialogue.turn(
             ctx, t.text, source=t.channel, confident_only=t.intent == "out_of_scope", intent=t.intent
         )
         return remember(Result().say(*replies), ctx)
+
+    def complaint_by_words(t: Tracker) -> bool:
+        """Words that say complaint, where Rasa read something else and no service is named."""
+        if t.intent in STARTS or t.text.startswith("/") or dialogue.form_by_words(t.text) != "complaint":
+            return False
+        if safety_replies(t.text):
+            return False
+        return dialogue.retriever.search(t.text, top_k=1).decision != "answer"
 
     # small talk, yes/no and 不/没 questions too: the core decides what they mean in context
     names = ("action_answer_service", "action_answer_detail", "action_start_bundle", "action_bundle_step")

@@ -25,6 +25,7 @@ class Context:
     done: list[str] = field(default_factory=list)  # materials the citizen already has
     topics: list[list[str]] = field(default_factory=list)  # [kind, code], most recent first
     pending: str | None = None  # the 一件事 question just asked
+    bookings: list[str] = field(default_factory=list)  # numbers of the bookings made in this conversation
     form: dict | None = None  # the app's own form in progress (fallback only)
     at: float = field(default_factory=time.monotonic)
 

@@ -29,11 +29,12 @@ from assistant.replies import (
 from knowledge.schema import Bundle, ServiceGuide
 from knowledge.store import ContentStore, MissingEntryError
 from knowledge.unanswered import UnansweredLog
+from nlu.clauses import is_question
 from nlu.normalize import normalize
 from nlu.phrasebook import Phrasebook, default_phrasebook
 
 _CORRECTION = re.compile(
-    r"^(?:不是|不对|不是说)(?P<wrong>.{0,12}?)(?:而)?是(?P<right>.{2,})$|^我(?:说|问|指)的是(?P<only>.{2,})$"
+    r"^(?:哦|噢|啊|呃|嗯|唉|哎)?(?:不是|不对|不是说|搞错了|说错了)(?P<wrong>.{0,12}?)(?:而)?是(?P<right>.{2,})$|^我(?:说|问|指)的是(?P<only>.{2,})$"
 )
 _RETURN = re.compile(
     r"^(?:那|还有|回到|再说说|再问下|再问一下|说回)?(?P<what>.{1,12}?)(?:的)?那个(?:事|事情|呢|吧)?(?P<rest>.*)$"
@@ -114,13 +115,13 @@ class DialogueCore:
         if aspect == "materials" and isinstance(focus, Bundle) and len(norm) <= SHORT:
             return self.walk.step(ctx, {})
         result = self.retriever.search(text, top_k=3)
+        top = result.results[0] if result.results else None
         if focus is not None and self.is_followup(norm, aspect, result, focus):
-            return self.followup(ctx, focus, aspect, text, result.region)
-        if result.decision == "answer" or (
-            result.results and self.names(norm, self.entry(result.results[0].code))
-        ):
-            hit = result.results[0]  # answered, or named outright ("离婚登记要两个人都去吗")
-            return self.show(ctx, hit.kind, hit.code, result.region, aspect, text)
+            matched = top.matched if top is not None and top.code == focus.code else ""
+            return self.followup(ctx, focus, aspect, text, result.region, matched)
+        if result.decision == "answer" or (top is not None and self.names(norm, self.entry(top.code))):
+            # answered, or named outright ("离婚登记要两个人都去吗")
+            return self.show(ctx, top.kind, top.code, result.region, aspect, text, top.matched)
         if aspect and focus is None and len(norm) <= 12:  # "要带什么?" with nothing in context
             name = self.book.aspect_name(aspect)
             return [Reply(f"请问您想了解哪个事项的{name}？告诉我事项名称就行，比如“护照怎么办”。")]
@@ -135,6 +136,21 @@ class DialogueCore:
         if self.unanswered is not None:
             self.unanswered.record_miss(result, source=source)
         return [no_match()]
+
+    def asks_about_service(self, ctx: Context, text: str) -> bool:
+        """A message read as a complaint that asks about a service instead ("周六车管所上班吗",
+        "违章罚款晚交了会怎么样") or answers the pending 一件事 question. Words that say
+        complaint (the phrasebook's) always mean one."""
+        norm = normalize(text).replace(" ", "")
+        if self.book.has(norm, self.book.forms["complaint"]):
+            return False
+        if ctx.kind == "bundle" and ctx.pending:
+            return True
+        if not is_question(norm):
+            return False
+        if ctx.code and len(norm) <= SHORT:
+            return True
+        return self.retriever.search(text, top_k=1).decision in ("answer", "clarify")
 
     def is_followup(self, norm: str, aspect: str | None, result, focus) -> bool:
         """A message about the entry in focus rather than a new question."""
@@ -175,9 +191,13 @@ class DialogueCore:
         )
         return any(len(n) >= 2 and normalize(n).replace(" ", "") in compact for n in names)
 
-    def followup(self, ctx: Context, focus, aspect: str | None, text: str, region: str | None) -> list[Reply]:
+    def followup(
+        self, ctx: Context, focus, aspect: str | None, text: str, region: str | None, matched: str = ""
+    ) -> list[Reply]:
         if isinstance(focus, ServiceGuide):
-            return [answer_followup(focus, aspect, text, region, self.districts())]
+            return [answer_followup(focus, aspect, text, region, self.districts(), matched)]
+        if aspect is None and self.book.has(normalize(text).replace(" ", ""), self.book.bundle_cues):
+            return self.walk.step(ctx, {})  # "退休相关的手续能一起办吗" while in it: go on with its questions
         if aspect in (None, "validity", "deadline", "attend", "hours"):
             aspect = {"hours": "place", "deadline": "time"}.get(aspect or "", "conditions")
         return self.walk.detail(ctx, focus, aspect)
@@ -190,6 +210,7 @@ class DialogueCore:
         region: str | None = None,
         aspect: str | None = None,
         text: str = "",
+        matched: str = "",
     ) -> list[Reply]:
         entry = self.entry(code)
         if entry is None:
@@ -198,9 +219,9 @@ class DialogueCore:
         if isinstance(entry, Bundle):
             return self.walk.intro(ctx, entry)
         if aspect:
-            return [answer_followup(entry, aspect, text, region, self.districts())]
+            return [answer_followup(entry, aspect, text, region, self.districts(), matched)]
         reply = guide_answer(entry, region)
-        faq = best_faq(entry, text, floor=0.5) if text else None
+        faq = best_faq(entry, text, floor=0.5, matched=matched) if text else None
         if faq:  # "首套房契税交多少": the FAQ that answers it first, then the guide
             head, _, rest = reply.text.partition("\n")
             reply.text = f"{head}\n{faq[1]}\n{rest}"
@@ -228,7 +249,10 @@ class DialogueCore:
             return None
         if result.decision == "none" and not subject:
             return None
-        top = hits[0]
+        # the subject only narrows the search: the hit the corrected words name best wins
+        # ("哦不对，是二手房" after 新建商品房: 二手房转移登记, not the 不动产权证书 of the subject)
+        best = max(self.overlap(right, self.entry(h.code)) for h in hits)
+        top = next(h for h in hits if self.overlap(right, self.entry(h.code)) == best)
         return self.show(ctx, top.kind, top.code, result.region, self.book.aspect_of(right), right)
 
     def same_subject(self, ctx: Context, norm: str, focus) -> list[Reply] | None:

@@ -81,6 +81,9 @@ class FormRunner:
         if prepare:
             ents = [{"entity": k, "value": v} for k, v in entities.items()]
             result = self._run(prepare, sender, slots, text, intent, ents, form=None)
+            if result["followup"] == "action_listen":  # no form after all: the message was answered
+                self._end(ctx)
+                return result["replies"]
             replies += result["replies"]
             slots.update(result["slots"])
             changed = {k: v for k, v in result["slots"].items() if v is not None and k != "requested_slot"}
@@ -150,6 +153,7 @@ class FormRunner:
         if result["followup"] == name:  # the closing action reopened the form (a slot taken meanwhile)
             slots.update(result["slots"])
             return result["replies"] + self._next(ctx, sender)
+        ctx.bookings = list(result["slots"].get("made_bookings") or ctx.bookings)
         self._end(ctx)
         return result["replies"]
 
@@ -176,7 +180,8 @@ class FormRunner:
 
     def _context_slots(self, ctx: Context) -> dict:
         return {"service_kind": ctx.kind, "service_code": ctx.code, "bundle_answers": ctx.answers,
-                "ticked": ctx.done, "recent_topics": ctx.topics, "pending_question": ctx.pending}  # fmt: skip
+                "ticked": ctx.done, "recent_topics": ctx.topics, "pending_question": ctx.pending,
+                "made_bookings": ctx.bookings}  # fmt: skip
 
     def _run(self, action: str, sender: str, slots: dict, text: str, intent: str, entities: list,
              *, form: str | None, changed: dict | None = None) -> dict:  # fmt: skip

@@ -52,7 +52,12 @@ def content_words(text: str) -> list[str]:
     return sorted(b for b in _bigrams(text) if not (set(b) & _FUNCTION_CHARS))
 
 
-def best_faq(guide: ServiceGuide, question: str, floor: float = 0.45) -> tuple[str, str] | None:
+def best_faq(guide: ServiceGuide, question: str, floor: float = 0.45, matched: str = "") -> tuple[str, str] | None:
+    """The FAQ that answers ``question``: the one the search matched it to (``matched``, the
+    entry's text nearest in meaning), else the one sharing most of its words."""
+    for faq in guide.faqs:
+        if matched and faq.question == matched:
+            return faq.question, faq.answer
     asked = _bigrams(question)
     if not asked:
         return None
@@ -146,9 +151,11 @@ def answer_followup(
     text: str,
     region: str | None = None,
     districts: set[str] = frozenset(),
+    matched: str = "",
 ) -> Reply:
-    """The answer to ``text``, a follow-up about ``guide``; ``aspect`` from the phrasebook or None."""
-    faq = best_faq(guide, text)
+    """The answer to ``text``, a follow-up about ``guide``; ``aspect`` from the phrasebook or None;
+    ``matched``: the guide's text the search found nearest to ``text``."""
+    faq = best_faq(guide, text, matched=matched)
     if faq and aspect not in ("materials", "steps", "place", "hours"):
         return Reply(f"【{guide.name}】{faq[1]}", _guide_buttons(guide), about=about(guide))
     if aspect == "hours":

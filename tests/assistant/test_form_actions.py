@@ -100,3 +100,80 @@ def test_a_service_typed_at_the_service_step_is_confirmed_by_name(client):
     checked, msg = call(client, "validate_booking_form", slots=slots, text="结婚登记",
                         validate={"booking_service": "结婚登记"})  # fmt: skip
     assert checked == {"booking_service": MARRIAGE} and "内地居民结婚登记" in msg[0]["text"]
+
+
+def run(client, action, slots=None, text="", intent=""):
+    """The whole answer of one action: (followup action or None, slots set, reply texts)."""
+    body = {
+        "next_action": action,
+        "sender_id": "web:t2",
+        "tracker": {
+            "sender_id": "web:t2",
+            "slots": dict(slots or {}),
+            "latest_message": {"text": text, "intent": {"name": intent}, "entities": []},
+            "events": [{"event": "user", "text": text}],
+            "active_loop": {},
+        },
+    }
+    data = client.post("/webhook", json=body).json()
+    followup = next((e["name"] for e in data["events"] if e["event"] == "followup"), None)
+    slots = {e["name"]: e["value"] for e in data["events"] if e["event"] == "slot"}
+    return followup, slots, [m.get("text", "") for m in data["responses"]]
+
+
+LICENCE_RENEW = "370199-000103001000-XK-001-01"
+
+
+def test_a_question_rasa_read_as_a_complaint_is_answered_and_opens_no_form(client):
+    focus = {"service_kind": "guide", "service_code": LICENCE_RENEW}
+    followup, slots, texts = run(client, "action_prepare_complaint", focus, "周六车管所上班吗", "complain")
+    assert followup == "action_listen" and "complaint_description" not in {k for k, v in slots.items() if v}
+    assert texts and "事情发生在哪里" not in "".join(texts)
+    # words that say complaint always open the form, whatever else the message asks
+    followup, slots, _ = run(client, "action_prepare_complaint", focus, "车管所窗口乱收费，我要投诉", "complain")
+    assert followup is None and slots["complaint_description"]
+
+
+def test_complaint_words_open_the_form_where_rasa_read_something_else(client):
+    text = "家门口的路灯坏了好几天了，晚上特别黑，在东城区文教路5号"
+    followup, slots, _ = run(client, "action_converse", {}, text, "ask_service")
+    assert followup == "complaint_form"
+    assert slots["complaint_description"] == text and slots["complaint_location"].startswith("东城区文教路5号")
+
+
+def test_asking_whether_one_can_book_is_answered_with_a_button_to_book(client):
+    focus = {"service_kind": "guide", "service_code": MARRIAGE}
+    body_text = "想挑个好日子领证，能提前预约吗"
+    followup, slots, texts = run(client, "action_prepare_booking", focus, body_text, "book")
+    assert followup == "action_listen" and not slots.get("booking_service")
+    assert texts
+    followup, slots, _ = run(client, "action_prepare_booking", focus, "能帮我预约结婚登记吗", "book")
+    assert followup is None and slots["booking_service"] == MARRIAGE
+
+
+def test_a_bare_word_like_xiaoqu_is_no_complaint_location(client):
+    _, slots, _ = run(client, "action_prepare_complaint", {}, "我要投诉小区物业不给开停车场的门", "complain")
+    assert not slots.get("complaint_location")
+
+
+def test_the_hotline_asked_inside_the_complaint_form_is_given_and_the_form_goes_on(client):
+    slots = {"complaint_description": "物业不给开停车场的门", "requested_slot": "complaint_location"}
+    checked, msg = call(client, "validate_complaint_form", slots=slots, text="人工电话多少，我想直接打电话说",
+                        validate={"complaint_location": "人工电话多少，我想直接打电话说"})  # fmt: skip
+    assert checked == {"complaint_location": None} and "12345" in msg[0]["text"]
+
+
+def test_a_phone_alone_finds_only_the_bookings_made_in_this_conversation(client):
+    booking = client.app.state.services.booking
+    hall = booking.halls(ID_RENEW)[0]
+    free = next(s for s in booking.free_slots(hall.id, ID_RENEW, booking.now().date(), booking.now().date() + timedelta(days=20)) if s.free)
+    slots = {"booking_service": ID_RENEW, "booking_hall": hall.id, "booking_date": free.day.isoformat(),
+             "booking_time": free.start, "booking_name": "马丽", "booking_phone": "13800000018",
+             "booking_confirm": True}  # fmt: skip
+    made, _ = call(client, "action_submit_booking", slots=slots)
+    number = made["made_bookings"][-1]
+    by_phone = {"booking_number": "按手机号查询", "lookup_phone": "13800000018"}
+    _, reply = call(client, "action_query_booking", slots={**by_phone, "made_bookings": made["made_bookings"]})
+    assert number in reply[0]["text"] and "13800000018" not in reply[0]["text"]
+    _, elsewhere = call(client, "action_query_booking", slots=by_phone)  # another conversation: no list
+    assert number not in elsewhere[0]["text"] and "预约号" in elsewhere[0]["text"]
