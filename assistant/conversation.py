@@ -42,6 +42,7 @@ import anyio
 import httpx
 
 from assistant.actions.protocol import from_rasa
+from assistant.dialogue.context import Context
 from assistant.dialogue.safety import safety_replies
 from assistant.logs import get_logger
 from assistant.replies import Reply, unavailable
@@ -156,6 +157,7 @@ class Conversation:
         self.timeout, self.retry_after, self.commit_wait = timeout, retry_after, commit_wait
         self.max_chars, self.api_token = max_chars, api_token
         self.settle = 0.3  # seconds for Rasa to drop a turn the app hung up on
+        self.sync_wait = late_limit  # how long telling Rasa about an app-answered turn may wait
         # turns with Rasa at once: more only share its one event loop, so under a burst every
         # turn would be late; beyond these, turns wait (within their budget) or go to the app
         self._slots = asyncio.Semaphore(concurrency)
@@ -190,9 +192,10 @@ class Conversation:
             return "unavailable", [unavailable("在线咨询")]
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self._fallback_threads)
-        return "retrieval", await anyio.to_thread.run_sync(
-            self.fallback.respond, sender, text, limiter=self._limiter
-        )
+        replies = await anyio.to_thread.run_sync(self.fallback.respond, sender, text, limiter=self._limiter)
+        if self.rasa_available:  # Rasa was only late: it learns where the app took the conversation
+            self._in_background(self._sync_back(sender, self.fallback.memory.get(sender)))
+        return "retrieval", replies
 
     def respond(self, sender: str, text: str) -> list[Reply]:
         """For callers in other threads (the WeChat channel's pool): the turn on the app's loop."""
@@ -203,6 +206,12 @@ class Conversation:
 
     def bind_loop(self) -> None:
         self._loop = asyncio.get_running_loop()
+
+    def mirror(self, sender: str, ctx: Context) -> None:
+        """Where Rasa's tracker is after an action: the fallback goes on from there (the same
+        topic, the same form at the same question) if a later turn must be answered without Rasa."""
+        if self.fallback is not None and sender:
+            self.fallback.memory.put(sender, ctx)
 
     def turn_for(self, sender: str, request_id: str | None = None) -> Turn | None:
         """The turn Rasa is working on for ``sender`` (the one the webhook's call belongs to)."""
@@ -247,9 +256,7 @@ class Conversation:
             if not acted:  # nothing of it ran: hang up, Rasa drops it (Sanic cancels the handler)
                 task.cancel()
             keep = bool(turn.responses)  # its actions' answer is what the citizen gets: Rasa keeps it
-            late = asyncio.create_task(self._reconcile(turn, task, gate.lock, keep))
-            self._background.add(late)
-            late.add_done_callback(self._background.discard)
+            self._in_background(self._reconcile(turn, task, gate.lock, keep))
             released = True  # the reconciliation releases the gate
             if turn.responses:  # its actions spoke (a receipt, say): tell the citizen that
                 return from_rasa(turn.responses)
@@ -257,6 +264,39 @@ class Conversation:
         finally:
             if not released:
                 self._finish(turn, gate.lock)
+
+    def _in_background(self, work) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _sync_back(self, sender: str, ctx: Context) -> None:
+        """After a turn the app answered alone: set Rasa's slots (topic, 一件事 answers, the form
+        and its question) to where the app left the conversation. It waits its turn at the
+        conversation's gate, so it lands after the abandoned turn's rewind and before the next turn."""
+        gate = self._gate(sender)
+        try:
+            if not await _acquire(gate.lock, self.sync_wait):
+                return
+        finally:
+            gate.users -= 1
+        try:
+            slots = dict(ctx.as_slots())
+            events: list[dict[str, Any]] = []
+            form = ctx.form or {}
+            events.append({"event": "active_loop", "name": form.get("name")})
+            slots.update(form.get("slots") or {})
+            if not form:
+                slots["requested_slot"] = None
+            events += [{"event": "slot", "name": k, "value": v} for k, v in slots.items()]
+            url = f"{self.rasa_url}/conversations/{sender}/tracker/events"
+            params = {"token": self.api_token} if self.api_token else None
+            response = await self._client.post(url, params=params, json=events, timeout=5.0)
+            response.raise_for_status()
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("could not tell the dialogue server where the conversation is", error=type(exc).__name__)
+        finally:
+            gate.lock.release()
 
     def _gate(self, sender: str) -> _Gate:
         gate = self._gates.get(sender)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -24,10 +25,15 @@ DOMAIN = Path(__file__).resolve().parent.parent / "rasa" / "domain.yml"
 
 
 @cache
-def form_slots() -> tuple[str, ...]:
-    """Every slot a form of the domain asks for (read once from domain.yml)."""
+def form_slots_of() -> dict[str, tuple[str, ...]]:
+    """form → the slots it asks for, in order (read once from domain.yml)."""
     forms = yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["forms"]
-    return tuple(dict.fromkeys(s for form in forms.values() for s in form["required_slots"]))
+    return {name: tuple(form["required_slots"]) for name, form in forms.items()}
+
+
+def form_slots() -> tuple[str, ...]:
+    """Every slot a form of the domain asks for."""
+    return tuple(dict.fromkeys(s for slots in form_slots_of().values() for s in slots))
 
 
 def context_of(t: Tracker) -> Context:
@@ -40,18 +46,41 @@ def context_of(t: Tracker) -> Context:
             list(x) for x in t.slot("recent_topics") or [] if isinstance(x, list | tuple) and len(x) == 2
         ],
         pending=t.slot("pending_question"),
+        bookings=[str(n) for n in t.slot("made_bookings") or []],
     )
+
+
+def context_after(body: dict[str, Any], result: dict[str, Any]) -> Context:
+    """Where the conversation is once Rasa applies an action's answer: the tracker Rasa sent
+    with the events the action returned (slots set, a form opened, ended or followed up).
+    The app's own driver continues from it when a later turn has to be answered without Rasa."""
+    t = Tracker.from_request(body)
+    slots, loop = dict(t.slots), t.active_loop
+    action = str(body.get("next_action") or "")
+    forms = form_slots_of()
+    if action.startswith("validate_") and action.removeprefix("validate_") in forms:
+        loop = action.removeprefix("validate_")  # Rasa sends the tracker before the form's activation
+    elif action.startswith("action_ask_"):
+        asked = action.removeprefix("action_ask_")
+        loop = loop or next((f for f, names in forms.items() if asked in names), None)
+        slots["requested_slot"] = asked
+    for event in result.get("events") or []:
+        kind = event.get("event")
+        if kind == "slot":
+            slots[str(event.get("name"))] = event.get("value")
+        elif kind == "active_loop":
+            loop = event.get("name")
+        elif kind == "followup" and str(event.get("name")).endswith("_form"):
+            loop = event.get("name")
+    ctx = context_of(Tracker(t.sender_id, slots, t.latest_message, [], loop))
+    if loop in forms:
+        names = (*forms[loop], "requested_slot", "region", "booking_wish")
+        ctx.form = {"name": loop, "slots": {k: slots.get(k) for k in names}}
+    return ctx
 
 
 def remember(result: Result, ctx: Context) -> Result:
-    return result.set(
-        service_kind=ctx.kind,
-        service_code=ctx.code,
-        bundle_answers=ctx.answers,
-        ticked=ctx.done,
-        recent_topics=ctx.topics,
-        pending_question=ctx.pending,
-    )
+    return result.set(**ctx.as_slots())
 
 
 def clear_forms(result: Result) -> Result:

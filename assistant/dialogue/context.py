@@ -36,6 +36,12 @@ class Context:
         self.kind, self.code = kind, code
         self.topics = [[kind, code]] + [t for t in self.topics if t[1] != code][: MAX_TOPICS - 1]
 
+    def as_slots(self) -> dict:
+        """The Rasa slots that hold this context (the same names both drivers use)."""
+        return {"service_kind": self.kind, "service_code": self.code, "bundle_answers": self.answers,
+                "ticked": self.done, "recent_topics": self.topics, "pending_question": self.pending,
+                "made_bookings": self.bookings}  # fmt: skip
+
     def earlier(self) -> list[tuple[str, str]]:
         """The topics before the one in focus, most recent first."""
         return [(k, c) for k, c in self.topics if c != self.code]
@@ -48,6 +54,15 @@ class ConversationMemory:
         self.ttl, self.max_senders = ttl, max_senders
         self._items: OrderedDict[str, Context] = OrderedDict()
         self._lock = threading.Lock()
+
+    def put(self, sender: str, ctx: Context) -> None:
+        """Replace what ``sender`` is talking about (Rasa's state, mirrored after each action)."""
+        with self._lock:
+            ctx.at = time.monotonic()
+            self._items[sender] = ctx
+            self._items.move_to_end(sender)
+            while len(self._items) > self.max_senders:
+                self._items.popitem(last=False)
 
     def get(self, sender: str) -> Context:
         with self._lock:

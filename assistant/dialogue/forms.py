@@ -179,9 +179,7 @@ class FormRunner:
         ctx.form = None
 
     def _context_slots(self, ctx: Context) -> dict:
-        return {"service_kind": ctx.kind, "service_code": ctx.code, "bundle_answers": ctx.answers,
-                "ticked": ctx.done, "recent_topics": ctx.topics, "pending_question": ctx.pending,
-                "made_bookings": ctx.bookings}  # fmt: skip
+        return ctx.as_slots()
 
     def _run(self, action: str, sender: str, slots: dict, text: str, intent: str, entities: list,
              *, form: str | None, changed: dict | None = None) -> dict:  # fmt: skip

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from assistant.actions import UnknownAction
+from assistant.actions.service import context_after
 from assistant.deps import ActionPoolDep, ActionsDep, ConversationDep, MetricsDep, SettingsDep
 from assistant.logs import get_logger
 from assistant.observability import Timer, bind_request_id
@@ -81,6 +82,7 @@ async def run_action(
         return JSONResponse(status_code=404, content={"error": f"no action {name}", "action_name": name})
     if turn is not None:
         turn.responses.extend(result["responses"])
+    conversation.mirror(sender, context_after(body, result))
     metrics.actions.labels(action=name, outcome="ok").inc()
     metrics.action_seconds.observe(timer.seconds)
     log.info(

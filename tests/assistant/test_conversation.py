@@ -132,4 +132,23 @@ def test_a_late_turn_rasa_did_not_keep_is_not_rewound(rasa, fallback):
         await conv.aclose()
 
     asyncio.run(main())
-    assert not [s for s in rasa.seen if "rewind" in s]  # a rewind would have undone 驾照丢了怎么办
+    posted = [e for s in rasa.seen if "rewind" in s for e in s["events"]]
+    assert {"event": "rewind"} not in posted  # a rewind would have undone 驾照丢了怎么办
+
+
+def test_a_turn_the_app_answered_is_told_to_rasa_after_the_rewind(rasa, fallback):
+    conv = Conversation(fallback, rasa.url, timeout=1.0, retry_after=0.5, commit_wait=0.2)
+    rasa.mode = "slow"
+
+    async def main():
+        assert (await conv.turn("web:e", "驾照丢了怎么办"))[0] == "retrieval"
+        await asyncio.sleep(1.5)  # the slow turn ends, is rewound, then the app's state is sent
+        await conv.aclose()
+
+    asyncio.run(main())
+    posted = [s["events"] for s in rasa.seen if s.get("rewind") == "web:e"]
+    assert posted[0][0] == {"event": "rewind"}  # the rewind first, then where the app left it
+    slots = {e["name"]: e["value"] for e in posted[-1] if e["event"] == "slot"}
+    code = fallback.memory.get("web:e").code
+    assert code and slots["service_code"] == code and slots["requested_slot"] is None
+    assert {"event": "active_loop", "name": None} in posted[-1]
