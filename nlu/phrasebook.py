@@ -85,6 +85,10 @@ class Phrasebook:
     def aspect_of(self, normalized: str) -> str | None:
         return next((a.id for a in self.aspects if any(w in normalized for w in a.words)), None)
 
+    def aspects_of(self, normalized: str) -> list[str]:
+        """Every aspect the message asks about ("身份证，丢了，补办，多少钱，在哪": place and fee)."""
+        return [a.id for a in self.aspects if any(w in normalized for w in a.words)]
+
     def aspect_name(self, aspect: str) -> str:
         return next((a.name for a in self.aspects if a.id == aspect), aspect)
 

@@ -43,6 +43,7 @@ _PREVIOUS = ("刚才那个", "上一个", "前面那个", "之前那个", "刚�
 _QUESTION_END = re.compile(r"(不|没|吧|吗|呢|么|没有)$")
 _ONLY_X_NE = re.compile(r"^(?:那|还有|那么)?.{2,10}呢$")
 SHORT = 14
+_PLAIN_FIELDS = ("place", "online", "materials", "steps", "time", "fee", "phone")  # answered side by side
 
 
 class DialogueCore:
@@ -195,6 +196,8 @@ class DialogueCore:
         self, ctx: Context, focus, aspect: str | None, text: str, region: str | None, matched: str = ""
     ) -> list[Reply]:
         if isinstance(focus, ServiceGuide):
+            if aspect:
+                return [self.answer_aspects(focus, aspect, text, region, matched)]
             return [answer_followup(focus, aspect, text, region, self.districts(), matched)]
         if aspect is None and self.book.has(normalize(text).replace(" ", ""), self.book.bundle_cues):
             return self.walk.step(ctx, {})  # "退休相关的手续能一起办吗" while in it: go on with its questions
@@ -219,13 +222,25 @@ class DialogueCore:
         if isinstance(entry, Bundle):
             return self.walk.intro(ctx, entry)
         if aspect:
-            return [answer_followup(entry, aspect, text, region, self.districts(), matched)]
+            return [self.answer_aspects(entry, aspect, text, region, matched)]
         reply = guide_answer(entry, region)
         faq = best_faq(entry, text, floor=0.5, matched=matched) if text else None
         if faq:  # "首套房契税交多少": the FAQ that answers it first, then the guide
             head, _, rest = reply.text.partition("\n")
             reply.text = f"{head}\n{faq[1]}\n{rest}"
         return [reply]
+
+    def answer_aspects(self, guide: ServiceGuide, aspect: str, text: str, region, matched: str = "") -> Reply:
+        """One answer per field asked about: "多少钱，在哪" gets the fee and the halls. Aspects
+        that qualify each other (有效期/多久之内/谁到场/条件) are answered alone, as asked."""
+        asked = [a for a in self.book.aspects_of(normalize(text).replace(" ", "")) if a in _PLAIN_FIELDS]
+        if aspect not in _PLAIN_FIELDS or len(asked) < 2:
+            return answer_followup(guide, aspect, text, region, self.districts(), matched)
+        replies = [answer_followup(guide, a, text, region, self.districts()) for a in asked[:3]]
+        head = f"【{guide.name}】"
+        lines = [replies[0].text] + [r.text.removeprefix(head) for r in replies[1:]]
+        first = replies[0]
+        return Reply("\n".join(lines), replies[-1].buttons, about=first.about)
 
     # -- context moves -------------------------------------------------------------------------
     def correction(self, ctx: Context, norm: str) -> list[Reply] | None:

@@ -177,3 +177,11 @@ def test_ticking_the_licence_drops_the_guide_that_only_produces_it(core):
     replies = core.tick(ctx, "营业执照我已经有了")
     assert replies and "营业执照" in replies[-1].text
     assert SOLE_TRADER not in [g["code"] for g in replies[-1].checklist["guides"]]
+
+
+
+
+def test_a_message_asking_fee_and_place_gets_both(core):
+    """ "多少钱，在哪办": the fee and the halls, not only the first aspect found."""
+    text = say(core, at(ID_LOST), "补办多少钱，在哪办")
+    assert "40元" in text and "和平路90号" in text
