@@ -16,6 +16,8 @@ from knowledge.schema import Bundle, BundleQuestion, Hall, ServiceGuide
 
 Aspect = Literal["materials", "steps", "time", "fee", "place", "phone", "online", "conditions"]
 HOTLINE = "12345"
+MATERIALS_HEADING = "需要带的材料："  # the 长辈版 (assistant/elder_text.py) puts this part first
+PLACE_HEADING = "在哪办："
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Reply:
     about: dict | None = None  # {"kind", "code", "name"} of the guide or bundle answered about
     receipt: dict | None = None  # {"kind": "booking" | "ticket", "number", "status"}: a confirmation
     miss: bool = False  # the answer did not help (nothing found): two in a row hand over to staff
+    urgent: bool = False  # an emergency's numbers and first steps: shown first, never shortened
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -55,6 +58,7 @@ class Reply:
             data.get("about"),
             data.get("receipt"),
             bool(data.get("miss")),
+            bool(data.get("urgent")),
         )
 
 
@@ -72,7 +76,7 @@ def _hall_line(h: Hall) -> str:
     return f"· {h.name}：{h.address}，{h.hours}，电话 {h.phone}"
 
 
-def _days(total: int | None) -> str:
+def days_phrase(total: int | None) -> str:
     if total == 0:
         return "即办（材料齐全当场办结）"
     return f"承诺 {total} 个工作日内办结" if total is not None else "办结时间以窗口告知为准"
@@ -124,11 +128,11 @@ def guide_answer(guide: ServiceGuide, region: str | None = None) -> Reply:
     if guide.conditions:
         lines.append("办理条件：" + "；".join(guide.conditions))
     if guide.materials:
-        lines.append("需要带的材料：")
+        lines.append(MATERIALS_HEADING)
         lines.extend(_materials(guide))
     halls = _halls(guide, region)
     if halls:
-        lines.append("在哪办：")
+        lines.append(PLACE_HEADING)
         lines.extend(_hall_line(h) for h in halls)
     lines.append(f"时限：{_limit(guide)}；收费：{guide.fee}")
     if guide.online_depth.value != "不可网办" and guide.online_url:
@@ -139,7 +143,7 @@ def guide_answer(guide: ServiceGuide, region: str | None = None) -> Reply:
 def guide_detail(guide: ServiceGuide, aspect: Aspect, region: str | None = None) -> Reply:
     name = f"【{guide.name}】"
     if aspect == "materials":
-        text = name + "需要带的材料：\n" + "\n".join(_materials(guide) or ["· 无需提交材料"])
+        text = name + MATERIALS_HEADING + "\n" + "\n".join(_materials(guide) or ["· 无需提交材料"])
     elif aspect == "steps":
         steps = [f"{i}. {s.name}：{s.description}" for i, s in enumerate(guide.steps, start=1)]
         text = name + "办理流程：\n" + "\n".join(steps or ["以窗口告知为准"])
@@ -192,7 +196,7 @@ def bundle_detail(checklist: Checklist, guides: dict[str, ServiceGuide], aspect:
     applicable = [guides[g.code] for g in sorted(checklist.guides, key=lambda g: g.stage) if g.code in guides]
     name = f"【{checklist.bundle_name}】"
     if aspect == "time":
-        lines = [f"{name}{_days(checklist.total_days)}。"]
+        lines = [f"{name}{days_phrase(checklist.total_days)}。"]
         lines += [f"· {g.name}：{_limit(g)}" for g in applicable]
     elif aspect in ("place", "online"):
         lines = [f"{name}统一窗口：{checklist.single_window}"]
@@ -226,7 +230,7 @@ def checklist_reply(checklist: Checklist) -> Reply:
         f"（另有 {counts['exempt']} 份免提交）"
     )
     if checklist.total_days is not None:
-        text += f"，{_days(checklist.total_days)}"
+        text += f"，{days_phrase(checklist.total_days)}"
     text += f"。统一窗口：{checklist.single_window}"
     return Reply(
         text, checklist=data, about={"kind": "bundle", "code": checklist.bundle_code, "name": checklist.bundle_name}

@@ -44,6 +44,7 @@ class ReplyOut(Out):
     about: AboutOut | None = Field(default=None, description="the guide or bundle the reply is about")
     receipt: ReceiptOut | None = Field(default=None, description="a booking or ticket confirmation")
     miss: bool = Field(default=False, description="nothing found: two in a row hand over to staff")
+    urgent: bool = Field(default=False, description="an emergency: its numbers and first steps, shown first")
 
 
 class ChatOut(Out):

@@ -30,7 +30,7 @@ def emergency_reply(emergency: Emergency, check: SafetyCheck | None = None) -> R
     if emergency.ticket:
         lines.append(f"处理好眼前的情况后，如果需要，我可以帮您把这件事反映给 {HOTLINE}。")
         buttons.append(Button(f"向 {HOTLINE} 反映", payload("complain")))
-    return Reply("\n".join(lines), buttons)
+    return Reply("\n".join(lines), buttons, urgent=True)
 
 
 _FOLLOW_UP = re.compile(
