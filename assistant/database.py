@@ -18,6 +18,7 @@ def metadata() -> MetaData:
     """Every table the project keeps, for Alembic."""
     import assistant.auth  # noqa: F401  (each import registers its tables)
     import assistant.human.tables  # noqa: F401
+    import assistant.preferences  # noqa: F401
     import connectors.booking.tables  # noqa: F401
     import connectors.complaint.tables  # noqa: F401
     import connectors.outbox  # noqa: F401

@@ -28,6 +28,7 @@ from assistant.human.relay import HumanRelay, build_relay
 from assistant.logs import get_logger
 from assistant.matching import build_retriever
 from assistant.observability import Metrics, store_gauges
+from assistant.preferences import ReadingPreferences
 from assistant.retrieval_dialogue import RetrievalDialogue
 from assistant.settings import Settings
 from assistant.supervisor import DialogueSupervisor
@@ -119,7 +120,7 @@ class Services:
         self.close()
 
 
-def _channels(settings: Settings, relay: HumanRelay) -> Channels:
+def _channels(settings: Settings, relay: HumanRelay, engine) -> Channels:
     """The 公众号 channel when a token is configured (safe mode when an EncodingAESKey is too)."""
     if not settings.wechat_token:
         return Channels()
@@ -135,7 +136,7 @@ def _channels(settings: Settings, relay: HumanRelay) -> Channels:
         if settings.wechat_aes_key
         else None
     )
-    channel = WeChatChannel(relay, api, settings.wechat_reply_budget)
+    channel = WeChatChannel(relay, api, settings.wechat_reply_budget, preferences=ReadingPreferences(engine))
     if api is not None:
         relay.push = channel.push  # staff replies and notices go out as 客服消息
     return Channels(channel, crypto)
@@ -191,7 +192,7 @@ def build(
         metrics=metrics,
         action_pool=anyio.CapacityLimiter(settings.action_threads),
         relay=relay,
-        channels=_channels(settings, relay),
+        channels=_channels(settings, relay, store.engine),
         retriever=retriever,
         dialogue=dialogue,
         actions=build_actions(dialogue, booking, complaints) if dialogue is not None else None,

@@ -6,6 +6,11 @@ A reply longer than WeChat's limit for one text (2048 bytes) is split: the first
 the callback, the rest follow as 客服消息; without the API the passive reply is cut with a
 pointer to 12345. A 客服消息 refused because the 48-hour window closed (45015) is dropped
 with a log line, not retried.
+
+长辈版: a citizen who sends "长辈版" (or "大字版", "长辈模式"; "标准版" to leave) gets every answer
+as short pages, what to bring first, with "回复 1：看下一段" (``assistant/elder_text.py``); the
+switch is kept per OpenID on the server (``assistant/preferences.py``), the pages of the latest
+answer in this worker's memory like the numbered choices. Emergencies stay whole and first.
 """
 
 from __future__ import annotations
@@ -18,8 +23,19 @@ from pathlib import Path
 
 import yaml
 
+from assistant.elder_text import (
+    NEXT_PAGE,
+    TURNED_OFF,
+    TURNED_ON,
+    Page,
+    asks_for_more,
+    elder_pages,
+    render_page,
+    switch_command,
+)
 from assistant.logs import get_logger
-from assistant.replies import as_text
+from assistant.preferences import ReadingPreferences
+from assistant.replies import Reply, as_text
 from connectors.wechat.api import WINDOW_CLOSED, WeChatApi
 from connectors.wechat.crypto import WeChatError
 from connectors.wechat.messages import MAX_TEXT_BYTES, EventMessage, Message, TextMessage, split_text
@@ -30,6 +46,7 @@ log = get_logger(__name__)
 MENU_FILE = Path(__file__).parent / "data" / "wechat_menu.yaml"
 UNSUPPORTED = "目前只能看懂文字消息，请用文字描述您要办的事；也可以回复“人工”或拨打 12345。"
 CUT = "\n……（内容较长，未能全部显示；详情请拨打 12345 咨询）"
+LAST_PAGE = "这条回答已经看完了。您还想办什么事，直接告诉我就行；也可以回复“人工”或拨打 12345。"
 
 
 @dataclass
@@ -42,14 +59,20 @@ class _Turn:
 
 class WeChatChannel:
     def __init__(
-        self, dialogue, api: WeChatApi | None, budget: float = 4.5, menu_file: Path = MENU_FILE
+        self,
+        dialogue,
+        api: WeChatApi | None,
+        budget: float = 4.5,
+        menu_file: Path = MENU_FILE,
+        preferences: ReadingPreferences | None = None,
     ) -> None:
-        self.dialogue, self.api, self.budget = dialogue, api, budget
+        self.dialogue, self.api, self.budget, self.preferences = dialogue, api, budget, preferences
         self.follow_delay = 1.0  # seconds between the passive reply and the parts after it
         menu = yaml.safe_load(menu_file.read_text(encoding="utf-8"))
         self.welcome: str = menu["welcome"]
         self.menu: dict[str, dict] = menu.get("menu") or {}
         self._choices: dict[str, list[str]] = {}
+        self._pages: dict[str, tuple[list[Page], int]] = {}  # 长辈版: the latest answer's pages, page shown
         self._turns: dict[str, _Turn] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wechat")
@@ -76,21 +99,40 @@ class WeChatChannel:
     def _event(self, message: EventMessage) -> str | None:
         if message.event == "subscribe":
             return self.welcome
+        if message.event == "unsubscribe" and self.preferences is not None:
+            self.preferences.forget(f"wechat:{message.from_user}")  # gone: keep nothing of theirs
+            return None
         if message.event == "CLICK":
             item = self.menu.get(message.event_key or "")
             if item is None:
                 return "这个菜单暂时没有内容，请直接用文字告诉我您要办的事。"
             if "reply" in item:
                 return item["reply"]
+            if "elder" in item and self.preferences is not None:
+                return self._switch(message.from_user, bool(item["elder"]))
             return self._answer(message, item["payload"])
-        return None  # unsubscribe, VIEW, …: nothing to say
+        return None  # VIEW, …: nothing to say
+
+    def _switch(self, openid: str, on: bool) -> str:
+        self.preferences.set_elder(f"wechat:{openid}", on)
+        self._pages.pop(openid, None)
+        self._choices.pop(openid, None)
+        return TURNED_ON if on else TURNED_OFF
+
+    def elder(self, openid: str) -> bool:
+        return self.preferences is not None and self.preferences.elder(f"wechat:{openid}")
 
     def _answer(self, message: Message, text: str) -> str | None:
         openid = message.from_user
+        switch = switch_command(text) if self.preferences is not None else None
+        if switch is not None:
+            return self._switch(openid, switch)
         choices = self._choices.get(openid) or []
         picked = parse_choice(text, len(choices))  # "2", "２", "②" — never int("②")
         if picked is not None:
             text = choices[picked]
+        elif openid in self._pages and asks_for_more(text):  # "下一段", "继续" as well as "1"
+            text = NEXT_PAGE
         key = message.dedupe_key
         with self._lock:
             self._forget_old()
@@ -110,8 +152,28 @@ class WeChatChannel:
         return content or None  # nothing to say (a staff member holds the conversation): success
 
     def _run(self, openid: str, text: str) -> str:
-        replies = self.dialogue.respond(f"wechat:{openid}", text)
-        content, payloads = as_text(replies)
+        if text == NEXT_PAGE:
+            return self._next_page(openid)
+        return self._render(openid, self.dialogue.respond(f"wechat:{openid}", text))
+
+    def _render(self, openid: str, replies: list[Reply]) -> str:
+        """The replies as this citizen reads them (长辈版: the first page); remembers the numbers."""
+        if replies and self.elder(openid):
+            pages = elder_pages(replies)
+            self._pages[openid] = (pages, 0)
+            content, payloads = render_page(pages, 0)
+        else:
+            self._pages.pop(openid, None)
+            content, payloads = as_text(replies)
+        self._choices[openid] = payloads  # also when there are none: a stale "1" must not act
+        return content
+
+    def _next_page(self, openid: str) -> str:
+        pages, shown = self._pages.get(openid) or ([], 0)
+        if shown + 1 >= len(pages):
+            return LAST_PAGE
+        self._pages[openid] = (pages, shown + 1)
+        content, payloads = render_page(pages, shown + 1)
         self._choices[openid] = payloads
         return content
 
@@ -153,9 +215,7 @@ class WeChatChannel:
         choices answer the citizen's next digit like any reply's."""
         if self.api is None:
             raise RuntimeError("no WeChat API configured")
-        content, payloads = as_text(replies)
-        if payloads:
-            self._choices[openid] = payloads
+        content = self._render(openid, replies)  # a notice without choices clears the old ones
         for part in split_text(content, MAX_TEXT_BYTES):  # a refusal (45015: 48 h over) reaches staff
             self.api.send_text(openid, part)
 
