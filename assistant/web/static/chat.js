@@ -39,6 +39,7 @@
     state.items.push(item);
     if (state.items.length > 200) state.items.splice(0, state.items.length - 200);
     save();
+    return item;
   }
   let state = load() || fresh();
   let lastQuestion = "";
@@ -59,20 +60,30 @@
     return Boolean(m.about) && !m.receipt && !m.miss && !(m.buttons || []).some((b) => b.payload.startsWith("/bundle_answer"));
   }
 
-  function buttons(list, item) {
+  // a reply's choices; once one is pressed the others are spent (kept so across a reload: the
+  // stored item is marked), and 长辈版 hides them, the citizen's answer below says what was chosen
+  const storedOf = new WeakMap(); // a message's <li> -> its stored item
+  function spend(item) {
+    item.dataset.answered = "true";
+    for (const b of item.querySelectorAll(".choices button")) b.disabled = true;
+    const stored = storedOf.get(item);
+    if (stored && !stored.answered) { stored.answered = true; save(); }
+  }
+  function buttons(list, item, stored) {
     if (!list || !list.length) return null;
     const group = el("div", { class: "choices", role: "group", "aria-label": "可选回复" });
+    if (stored) storedOf.set(item, stored);
+    if (stored && stored.answered) item.dataset.answered = "true";
     for (const b of list) {
       if (b.payload.startsWith("tel:")) {
         group.append(el("a", { class: "button", href: b.payload, text: `☎ ${b.title}` }));
         continue;
       }
       group.append(el("button", {
-        type: "button", text: b.title,
+        type: "button", text: b.title, disabled: Boolean(stored && stored.answered), "data-payload": b.payload,
         onclick: () => {
           if (busy) return;
-          for (const other of group.querySelectorAll("button")) other.disabled = true;
-          item.dataset.answered = "true";
+          spend(item);
           say(b.payload, b.title, true);
         },
       }));
@@ -126,39 +137,55 @@
     return box;
   }
 
-  function botItem(message, { rate = false, question = "" } = {}) {
+  // an emergency: its call buttons first (the first thing seen, tapped and reached by keyboard)
+  function urgentItem(message, stored) {
+    const item = el("li", { class: "msg bot urgent" });
+    const calls = message.buttons.filter((b) => b.payload.startsWith("tel:"));
+    const others = message.buttons.filter((b) => !b.payload.startsWith("tel:"));
+    item.append(el("div", { class: "calls", role: "group", "aria-label": "紧急电话" },
+      calls.map((b) => el("a", { class: "button call", href: b.payload, text: `☎ ${b.title}` }))));
+    item.append(...bubble("紧急情况：", ycAnswer.render(message.text)));
+    const group = buttons(others, item, stored);
+    if (group) item.append(group);
+    return item;
+  }
+
+  function botItem(message, { rate = false, question = "", stored = null } = {}) {
+    if (message.urgent) return urgentItem(message, stored);
     const item = el("li", { class: "msg bot" });
     item.append(...bubble("导办助手：", ycAnswer.render(message.text)));
     if (message.receipt) item.append(receipt(message.receipt));
     if (message.checklist) item.append(yc.checklist(message.checklist));
-    const group = buttons(message.buttons, item);
+    const group = buttons(message.buttons, item, stored);
     if (group) item.append(group);
     if (rate) item.append(rating(message, question));
     return item;
   }
 
-  function lineItem(line) { // a staff member's reply or a hand-off notice
+  function lineItem(line, stored = null) { // a staff member's reply or a hand-off notice
     const staff = line.who === "staff";
     const item = el("li", { class: `msg ${staff ? "staff" : "note"}` });
     item.append(...bubble(staff ? "人工客服：" : "通知：", ycAnswer.render(line.text)));
-    const group = buttons(line.buttons, item);
+    const group = buttons(line.buttons, item, stored);
     if (group) item.append(group);
     return item;
   }
 
   function restore(item) {
     if (item.kind === "user") return userItem(item.text);
-    if (item.kind === "bot") return botItem(item.message, { rate: item.rate, question: item.question });
-    if (item.kind === "line") return lineItem(item.line);
+    if (item.kind === "bot") return botItem(item.message, { rate: item.rate, question: item.question, stored: item });
+    if (item.kind === "line") return lineItem(item.line, item);
     return el("li", { class: "msg info" }, el("p", { class: "muted", text: item.text }));
   }
 
-  // keep the newest reply clear of the input bar: the whole of it when it fits, else its start
+  // keep the newest reply clear of the input bar: the whole of it when it fits (its end just above
+  // the bar, not the page's end: the footer would push its start off the screen), else its start
   function reveal(node) {
     if (!node) return;
     const room = window.innerHeight - form.offsetHeight;
-    const fits = node.getBoundingClientRect().height <= room - 16;
-    if (fits) window.scrollTo({ top: document.documentElement.scrollHeight, behavior: "instant" });
+    const box = node.getBoundingClientRect();
+    if (box.top >= 0 && box.bottom <= room) return; // already in full view
+    if (box.height <= room - 16) window.scrollBy({ top: box.bottom - (room - 8), behavior: "instant" });
     else node.scrollIntoView({ block: "start", behavior: "instant" });
   }
 
@@ -187,9 +214,9 @@
       waiting.remove();
       const rated = data.messages.map(answerable).lastIndexOf(true);
       data.messages.forEach((message, i) => {
-        const item = botItem(message, { rate: i === rated, question: lastQuestion });
+        const stored = remember({ kind: "bot", message, rate: i === rated, question: ycAnswer.mask(lastQuestion) });
+        const item = botItem(message, { rate: i === rated, question: lastQuestion, stored });
         turns.append(item);
-        remember({ kind: "bot", message, rate: i === rated, question: ycAnswer.mask(lastQuestion) });
         first = first || item;
         if (message.handoff) listen();
       });
@@ -223,13 +250,15 @@
   function onLine(line) {
     if (line.id <= state.cursor) return;
     state.cursor = line.id;
-    const item = lineItem(line);
+    const item = lineItem(line, remember({ kind: "line", line }));
     turns.append(item);
-    remember({ kind: "line", line });
     reveal(item);
   }
 
   function onChat(chat) {
+    if (!chat || chat.status !== "waiting") { // taken or over: an earlier "取消转人工" would now end a person's help
+      for (const b of turns.querySelectorAll('button[data-payload="/cancel_handoff"]:enabled')) spend(b.closest("li"));
+    }
     const open = chat && (chat.status === "waiting" || chat.status === "taken");
     banner.hidden = !open;
     if (!open) return stop();

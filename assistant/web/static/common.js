@@ -154,27 +154,29 @@ const yc = (() => {
   ];
 
   // A checklist (the API's Checklist.as_dict()) as real checkboxes; ticks are kept in localStorage.
+  // What to bring comes first; the 免提交 ones follow as a plain list (nothing to tick or to bring).
   function checklist(data, { storageKey } = {}) {
     const key = storageKey || `yc-checklist:${data.bundle_code}`;
     const saved = new Set(JSON.parse(localStorage.getItem(key) || "[]"));
     const names = Object.fromEntries(data.guides.map((g) => [g.code, g.name]));
+    const usedFor = (m) => el("span", { class: "muted", text: `（用于：${m.guides.map((c) => names[c] || c).join("、")}）` });
+    const todo = data.materials.filter((m) => !m.exempt);
+    const exempt = data.materials.filter((m) => m.exempt);
     const progress = el("p", { class: "progress", "aria-live": "polite" });
     const items = [];
     const update = () => {
-      const todo = data.materials.filter((m) => !m.exempt);
-      const done = todo.filter((m) => items.find((i) => i.material === m).box.checked).length;
-      progress.textContent = `已备齐 ${done} / ${todo.length} 份材料`;
-      localStorage.setItem(key, JSON.stringify(items.filter((i) => i.box.checked).map((i) => i.material.name)));
+      const done = items.filter((i) => i.box.checked);
+      progress.textContent = `已备齐 ${done.length} / ${todo.length} 份材料`;
+      localStorage.setItem(key, JSON.stringify(done.map((i) => i.material.name)));
     };
-    const list = data.materials.map((m, index) => {
+    const list = todo.map((m, index) => {
       const id = `${key}-${index}`.replace(/[^\w-]/g, "_");
-      const box = el("input", { type: "checkbox", id, checked: m.exempt || m.done || saved.has(m.name), disabled: m.exempt });
-      const row = el("div", { class: `item${m.exempt ? " exempt" : ""}` }, box,
+      const box = el("input", { type: "checkbox", id, checked: m.done || saved.has(m.name) });
+      const row = el("div", { class: "item" }, box,
         el("label", { for: id }, el("span", { class: "name", text: m.name }), el("span", { class: "forms", text: m.forms.join(" / ") }),
           m.copies > 1 ? el("span", { class: "copies", text: `${m.copies} 份` }) : null,
-          ...MARKS(m),
-          el("span", { class: "muted", text: `（用于：${m.guides.map((c) => names[c] || c).join("、")}）` })));
-      const sync = () => row.classList.toggle("done", box.checked && !m.exempt);
+          ...MARKS(m), usedFor(m)));
+      const sync = () => row.classList.toggle("done", box.checked);
       box.addEventListener("change", () => { sync(); update(); });
       sync();
       items.push({ material: m, box });
@@ -189,17 +191,21 @@ const yc = (() => {
       `生成日期：${today}（一窗导办${site.operator ? "，" + site.operator : ""}）`,
       ...stages.map((g, i) => `${i + 1}. ${g.name}（${g.department}）`),
       "需要准备：",
-      ...data.materials.map((m) => `${items.find((i) => i.material === m).box.checked ? "☑" : "☐"} ${m.name}（${m.forms.join("、")}）${m.exempt ? " 免提交" : ""}${m.can_defer ? " 可容缺" : ""}`),
+      ...items.map(({ material: m, box }) => `${box.checked ? "☑" : "☐"} ${m.name}（${m.forms.join("、")}）${m.can_defer ? " 可容缺" : ""}`),
+      exempt.length ? `不用带（窗口从电子证照库调取）：${exempt.map((m) => m.name).join("、")}` : "",
       `统一窗口：${data.single_window}`,
       data.total_days === 0 ? "即办：材料齐全当场办结" : data.total_days !== null && data.total_days !== undefined ? `承诺 ${data.total_days} 个工作日内办结` : "",
     ].filter(Boolean).join("\n");
     const section = el("section", { class: "checklist", "aria-label": `${data.bundle_name}材料清单` },
       el("p", { class: "print-only", text: `${title}　${today}` }),
       el("h3", { text: `${data.bundle_name} · 您的材料清单` }),
+      el("fieldset", {}, el("legend", { text: `要带的材料（${todo.length} 份）：备好一样，勾一样` }), list),
+      progress,
+      exempt.length ? el("div", { class: "exempt-list" },
+        el("p", { class: "legend", text: `不用带（${exempt.length} 份）：窗口从电子证照库调取` }),
+        el("ul", {}, exempt.map((m) => el("li", {}, el("span", { class: "name", text: m.name }), ...MARKS(m), usedFor(m))))) : null,
       el("p", { class: "muted", text: `需要办理 ${data.guides.length} 个事项（按顺序）：` }),
       el("ol", {}, stages.map((g) => el("li", {}, g.name, el("span", { class: "muted", text: `　${g.department}${g.promised_limit_days === 0 ? "，即办" : g.promised_limit_days !== null ? "，" + g.promised_limit_days + " 个工作日" : ""}` })))),
-      el("fieldset", {}, el("legend", { text: "勾选已经备好的材料" }), list),
-      progress,
       el("p", { text: `统一窗口：${data.single_window}` }),
       data.online_entry ? el("p", {}, "网上办理：", el("a", { href: data.online_entry, rel: "noopener", text: data.online_entry })) : null,
       el("div", { class: "choices no-print" },
