@@ -119,16 +119,30 @@ def _rank(block: list[str]) -> int:
     return 2
 
 
+def _bring_first(block: list[str]) -> list[str]:
+    """A guide's materials: the ones to bring, then the 免提交 ones by name on one line."""
+    bring = [line for line in block[1:] if "（免提交" not in line]
+    exempt = [line[2:].split("：", 1)[0] for line in block[1:] if "（免提交" in line]
+    if not exempt:
+        return block
+    if not bring:
+        return [block[0].replace("需要带的材料：", f"不用带材料，窗口从系统调取：{'、'.join(exempt)}")]
+    return [block[0], *bring, f"不用带（窗口从系统调取）：{'、'.join(exempt)}"]
+
+
 def _text_pages(text: str) -> list[Page]:
-    blocks = _blocks(text)
+    ranked = [(_rank(b), b) for b in _blocks(text)]
+    ranked = [(rank, _bring_first(b) if rank == 0 else b) for rank, b in ranked]
     title = ""
-    if blocks and any(_rank(b) == 0 for b in blocks[1:]):  # a guide's answer: materials first
-        found = _TITLE.match(blocks[0][0])
+    if ranked and any(rank == 0 for rank, _ in ranked[1:]):  # a guide's answer: materials first
+        found = _TITLE.match(ranked[0][1][0])
         if found:
             title, rest = found.groups()
-            blocks[0] = [rest.strip(), *blocks[0][1:]] if rest.strip() or len(blocks[0]) > 1 else []
-            blocks = [b for b in blocks if b and b[0]]
-        blocks.sort(key=_rank)  # stable: the rest keep their order
+            first = ranked[0][1]
+            ranked[0] = (ranked[0][0], [rest.strip(), *first[1:]] if rest.strip() or len(first) > 1 else [])
+            ranked = [(rank, b) for rank, b in ranked if b and b[0]]
+        ranked.sort(key=lambda pair: pair[0])  # stable: the rest keep their order
+    blocks = [b for _, b in ranked]
     pages: list[Page] = []
     for block in blocks:
         for chunk in _chunks(block):

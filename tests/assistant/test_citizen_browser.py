@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from assistant.settings import Settings
+from connectors.wechat.messages import parse_xml
 from tests.assistant.test_wechat import APPID, TOKEN, _query, _text
 from tests.axe import assert_accessible, serious_violations
 from tests.browser import ARTIFACTS, PHONE, PageErrors, chromium
@@ -217,15 +218,21 @@ def test_a_citizen_asks_for_a_person_who_answers_then_hands_back(page, staff_pag
     shot(page, f"handoff-{mode}-4-bot-again")
 
 
-def test_a_wechat_citizen_gets_the_staff_reply_as_a_customer_service_message(staff_page, site, wechat_api):
+@pytest.mark.parametrize("mode", ["standard", "elder"])
+def test_a_wechat_citizen_gets_the_staff_reply_as_a_customer_service_message(
+    staff_page, site, wechat_api, mode
+):
     import httpx
 
     url, _ = site
+    user = f"oBrowser{mode}"
 
     def wechat(text: str, msg_id: str) -> str:
-        body = _text(text, msg_id=msg_id, user="oBrowser")
+        body = _text(text, msg_id=f"{mode}{msg_id}", user=user)
         return httpx.post(f"{url}/wechat", params=_query(), content=body.encode(), timeout=10).text
 
+    if mode == "elder":
+        assert "已为您换成长辈版" in wechat("长辈版", "9000")
     assert "已为您转接人工客服" in wechat("转人工", "9001")
     card = staff_page.locator("article.inbox-chat").filter(has_text="微信").last
     card.get_by_role("button", name="接手").click()
@@ -234,11 +241,16 @@ def test_a_wechat_citizen_gets_the_staff_reply_as_a_customer_service_message(sta
     card.get_by_label("回复市民").wait_for()
     assert wechat("我的居住证到期了", "9002") == "success"  # the bot stays quiet
     card.locator(".transcript").get_by_text("我的居住证到期了").wait_for()
+    assert wechat("1", "9003") == "success"  # a digit is for the person, not the old 取消转人工
+    card.locator(".transcript").get_by_text("1", exact=True).wait_for()
     card.get_by_role("button", name="交回助手").click()
     card.wait_for(state="detached")
-    sent = [m["text"]["content"] for m in wechat_api.sent if m["touser"] == "oBrowser"]
+    sent = [m["text"]["content"] for m in wechat_api.sent if m["touser"] == user]
     assert "已接入" in sent[0] and sent[1] == "您好，微信上的市民，请讲。" and "结束本次服务" in sent[2]
-    assert "机动车驾驶证" in wechat("驾驶证丢了怎么补办", "9003")
+    answer = parse_xml(wechat("驾驶证丢了怎么补办", "9004"))["Content"]
+    assert "机动车驾驶证" in answer
+    if mode == "elder":
+        assert answer.splitlines()[1] == "需要带的材料：" and "回复 1：看下一段" in answer
 
 
 MEASURE = """() => {

@@ -30,7 +30,12 @@ def test_every_guide_answer_is_short_pages_materials_first_nothing_lost(kb):
         texts = [text for text, _ in pages]
         assert all(len(t.encode("utf-8")) <= 1200 and len(t.splitlines()) <= 16 for t in texts), guide.code
         if guide.materials:
-            assert texts[0].splitlines()[:2] == [f"【{guide.name}】", "需要带的材料："], texts[0]
+            title, materials = texts[0].splitlines()[:2]
+            assert title == f"【{guide.name}】", texts[0]
+            if all(m.exempt for m in guide.materials):
+                assert materials.startswith("不用带材料，窗口从系统调取："), texts[0]
+            else:  # what to bring, then the 免提交 ones apart: never "需要带" beside "免提交"
+                assert materials == "需要带的材料：" and "免提交" not in texts[0], texts[0]
         whole = "\n".join(texts)
         for m in guide.materials:
             assert m.name in whole, (guide.code, m.name)

@@ -236,3 +236,44 @@ def test_the_menu_switches_it_on_and_unsubscribing_forgets_it(wechat):
     assert prefs.elder("wechat:oMenu")
     assert event("unsubscribe") == "success"
     assert not prefs.elder("wechat:oMenu")
+
+
+def test_a_whole_elder_session_is_written_out_for_people_to_read(wechat, bearer):
+    """What an elderly citizen reads in WeChat, message by message, in
+    ``test-artifacts/wechat/elder-transcript.txt`` (passive replies and 客服消息 in order)."""
+    from tests.browser import ARTIFACTS
+
+    client, fake = wechat
+    grandma = Citizen(client, "oTranscript")
+    lines: list[str] = []
+
+    def say(text: str) -> str:
+        before = len(fake.sent)
+        content = grandma.say(text)
+        lines.append(f"市民：{text}")
+        lines.append(f"公众号：\n{content or '（不回复，等人工）'}")
+        lines.extend(f"公众号（客服消息）：\n{m['text']['content']}" for m in fake.sent[before:])
+        return content
+
+    say("长辈版")
+    page = say("户口本丢了怎么补")
+    while "看下一段" in page:
+        page = say("1")
+    say("楼下着火了")
+    say("转人工")
+    staff = bearer(client, "hotline1", "desk password 1")
+    [chat] = client.get("/api/staff/inbox", headers=staff).json()["chats"]
+    before = len(fake.sent)
+    client.post(f"/api/staff/inbox/{chat['id']}/take", headers=staff)
+    client.post(
+        f"/api/staff/inbox/{chat['id']}/reply",
+        headers=staff,
+        json={"text": "您好，户口本补办要本人带身份证去户籍派出所。"},
+    )
+    client.post(f"/api/staff/inbox/{chat['id']}/hand-back", headers=staff)
+    lines += [f"公众号（客服消息）：\n{m['text']['content']}" for m in fake.sent[before:]]
+    say("标准版")
+    out = ARTIFACTS / "wechat" / "elder-transcript.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    assert all(len(block.encode("utf-8")) <= 2048 + 40 for block in lines)
