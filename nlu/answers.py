@@ -95,6 +95,9 @@ def match_option(
         value = quantities(text).get(family)
         if value is not None:
             return _polar(options, holds(value, limit, op))
+    q_folded = _fold(question)
+    if any(t in q_folded and any(w in folded for w in ws) for t, ws in book.opposites.items()):
+        return _polar(options, False)  # "就在本地住" to "是否在外地居住？"
     topical = _topic_polarity(folded, question, book)
     if topical is not None:
         return _polar(options, topical)
@@ -106,7 +109,15 @@ def match_option(
     if len(folded) > 10 and not (shared - {"是否", "是不", "需要"}) and not leads:
         return None  # a long sentence about something else answers nothing
     said = _sentence_polarity(folded, q, book)
+    asked = q.split("是否", 1)[-1]  # what is asked, not its setting ("退休后" in "退休后是否在外地居住")
+    if said is None and {folded[i : i + 2] for i in range(len(folded) - 1)} & (
+        {asked[i : i + 2] for i in range(len(asked) - 1)} - _PLAIN_BIGRAMS
+    ):  # "兼卖咖啡" to "是否兼营咖啡…？": it says what is asked
+        said = True
     return _polar(options, said) if said is not None else None
+
+
+_PLAIN_BIGRAMS = {"是否", "是不", "需要", "有没", "没有", "要不", "不要", "会不", "办理", "本人"}
 
 
 def _sentence_polarity(folded: str, question: str, book: Phrasebook) -> bool | None:

@@ -44,6 +44,7 @@ class Phrasebook:
     yes: tuple[str, ...]
     option_words: dict[str, tuple[str, ...]]  # option label → what citizens say
     question_words: dict[str, tuple[str, ...]]  # a topic a question names → what citizens say
+    opposites: dict[str, tuple[str, ...]]  # a topic a question names → words that say its opposite
 
     @classmethod
     def load(cls, path: Path = DEFAULT_TABLE) -> Phrasebook:
@@ -80,6 +81,7 @@ class Phrasebook:
             yes=r.words(top, root, "yes"),
             option_words=r.pairs(top, root, "option_words", "option"),
             question_words=r.pairs(top, root, "question_words", "topic"),
+            opposites=r.pairs(top, root, "opposites", "topic"),
         )
 
     def aspect_of(self, normalized: str) -> str | None:

@@ -20,6 +20,7 @@ from assistant.dialogue.walkthrough import Walkthrough
 from assistant.replies import (
     Reply,
     bundle_intro,
+    bundle_question,
     clarify,
     guide_answer,
     human_handoff,
@@ -199,11 +200,16 @@ class DialogueCore:
             if aspect:
                 return [self.answer_aspects(focus, aspect, text, region, matched)]
             return [answer_followup(focus, aspect, text, region, self.districts(), matched)]
-        if aspect is None and self.book.has(normalize(text).replace(" ", ""), self.book.bundle_cues):
-            return self.walk.step(ctx, {})  # "退休相关的手续能一起办吗" while in it: go on with its questions
+        pending = self.walk.pending_question(ctx, focus)
+        if pending is not None and self.book.has(normalize(text).replace(" ", ""), self.book.bundle_cues):
+            # "退休相关的手续能一起办吗" while in it: yes, and on with its questions
+            return [bundle_question(focus, pending, "可以，这些事项一次申请、一起办理。先回答几个问题：\n")]
         if aspect in (None, "validity", "deadline", "attend", "hours"):
             aspect = {"hours": "place", "deadline": "time"}.get(aspect or "", "conditions")
-        return self.walk.detail(ctx, focus, aspect)
+        replies = self.walk.detail(ctx, focus, aspect)
+        if pending is not None:  # the question still open is asked again after the answer
+            replies.append(bundle_question(focus, pending, "我们接着来："))
+        return replies
 
     def show(
         self,

@@ -50,3 +50,17 @@ def test_numbers_in_any_script_and_chinese_numerals():
     assert quantities("五十平米") == {"area": 50.0} and quantities("１２０平") == {"area": 120.0}
     assert arabic("两百平") == "200平"
     assert threshold(OVER_300) == ("area", 300.0, "gt") and threshold(UNDER_50) == ("area", 50.0, "le")
+
+
+@pytest.mark.parametrize(
+    "text, question, expected",
+    [
+        ("兼卖咖啡", "是否兼营咖啡、饮品或简餐？", "是"),  # says what is asked, with no yes-word
+        ("以前在外地交过几年社保", "是否有外地参保经历需要归集到本市？", "是"),
+        ("退休后就在本地住", "退休后是否长期在外地居住？", "否"),  # the opposite of what is asked
+        ("店面就80平", "是否兼营咖啡、饮品或简餐？", None),  # about something else: no answer
+        ("退休后再看情况吧", "退休后是否长期在外地居住？", None),  # shares only the setting, not the question
+    ],
+)
+def test_answers_that_restate_or_contradict_the_question(text, question, expected):
+    assert match_option(text, question, YES_NO) == expected
