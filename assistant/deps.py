@@ -77,6 +77,7 @@ MetricsDep = Annotated[Metrics, Depends(_part(lambda s: s.metrics))]
 # None: Rasa is not ours to run
 SupervisorDep = Annotated[DialogueSupervisor | None, Depends(_part(lambda s: s.supervisor))]
 ActionPoolDep = Annotated[anyio.CapacityLimiter, Depends(_part(lambda s: s.action_pool))]
+SearchPoolDep = Annotated[anyio.CapacityLimiter, Depends(_part(lambda s: s.search_pool))]
 
 
 def current_session(request: Request, accounts: AccountsDep) -> Session:

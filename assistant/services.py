@@ -71,6 +71,7 @@ class Services:
     conversation: Conversation
     metrics: Metrics
     action_pool: anyio.CapacityLimiter  # Rasa's action calls: threads of their own
+    search_pool: anyio.CapacityLimiter  # /api/search: bounded, so a burst of searches leaves the chat its CPU
     relay: HumanRelay  # every turn goes through it: 转人工 and the staff inbox
     channels: Channels = field(default_factory=Channels)
     supervisor: DialogueSupervisor | None = None  # Rasa run beside the app (`yichuang serve`)
@@ -191,6 +192,7 @@ def build(
         conversation=conversation,
         metrics=metrics,
         action_pool=anyio.CapacityLimiter(settings.action_threads),
+        search_pool=anyio.CapacityLimiter(settings.search_threads),
         relay=relay,
         channels=_channels(settings, relay, store.engine),
         retriever=retriever,

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     )
     rasa_concurrency: int = Field(default=4, ge=1, description="turns with Rasa at once; more wait or fall back")
     action_threads: int = Field(default=8, ge=1, description="threads for Rasa's action calls (own pool)")
+    search_threads: int = Field(
+        default=2, ge=1, description="/api/search calls at once (own pool): a burst of searches never takes the chat's CPU"
+    )
     fallback_threads: int = Field(default=4, ge=1, description="threads for turns answered without Rasa")
     rasa_autostart: bool = Field(
         default=True, description="`yichuang serve` starts Rasa (when .venv-rasa and a model exist)"

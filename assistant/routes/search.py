@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
+import anyio
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from assistant.deps import RetrieverDep, UnansweredDep
+from assistant.deps import RetrieverDep, SearchPoolDep, UnansweredDep
 from assistant.fields import CleanStr
 from assistant.logs import get_logger
 
@@ -36,11 +37,19 @@ class SearchOut(BaseModel):
 
 
 @router.post("/search", response_model=SearchOut)
-def search(body: SearchIn, retriever: RetrieverDep, unanswered: UnansweredDep) -> SearchOut:
-    """Find the guide or bundle that matches the words: answer, clarify (top 3) or none."""
-    result = retriever.search(body.q, top_k=body.top_k, region=body.region)
-    if result.decision == "none":
-        unanswered.record_miss(result, source=body.source)
+async def search(
+    body: SearchIn, retriever: RetrieverDep, unanswered: UnansweredDep, pool: SearchPoolDep
+) -> SearchOut:
+    """Find the guide or bundle that matches the words: answer, clarify (top 3) or none.
+    At most ``search_threads`` run at once; more wait their turn (the chat keeps its CPU)."""
+
+    def run():
+        found = retriever.search(body.q, top_k=body.top_k, region=body.region)
+        if found.decision == "none":
+            unanswered.record_miss(found, source=body.source)
+        return found
+
+    result = await anyio.to_thread.run_sync(run, limiter=pool)
     log.info(
         "search",
         decision=result.decision,

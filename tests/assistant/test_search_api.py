@@ -49,3 +49,31 @@ def test_without_retriever_search_says_so_politely(app_client):
 def test_real_model_through_the_api(app_client, real_retriever):
     body = app_client(real_retriever).post("/api/search", json={"q": "宝宝刚出生 上户口要带啥"}).json()
     assert body["results"][0]["name"] in ("出生登记（新生儿落户）", "新生儿出生一件事")
+
+
+def test_searches_at_once_are_bounded_by_their_own_pool(app_client, stub_retriever):
+    """A burst of searches runs ``search_threads`` at a time, leaving the chat its CPU."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = app_client(stub_retriever, search_threads=2)
+    running, most, lock = [0], [0], threading.Lock()
+    real = stub_retriever.search
+
+    def slow(*args, **kwargs):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2)
+        with lock:
+            running[0] -= 1
+        return real(*args, **kwargs)
+
+    stub_retriever.search = slow
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(lambda _: client.post("/api/search", json={"q": "驾照丢了"}).status_code, range(8)))
+    finally:
+        del stub_retriever.search
+    assert codes == [200] * 8 and most[0] == 2
