@@ -36,6 +36,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import anyio
@@ -43,8 +44,9 @@ import httpx
 
 from assistant.actions.protocol import from_rasa
 from assistant.dialogue.context import Context
-from assistant.dialogue.safety import safety_replies
+from assistant.dialogue.safety import RECENT, safety_replies
 from assistant.logs import get_logger
+from assistant.question_log import FORM_ACTIONS, QuestionLog, decision_of, first_line
 from assistant.replies import Reply, unavailable
 from assistant.retrieval_dialogue import RetrievalDialogue
 from nlu.safety import default_check
@@ -74,6 +76,7 @@ class Turn:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     state: TurnState = "pending"
     responses: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # the custom actions Rasa ran for it
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def begin_action(self) -> bool:
@@ -150,8 +153,10 @@ class Conversation:
         concurrency: int = 4,
         api_token: str = "",
         metrics=None,
+        questions: QuestionLog | None = None,
     ) -> None:
         self.fallback = fallback
+        self.questions = questions  # every turn is logged there (None: not recorded)
         default_check()  # the emergencies table is checked at start: a mistake stops it with file/line
         self.rasa_url = rasa_url.rstrip("/")
         self.timeout, self.retry_after, self.commit_wait = timeout, retry_after, commit_wait
@@ -180,22 +185,57 @@ class Conversation:
     def rasa_available(self) -> bool:
         return bool(self.rasa_url) and time.monotonic() >= self._down_until and self.ready()
 
-    async def turn(self, sender: str, text: str, request_id: str | None = None) -> tuple[Mode, list[Reply]]:
+    async def turn(
+        self, sender: str, text: str, request_id: str | None = None, *, shown: str | None = None
+    ) -> tuple[Mode, list[Reply]]:
+        """One citizen turn, whichever channel it came from; recorded in the question log
+        (``shown``: the title of the button whose payload ``text`` is)."""
         self._loop = self._loop or asyncio.get_running_loop()
+        mode, replies, form = await self._turn(sender, text, request_id)
+        if self.questions is not None:
+            await self._record(sender, text, shown, mode, replies, form)
+        return mode, replies
+
+    async def _turn(self, sender: str, text: str, request_id: str | None) -> tuple[Mode, list[Reply], bool]:
+        """(who answered, the replies, whether a booking or complaint form took part)."""
         urgent = safety_replies(text, sender)  # emergencies first, in every channel and mode
         if urgent:
-            return "safety", urgent
-        replies = await self._ask_rasa(sender, text, request_id) if self.rasa_available else None
-        if replies is not None:
-            return "rasa", replies
+            return "safety", urgent, False
+        if self.rasa_available:
+            replies, actions = await self._ask_rasa(sender, text, request_id)
+            if replies is not None:
+                return "rasa", replies, any(w in a for a in actions for w in FORM_ACTIONS)
         if self.fallback is None:
-            return "unavailable", [unavailable("在线咨询")]
+            return "unavailable", [unavailable("在线咨询")], False
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self._fallback_threads)
-        replies = await anyio.to_thread.run_sync(self.fallback.respond, sender, text, limiter=self._limiter)
+        replies, form = await anyio.to_thread.run_sync(self._fallback_turn, sender, text, limiter=self._limiter)
         if self.rasa_available:  # Rasa was only late: it learns where the app took the conversation
             self._in_background(self._sync_back(sender, self.fallback.memory.get(sender)))
-        return "retrieval", replies
+        return "retrieval", replies, form
+
+    def _fallback_turn(self, sender: str, text: str) -> tuple[list[Reply], bool]:
+        fallback = self.fallback
+        before = fallback.in_form(sender)
+        replies = fallback.respond(sender, text)
+        return replies, before or fallback.in_form(sender)
+
+    async def _record(
+        self, sender: str, text: str, shown: str | None, mode: Mode, replies: list[Reply], form: bool
+    ) -> None:
+        """The turn in the question log; a failure there is logged, never the citizen's problem."""
+        decision, code = decision_of(mode, replies, form=form)
+        if decision == "emergency":
+            code = RECENT.get(sender)
+        try:
+            await anyio.to_thread.run_sync(
+                partial(
+                    self.questions.record, sender, text, mode=mode, decision=decision, code=code,
+                    reply=first_line(replies), shown=shown,
+                )  # fmt: skip
+            )
+        except Exception as exc:  # the database is busy or gone: the answer still goes out
+            log.error("question not logged", error=type(exc).__name__)
 
     def respond(self, sender: str, text: str) -> list[Reply]:
         """For callers in other threads (the WeChat channel's pool): the turn on the app's loop."""
@@ -220,23 +260,26 @@ class Conversation:
             return None
         return turn
 
-    async def _ask_rasa(self, sender: str, text: str, request_id: str | None) -> list[Reply] | None:
+    async def _ask_rasa(
+        self, sender: str, text: str, request_id: str | None
+    ) -> tuple[list[Reply] | None, list[str]]:
+        """Rasa's replies (None: the app answers this turn) and the actions Rasa ran for it."""
         started = time.monotonic()
         earlier = self._inflight.get(sender)
         if earlier is not None and earlier.state == "abandoned":  # being taken back: never queue
             self._count("busy")
-            return None
+            return None, []
         gate = self._gate(sender)
         try:
             if not await _acquire(gate.lock, self.timeout):
                 self._count("busy")
-                return None
+                return None, []
         finally:
             gate.users -= 1
         if not await _acquire(self._slots, max(0.05, self.timeout - (time.monotonic() - started))):
             gate.lock.release()  # Rasa has all it can work on in time: this turn goes to the app
             self._count("queue")
-            return None
+            return None, []
         turn = Turn(sender, text, condense(text, self.max_chars), request_id=request_id or uuid.uuid4().hex[:16])
         self._inflight[sender] = turn
         task = asyncio.create_task(self._post(turn))
@@ -250,7 +293,7 @@ class Conversation:
                 done, _ = await asyncio.wait({task}, timeout=self.commit_wait)
                 turn.abandon()  # stops any further action of this turn
             if done:
-                return self._answer(turn, task.result())
+                return self._answer(turn, task.result()), turn.actions
             log.warning("dialogue server too slow for this turn, answering without it", request_id=turn.request_id)
             self._count("timeout")
             if not acted:  # nothing of it ran: hang up, Rasa drops it (Sanic cancels the handler)
@@ -259,8 +302,8 @@ class Conversation:
             self._in_background(self._reconcile(turn, task, gate.lock, keep))
             released = True  # the reconciliation releases the gate
             if turn.responses:  # its actions spoke (a receipt, say): tell the citizen that
-                return from_rasa(turn.responses)
-            return None
+                return from_rasa(turn.responses), turn.actions
+            return None, []
         finally:
             if not released:
                 self._finish(turn, gate.lock)

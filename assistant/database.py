@@ -19,6 +19,7 @@ def metadata() -> MetaData:
     import assistant.auth  # noqa: F401  (each import registers its tables)
     import assistant.human.tables  # noqa: F401
     import assistant.preferences  # noqa: F401
+    import assistant.question_log  # noqa: F401
     import connectors.booking.tables  # noqa: F401
     import connectors.complaint.tables  # noqa: F401
     import connectors.outbox  # noqa: F401

@@ -20,6 +20,7 @@ from assistant.auth import Accounts, Session
 from assistant.conversation import Conversation
 from assistant.human.relay import HumanRelay
 from assistant.observability import Metrics
+from assistant.question_log import QuestionLog
 from assistant.services import Channels, Services
 from assistant.settings import Settings
 from assistant.supervisor import DialogueSupervisor
@@ -69,6 +70,7 @@ ComplaintsDep = Annotated[ComplaintService, Depends(_part(lambda s: s.complaints
 OutboxDep = Annotated[Outbox, Depends(_part(lambda s: s.outbox))]
 UnansweredDep = Annotated[UnansweredLog, Depends(_part(lambda s: s.unanswered))]
 RatingsDep = Annotated[RatingLog, Depends(_part(lambda s: s.ratings))]
+QuestionsDep = Annotated[QuestionLog, Depends(_part(lambda s: s.questions))]
 AccountsDep = Annotated[Accounts, Depends(_part(lambda s: s.accounts))]
 ConversationDep = Annotated[Conversation, Depends(_part(lambda s: s.conversation))]
 ChannelsDep = Annotated[Channels, Depends(_part(lambda s: s.channels))]

@@ -56,7 +56,12 @@ class RetrievalDialogue(DialogueCore):
                 return self.forms.start(ctx, sender, text, intent, entities)
         elif self.forms is not None and self.forms.wanted(text, parsed):
             return self.forms.start(ctx, sender, text, *self.forms.wanted(text, parsed))
-        return self.turn(ctx, text, source=sender.split(":", 1)[0] if ":" in sender else "web")
+        return self.turn(ctx, text, source=sender.split(":", 1)[0] if ":" in sender else "web", sender=sender)
+
+    def in_form(self, sender: str) -> bool:
+        """A booking or complaint form of this driver is open for ``sender``."""
+        ctx = self.memory.peek(sender)
+        return bool(ctx and ctx.form)
 
     def form_by_words(self, text: str) -> str | None:
         """The form the message's words ask for (the phrasebook's ``forms``), as both drivers read it."""

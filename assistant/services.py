@@ -29,6 +29,7 @@ from assistant.logs import get_logger
 from assistant.matching import build_retriever
 from assistant.observability import Metrics, store_gauges
 from assistant.preferences import ReadingPreferences
+from assistant.question_log import QuestionLog, pseudonym_key
 from assistant.retrieval_dialogue import RetrievalDialogue
 from assistant.settings import Settings
 from assistant.supervisor import DialogueSupervisor
@@ -64,6 +65,7 @@ class Services:
     store: ContentStore
     unanswered: UnansweredLog
     ratings: RatingLog
+    questions: QuestionLog  # every citizen turn (masked): the statistics and the queues' context
     accounts: Accounts
     booking: BookingService
     complaints: ComplaintService
@@ -96,6 +98,7 @@ class Services:
         self._loops.append(Periodic("catch-up", self.store.listeners.catch_up, self.settings.catch_up_seconds))
         # hand-offs nobody took in time are announced (WeChat users get 客服消息), old lines forgotten
         self._loops.append(Periodic("inbox", self.relay.tick, self.relay.tick_seconds))
+        self._loops.append(Periodic("question-log", self.questions.purge, 3600))  # the retention limit
         if self.forwarding is not None:
             self._loops.append(Periodic("outbox", self.forwarding.run_once, self.settings.outbox_interval_seconds))
         for loop in self._loops:
@@ -158,7 +161,9 @@ def build(
     store = store or open_store(settings.database_url)
     if retriever is None and (settings.search_enabled if search is None else search):
         retriever = build_retriever(settings, store.published())
-    unanswered = UnansweredLog(store.engine)
+    key = pseudonym_key(settings.secret_key)  # one conversation, one pseudonym in every log
+    unanswered = UnansweredLog(store.engine, key)
+    questions = QuestionLog(store.engine, key, settings.tz, settings.question_log_days)
     dialogue = None
     if retriever is not None:
         store.subscribe(retriever.apply, name=SEARCH)  # publish/retire update search in place
@@ -178,13 +183,15 @@ def build(
         concurrency=settings.rasa_concurrency,
         api_token=rasa_api_token(settings),
         metrics=metrics,
+        questions=questions,
     )
     relay = build_relay(settings, conversation, store.engine)
     return Services(
         settings=settings,
         store=store,
         unanswered=unanswered,
-        ratings=RatingLog(store.engine),
+        ratings=RatingLog(store.engine, key),
+        questions=questions,
         accounts=Accounts(store.engine),
         booking=booking,
         complaints=complaints,

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
 
     # editors' queues
     rating_due_workdays: int = Field(default=5, ge=1, le=60, description="差评处理时限（工作日）")
+    question_log_days: int = Field(
+        default=90, ge=1, le=3650, description="每轮提问（已遮盖）在问题记录里保留多少天：统计和未答问题的上下文"
+    )
 
     # matching
     search_enabled: bool = Field(default=True, description="load the embedding model and index at start")
@@ -134,7 +137,8 @@ class Settings(BaseSettings):
     privacy_notice: str = Field(
         default=(
             "身份证号、手机号等个人信息在服务器上一律遮盖后保存。没能回答的问题和您的评价（已遮盖）"
-            "交给编辑改进办事指南；转人工的对话（已遮盖）留作服务记录，其余对话记录约 30 分钟后删除。"
+            "交给编辑改进办事指南；每个问题和答复的第一行（已遮盖，不含微信号）保存 {question_log_days} 天，用于统计；"
+            "转人工的对话（已遮盖）留作服务记录，其余对话记录约 30 分钟后删除。"
             "本机浏览器保留本次对话 2 小时，点“新对话”立即清除。"
         ),
         description="隐私说明",

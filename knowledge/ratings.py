@@ -33,6 +33,7 @@ class Rating:
     linked_code: str | None
     note: str | None = None
     handled_by: str | None = None
+    conversation: str | None = None  # pseudonym of the conversation (its turns: the question log)
 
     def as_dict(self) -> dict:
         return {
@@ -59,7 +60,7 @@ class RatingLog(ReviewQueue):
         about = {"kind": r.about_kind, "code": r.about_code, "name": r.about_name} if r.about_code else None
         return Rating(
             r.id, r.at, r.helpful, r.reason, r.question, r.answer, about, r.source, r.status, r.linked_code,
-            r.note, r.handled_by,
+            r.note, r.handled_by, r.conversation,
         )  # fmt: skip
 
     def _together(self, row: RatingRow):
@@ -106,6 +107,7 @@ class RatingLog(ReviewQueue):
         reason: str = "",
         about: dict | None = None,
         source: str = "web",
+        sender: str | None = None,
     ) -> int:
         about = about or {}
         with self._sessions.begin() as s:
@@ -119,6 +121,7 @@ class RatingLog(ReviewQueue):
                 about_code=about.get("code"),
                 about_name=about.get("name"),
                 source=source,
+                conversation=self.conversation_of(sender),
                 # a 👍 needs no editor's attention
                 status="open" if not helpful else "dismissed",
             )

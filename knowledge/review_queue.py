@@ -11,14 +11,20 @@ from sqlalchemy import Engine, func, select, update
 
 from foundation.db import session_factory
 from knowledge.store.errors import MissingEntryError
+from nlu.pii import pseudonym
 
 
 class ReviewQueue:
     row: ClassVar[Any]  # the table class: has id, status, linked_code
     label: ClassVar[str]  # for messages: 未答问题, 评价…
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, key: bytes = b"") -> None:
         self._sessions = session_factory(engine)
+        self._key = key  # for the conversation's pseudonym (the question log's, same key)
+
+    def conversation_of(self, sender: str | None) -> str | None:
+        """The pseudonym the question log files this sender's turns under (never the sender)."""
+        return pseudonym(sender, self._key) if sender and self._key else None
 
     def _item(self, row: Any) -> Any:
         raise NotImplementedError

@@ -29,6 +29,7 @@ class Unanswered:
     status: str
     linked_code: str | None
     count: int = 1  # open copies of the same (normalised) question, when grouped
+    conversation: str | None = None  # pseudonym of the conversation (its turns: the question log)
 
 
 class UnansweredLog(ReviewQueue):
@@ -36,7 +37,9 @@ class UnansweredLog(ReviewQueue):
     label = "未答问题"
 
     def _item(self, r: UnansweredRow) -> Unanswered:
-        return Unanswered(r.id, r.at, r.text, r.source, r.region, r.candidates, r.status, r.linked_code)
+        return Unanswered(
+            r.id, r.at, r.text, r.source, r.region, r.candidates, r.status, r.linked_code, 1, r.conversation
+        )
 
     def record(
         self,
@@ -46,6 +49,7 @@ class UnansweredLog(ReviewQueue):
         source: str,
         region: str | None = None,
         candidates: list | None = None,
+        sender: str | None = None,
     ) -> int:
         with self._sessions.begin() as s:
             row = UnansweredRow(
@@ -56,17 +60,19 @@ class UnansweredLog(ReviewQueue):
                 region=region,
                 candidates=candidates or [],
                 status="open",
+                conversation=self.conversation_of(sender),
             )
             s.add(row)
             s.flush()
             return row.id
 
-    def record_miss(self, result, *, source: str) -> int:
+    def record_miss(self, result, *, source: str, sender: str | None = None) -> int:
         """Log a ``SearchResult`` whose decision was none, with its nearest candidates."""
         candidates = [{"code": h.code, "name": h.name, "score": round(h.score, 4)} for h in result.results]
         return self.record(
-            result.query, result.normalized, source=source, region=result.region, candidates=candidates
-        )
+            result.query, result.normalized, source=source, region=result.region, candidates=candidates,
+            sender=sender,
+        )  # fmt: skip
 
     def items(self, status: str | None = "open", limit: int = 100, *, grouped: bool = False) -> list[Unanswered]:
         """Newest first; ``grouped``: one item per distinct question, the newest copy, with a count."""

@@ -8,6 +8,8 @@ not make it less personal; names are masked where the text says it is one (æˆ‘å
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -156,3 +158,10 @@ def mask_phone(phone: str) -> str:
     if len(digits) < 7:
         return "*" * len(digits)
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def pseudonym(value: str, key: bytes) -> str:
+    """A stable stand-in for an identifier that must not be stored (a WeChat openid, a chat's
+    sender id): HMAC-SHA256 under ``key``, 16 hex digits. Equal values give equal pseudonyms, so
+    rows of one conversation stay together; without the key nobody can tell whose they are."""
+    return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:16]

@@ -99,8 +99,9 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue) -> None:
         if complaint_by_words(t):  # as the fallback reads it: "路灯坏了好几天了" opens the complaint form
             return actions.call("action_prepare_complaint", t).then("complaint_form")
         replies = dialogue.turn(
-            ctx, t.text, source=t.channel, confident_only=t.intent == "out_of_scope", intent=t.intent
-        )
+            ctx, t.text, source=t.channel, confident_only=t.intent == "out_of_scope", intent=t.intent,
+            sender=t.sender_id,
+        )  # fmt: skip
         return remember(Result().say(*replies), ctx)
 
     def complaint_by_words(t: Tracker) -> bool:

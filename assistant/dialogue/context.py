@@ -64,6 +64,12 @@ class ConversationMemory:
             while len(self._items) > self.max_senders:
                 self._items.popitem(last=False)
 
+    def peek(self, sender: str) -> Context | None:
+        """The sender's context if one is kept (nothing is created or touched)."""
+        with self._lock:
+            ctx = self._items.get(sender)
+        return ctx if ctx is not None and time.monotonic() - ctx.at <= self.ttl else None
+
     def get(self, sender: str) -> Context:
         with self._lock:
             ctx = self._items.get(sender)

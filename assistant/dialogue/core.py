@@ -82,8 +82,10 @@ class DialogueCore:
         *,
         confident_only: bool = False,
         intent: str | None = None,
+        sender: str | None = None,
     ) -> list[Reply]:
-        """Answer ``text`` (words or a button payload) in ``ctx``, updating it."""
+        """Answer ``text`` (words or a button payload) in ``ctx``, updating it (``sender``: whose
+        conversation, for the unanswered queue to show the turns before a miss)."""
         parsed = parse_payload(text)
         if parsed:
             return self.payload(ctx, *parsed)
@@ -136,7 +138,7 @@ class DialogueCore:
         if result.decision == "clarify" and not confident_only:
             return [clarify([(h.kind, h.code, h.name) for h in result.options()])]
         if self.unanswered is not None:
-            self.unanswered.record_miss(result, source=source)
+            self.unanswered.record_miss(result, source=source, sender=sender)
         return [no_match()]
 
     def asks_about_service(self, ctx: Context, text: str) -> bool:

@@ -125,7 +125,7 @@ class HumanRelay:
         held, chat = await anyio.to_thread.run_sync(self._held, sender, text, shown)
         if held is not None:
             return held
-        mode, replies = await self.conversation.turn(sender, text, request_id)
+        mode, replies = await self.conversation.turn(sender, text, request_id, shown=shown)
         replies = await anyio.to_thread.run_sync(self._answered, sender, text, shown, replies, chat)
         return mode, replies
 

@@ -74,6 +74,7 @@ async def run_action(
             metrics.actions.labels(action=name, outcome="skipped").inc()
             return JSONResponse(SKIPPED)
         turn.restore(body)
+        turn.actions.append(name)  # a form's actions tell the question log it was a form turn
     timer = Timer()
     try:
         result = await anyio.to_thread.run_sync(actions.run, body, limiter=pool)

@@ -70,7 +70,7 @@ def site(settings: SettingsDep, relay: RelayDep) -> dict:
     return {
         "operator": settings.operator_name,
         "contact": settings.operator_contact,
-        "privacy": settings.privacy_notice,
+        "privacy": settings.privacy_notice.replace("{question_log_days}", str(settings.question_log_days)),
         "city": settings.city_name,
         "staff_hours": relay.hours.describe(),
         "history_hours": HISTORY_HOURS,

@@ -82,6 +82,7 @@ class UnansweredRow(Base):
     candidates: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(12), default="open", index=True)
     linked_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    conversation: Mapped[str | None] = mapped_column(String(32), nullable=True)  # pseudonym of the sender
 
 
 class RatingRow(Base):
@@ -103,3 +104,4 @@ class RatingRow(Base):
     linked_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)  # how an editor handled it
     handled_by: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    conversation: Mapped[str | None] = mapped_column(String(32), nullable=True)  # pseudonym of the sender
