@@ -3,28 +3,19 @@ the human hand-off, reloads and readable answers. Screenshots go to ``test-artif
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from assistant.settings import Settings
 from connectors.wechat.messages import parse_xml
 from tests.assistant.test_wechat import APPID, TOKEN, _query, _text
 from tests.axe import assert_accessible, serious_violations
-from tests.browser import ARTIFACTS, PHONE, PageErrors, chromium
+from tests.browser import ARTIFACTS, PHONE, ask, browser_fixture, login, open_page, serve_site
 from tests.connectors.fakes import FakeWeChatApi, serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SHOTS = ARTIFACTS / "citizen"
 TIMEOUT = 30_000  # a loaded 2-core machine: waits are for events, this only bounds them
 
-
-@pytest.fixture(scope="module")
-def browser():
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True)
-    with chromium() as b:
-        yield b
+browser = browser_fixture(SHOTS)
 
 
 @pytest.fixture(scope="module")
@@ -38,59 +29,28 @@ def wechat_api():
 @pytest.fixture(scope="module")
 def site(real_retriever, sample_entries, tmp_path_factory, wechat_api):
     """The app with staff on duty around the clock and the 公众号 channel on the fake WeChat API."""
-    from assistant.app import create_app
-
-    var = tmp_path_factory.mktemp("citizen-web")
-    settings = Settings(
-        var_dir=var, search_enabled=False, rasa_url="", rate_limit_per_minute=10_000, rate_limit_burst=10_000,
+    with serve_site(
+        real_retriever, sample_entries, tmp_path_factory.mktemp("citizen-web"), accounts=("hotline1",),
         staff_hours="00:00-24:00", staff_days="every_day", wechat_token=TOKEN, wechat_appid=APPID,
         wechat_secret="s", wechat_api_base=wechat_api.url,
-    )  # fmt: skip
-    app = create_app(settings, retriever=real_retriever)
-    with serve(app) as url:
-        app.state.services.store.save_many(sample_entries, author="seed", publish=True)
-        app.state.services.accounts.add("hotline1", "hotline password 1", "staff")
-        yield url, app
+    ) as s:  # fmt: skip
+        yield s
 
 
 @pytest.fixture
-def context(browser):
-    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
-    yield ctx
-    ctx.close()
-
-
-def _expected(msg) -> bool:
-    """The staff page asks /api/auth/me first: its 401 is how it knows to show the log-in."""
-    return "401" in msg.text and msg.location.get("url", "").endswith("/api/auth/me")
-
-
-@pytest.fixture
-def page(context):
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    errors = PageErrors()
-    errors.watch(page, _expected)
-    yield page
-    assert not errors, errors  # no script errors, no CSP violations
+def page(browser):
+    with open_page(browser, PHONE, timeout=TIMEOUT) as page:
+        yield page
 
 
 @pytest.fixture
 def staff_page(browser, site):
     """A second browser context: the staff member at a desk, logged in on /staff."""
-    ctx = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
-    page = ctx.new_page()
-    page.set_default_timeout(TIMEOUT)
-    errors = PageErrors()
-    errors.watch(page, _expected)
-    page.goto(site[0] + "/staff")
-    page.get_by_label("用户名").fill("hotline1")
-    page.get_by_label("密码").fill("hotline password 1")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="转人工会话").wait_for()
-    yield page
-    ctx.close()
-    assert not errors, errors
+    with open_page(browser, {"width": 1100, "height": 900}, timeout=TIMEOUT) as page:
+        page.goto(site[0] + "/staff")
+        login(page, "hotline1")
+        page.get_by_role("heading", name="转人工会话").wait_for()
+        yield page
 
 
 def shot(page, name: str) -> None:
@@ -98,16 +58,6 @@ def shot(page, name: str) -> None:
     is), and the whole page beside it as ``name-full.png``."""
     page.screenshot(path=str(SHOTS / f"{name}.png"))
     page.screenshot(path=str(SHOTS / f"{name}-full.png"), full_page=True)
-
-
-def ask(page, text: str) -> None:
-    before = page.locator("#log li.msg.bot").count()
-    page.get_by_label("输入您的问题").fill(text)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "n => document.querySelectorAll('#log li.msg.bot').length > n && !document.querySelector('#log[aria-busy]')",
-        arg=before,
-    )
 
 
 def test_axe_helper_reports_what_a_screen_reader_stumbles_on(page):

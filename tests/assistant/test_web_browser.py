@@ -7,117 +7,38 @@ finds the guide by that phrase. Screenshots go to ``test-artifacts/browser/``.
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
-from assistant.settings import Settings
-from tests.connectors.fakes import serve
+from tests.browser import (
+    ARTIFACTS,
+    PHONE,
+    ask,
+    browser_fixture,
+    click_choice,
+    last_bot,
+    login,
+    open_page,
+    site_fixture,
+)
+from tests.browser import shot as _shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-# the machine's network is closed: Chromium must not try to phone home
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-]  # fmt: skip
-TIMEOUT = 15_000
+SHOTS = ARTIFACTS / "browser"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    if sync_playwright is None or not Path(CHROMIUM).exists():
-        if os.environ.get("YICHUANG_REQUIRE_BROWSER"):
-            pytest.fail("Playwright or /usr/bin/chromium missing: `make test` installs both")
-        pytest.skip("browser tests need Playwright and Debian's chromium (`make browser`)")
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def site(real_retriever, sample_entries, tmp_path_factory):
-    """The app on its own retriever: the editor's test publishes, which changes the index it serves
-    (the session's shared retriever and its saved index must stay as the other tests expect)."""
-    from assistant.app import create_app
-    from assistant.matching import build_retriever
-
-    var = tmp_path_factory.mktemp("web")
-    shutil.copytree(real_retriever.index_dir, var / "index")  # same content: loaded, not rebuilt
-    settings = Settings(
-        var_dir=var, index_dir=var / "index", search_enabled=False, rasa_url="",
-        rate_limit_per_minute=10_000, rate_limit_burst=10_000,
-    )  # fmt: skip
-    retriever = build_retriever(settings, sample_entries, embedder=real_retriever.embedder)
-    app = create_app(settings, retriever=retriever)
-    with serve(app) as url:
-        app.state.services.store.save_many(sample_entries, author="seed", publish=True)
-        app.state.services.accounts.add("editor1", "editor password 1", "editor")
-        app.state.services.accounts.add("hotline1", "hotline password 1", "staff")
-        yield url, app
+browser = browser_fixture(SHOTS)
+# on its own retriever: the editor's test publishes, which changes the index it serves
+site = site_fixture("web", accounts=("editor1", "hotline1"), own_index=True)
 
 
 @pytest.fixture
 def page(browser, site):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site[0])
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not _expected(msg) else None)
-    yield page
-    context.close()
-    assert not errors, errors  # no script errors, no CSP violations
-
-
-def _expected(msg) -> bool:
-    """The staff and editor pages ask /api/auth/me first: its 401 is how they know to show the log-in."""
-    return "401" in msg.text and msg.location.get("url", "").endswith("/api/auth/me")
+    with open_page(browser, PHONE, clipboard=site[0]) as page:
+        yield page
 
 
 def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def ask(page, text: str) -> None:
-    before = page.locator("#log li.msg.bot").count()
-    page.get_by_label("输入您的问题").fill(text)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "n => document.querySelectorAll('#log li.msg.bot').length > n && !document.querySelector('#log[aria-busy]')",
-        arg=before,
-    )
-
-
-def last_bot(page):
-    return page.locator("#log li.msg.bot").last
-
-
-def click_choice(page, title: str) -> None:
-    before = page.locator("#log li.msg.bot").count()
-    last_bot(page).get_by_role("button", name=title, exact=True).click()
-    page.wait_for_function(
-        "n => document.querySelectorAll('#log li.msg.bot').length > n && !document.querySelector('#log[aria-busy]')",
-        arg=before,
-    )
-
-
-def login(page, user: str, password: str) -> None:
-    page.get_by_label("用户名").fill(user)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    _shot(page, SHOTS, name)
 
 
 def test_citizen_asks_clarifies_walks_a_checklist_and_rates(page, site):

@@ -3,67 +3,41 @@ that search follows at once. Screenshots go to ``test-artifacts/browser/``."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from assistant.auth import AccountAdmin
-from assistant.settings import Settings
-from tests.assistant.test_web_browser import ask, last_bot, login
 from tests.axe import assert_accessible
-from tests.browser import ARTIFACTS, PHONE, PageErrors, chromium
-from tests.connectors.fakes import serve
+from tests.browser import (
+    ARTIFACTS,
+    DESKTOP,
+    PHONE,
+    ask,
+    browser_fixture,
+    last_bot,
+    login,
+    open_page,
+    site_fixture,
+)
+from tests.browser import shot as _shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SHOTS = ARTIFACTS / "editor"
-DESKTOP = {"width": 1280, "height": 900}
-TIMEOUT = 15_000
 ID_CARD = "居民身份证补领"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True)
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def site(real_retriever, sample_entries, tmp_path_factory):
-    """The app on its own retriever: these tests publish, which changes the index it serves."""
-    from assistant.app import create_app
-    from assistant.matching import build_retriever
-
-    var = tmp_path_factory.mktemp("editor-web")
-    shutil.copytree(real_retriever.index_dir, var / "index")  # same content: loaded, not rebuilt
-    settings = Settings(
-        var_dir=var, index_dir=var / "index", search_enabled=False, rasa_url="",
-        rate_limit_per_minute=10_000, rate_limit_burst=10_000,
-    )  # fmt: skip
-    retriever = build_retriever(settings, sample_entries, embedder=real_retriever.embedder)
-    app = create_app(settings, retriever=retriever)
-    with serve(app) as url:
-        app.state.services.store.save_many(sample_entries, author="seed", publish=True)
-        app.state.services.accounts.add("editor1", "editor password 1", "editor")
-        app.state.services.accounts.add("admin1", "admin password 1", "admin")
-        yield url, app
+browser = browser_fixture(SHOTS)
+# on its own retriever: these tests publish, which changes the index it serves
+site = site_fixture("editor-web", accounts=("editor1", "admin1"), own_index=True)
 
 
 @pytest.fixture
 def page(browser, site):
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    errors = PageErrors()
-    errors.watch(page, lambda msg: "401" in msg.text and msg.location.get("url", "").endswith("/api/auth/me"))
-    yield page
-    context.close()
-    assert not errors, errors  # no script errors, no CSP violations
+    with open_page(browser, DESKTOP) as page:
+        yield page
 
 
 def shot(page, name: str, *, full: bool = True) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+    _shot(page, SHOTS, name, full=full)
 
 
 def _open(page, url: str, name: str) -> None:

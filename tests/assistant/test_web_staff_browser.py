@@ -5,63 +5,29 @@ and find the caller's tickets by phone. axe-core on the page while logged in. Sc
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from assistant.settings import Settings
-from tests.assistant.test_web_browser import login
 from tests.axe import assert_accessible
-from tests.browser import ARTIFACTS, PHONE, PageErrors, chromium
-from tests.connectors.fakes import serve
+from tests.browser import ARTIFACTS, DESKTOP, PHONE, browser_fixture, login, open_page, site_fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SHOTS = ARTIFACTS / "staff"
-DESKTOP = {"width": 1280, "height": 900}
-TIMEOUT = 15_000
+# window.print() would open a dialog: record what the page looked like when it asked instead
+NO_PRINT_DIALOG = "window.print = () => { window.__printed = document.body.className; };"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True)
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def site(real_retriever, sample_entries, tmp_path_factory):
-    from assistant.app import create_app
-
-    var = tmp_path_factory.mktemp("staff-web")
-    settings = Settings(
-        var_dir=var, search_enabled=False, rasa_url="", rate_limit_per_minute=10_000, rate_limit_burst=10_000,
-    )  # fmt: skip
-    app = create_app(settings, retriever=real_retriever)  # nothing here publishes: the shared index is safe
-    with serve(app) as url:
-        app.state.services.store.save_many(sample_entries, author="seed", publish=True)
-        app.state.services.accounts.add("hotline1", "hotline password 1", "staff")
-        yield url, app
+browser = browser_fixture(SHOTS)
+site = site_fixture("staff-web", accounts=("hotline1",))  # nothing here publishes: the shared index is safe
 
 
 def _page(browser, url, viewport):
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
-    # window.print() would open a dialog: record what the page looked like when it asked instead
-    context.add_init_script("window.print = () => { window.__printed = document.body.className; };")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    errors = PageErrors()
-    errors.watch(page, lambda msg: "401" in msg.text and msg.location.get("url", "").endswith("/api/auth/me"))
-    return context, page, errors
+    return open_page(browser, viewport, clipboard=url, init_script=NO_PRINT_DIALOG)
 
 
 @pytest.fixture
 def desk(browser, site):
-    context, page, errors = _page(browser, site[0], DESKTOP)
-    yield page
-    context.close()
-    assert not errors, errors  # no script errors, no CSP violations
+    with _page(browser, site[0], DESKTOP) as page:
+        yield page
 
 
 def focused(page) -> str:
@@ -152,7 +118,11 @@ def test_operator_does_a_call_by_keyboard_only(desk, site):
 
 def test_bundle_answers_change_what_the_operator_reads_out(browser, site):
     url, _ = site
-    context, page, errors = _page(browser, url, PHONE)
+    with _page(browser, url, PHONE) as page:
+        _bundle_script(page, url)
+
+
+def _bundle_script(page, url: str) -> None:
     page.goto(url + "/staff")
     login(page, "hotline1", "hotline password 1")
     page.get_by_label("来电人说的话").fill("开饭馆要办什么手续")
@@ -170,8 +140,6 @@ def test_bundle_answers_change_what_the_operator_reads_out(browser, site):
     assert not text.rstrip().endswith("？")
     page.screenshot(path=str(SHOTS / "staff-4-bundle-phone.png"), full_page=True)
     assert_accessible(page, "staff page with a 一件事 open (phone)")
-    context.close()
-    assert not errors, errors
 
 
 def test_a_department_takes_a_ticket_through_to_the_callback(desk, site):
