@@ -3,9 +3,12 @@ that search follows at once. Screenshots go to ``test-artifacts/browser/``."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from assistant.auth import AccountAdmin
+from tests.assistant.test_wechat import APPID, TOKEN
 from tests.axe import assert_accessible
 from tests.browser import (
     ARTIFACTS,
@@ -27,7 +30,7 @@ ID_CARD = "居民身份证补领"
 
 browser = browser_fixture(SHOTS)
 # on its own retriever: these tests publish, which changes the index it serves
-site = site_fixture("editor-web", accounts=("editor1", "admin1"), own_index=True)
+site = site_fixture("editor-web", accounts=("editor1", "admin1"), own_index=True, wechat_token=TOKEN, wechat_appid=APPID)
 
 
 @pytest.fixture
@@ -177,6 +180,52 @@ def test_admin_creates_and_disables_an_account(page, site):
     assert account.role == "staff" and not account.active
 
 
+def _questions_from_every_channel(page, url: str, app) -> None:
+    """Seven turns today (four on the citizen page, two from the terminal client, one from the
+    公众号 callback) and one yesterday; nothing else in the log."""
+    import httpx
+    from sqlalchemy import delete
+
+    from assistant.chat_client import ChatClient
+    from assistant.question_log import QuestionRow
+    from tests.assistant.test_wechat import _query, _text
+
+    services = app.state.services
+    with services.store.engine.begin() as conn:
+        conn.execute(delete(QuestionRow))  # what the other tests of this module asked
+    page.goto(url + "/")
+    for text in ("身份证的事", "驾照丢了怎么补办", "qwzx ptkv 呜啦啦", "楼下着火了"):  # clarify, answer, none, emergency
+        ask(page, text)
+    terminal = ChatClient(url)
+    try:
+        assert terminal.turn("身份证丢了怎么办")[0] == "retrieval"  # answer
+        terminal.turn("我要预约")  # a form
+    finally:
+        terminal.close()
+    reply = httpx.post(f"{url}/wechat", params=_query(), content=_text("户口本丢了怎么办", "7001").encode(), timeout=30)
+    assert "户口" in reply.text  # answered within the 公众号's window
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    services.questions.record("web:yesterday", "驾照丢了怎么补办", mode="retrieval", decision="answer", at=yesterday)
+    logged = [(r.channel, r.decision) for r in reversed(services.questions.rows(services.questions.today()))]
+    assert logged == [
+        ("web", "clarify"), ("web", "answer"), ("web", "none"), ("web", "emergency"),
+        ("cli", "answer"), ("cli", "form"), ("wechat", "answer"),
+    ], logged  # fmt: skip
+
+
+def _chart(page, chart_id: str) -> dict:
+    """What chart.js drew: labels and, per dataset, its label and numbers."""
+    return page.evaluate(
+        "(id) => { const c = Chart.getChart(id); return c && { labels: c.data.labels,"
+        " sets: c.data.datasets.map((d) => [d.label, d.data]), drawn: c.canvas.width > 0 && c.canvas.height > 0 }; }",
+        chart_id,
+    )
+
+
+def _table(page, table_id: str) -> list[list[str]]:
+    return [r.split("\t") for r in page.locator(f"#{table_id} tbody tr").all_inner_texts()]
+
+
 def test_a_manager_opens_the_dashboard_and_the_charts_show_the_data(page, site):
     url, app = site
     services = app.state.services
@@ -185,6 +234,9 @@ def test_a_manager_opens_the_dashboard_and_the_charts_show_the_data(page, site):
     for i, (text, district) in enumerate((("小区路灯坏了一周没人修", "东城区"), ("路口井盖松动车一过就响", "东城区"), ("公园厕所没人打扫很脏", "高新区"))):
         services.complaints.file(TicketRequest(description=f"来电人反映{text}", district=district, anonymous=True,
                                                channel="hotline", idempotency_key=f"stats-{i}"))  # fmt: skip
+    _questions_from_every_channel(page, url, app)
+    today = services.questions.today()
+    days = [(today - timedelta(days=1)).isoformat(), today.isoformat()]
     page.goto(url + "/admin")
     login(page, "editor1", "editor password 1")
     page.get_by_role("tab", name="统计").click()
@@ -195,8 +247,36 @@ def test_a_manager_opens_the_dashboard_and_the_charts_show_the_data(page, site):
     drawn = page.evaluate("() => ['c-district', 'c-category', 'c-deadlines'].map((id) => { const c = Chart.getChart(id); return c ? c.data.datasets[0].data.reduce((a, b) => a + b, 0) : null; })")
     assert drawn == [3, 3, 3]  # each chart drawn, from the same three tickets
     assert page.locator("#c-district").evaluate("c => c.width > 0 && c.height > 0")
+
+    # questions per day, one bar segment per channel: yesterday's one, today's seven
+    per_day = _chart(page, "c-questions")
+    assert per_day["drawn"] and per_day["labels"][-2:] == days and len(per_day["labels"]) == 30  # every day of the window
+    assert [(name, numbers[-2:], sum(numbers)) for name, numbers in per_day["sets"]] == [
+        ("网页", [1, 4], 5), ("微信", [0, 1], 1), ("终端", [0, 2], 2),
+    ]  # fmt: skip
+    assert _table(page, "c-questions-table") == [[days[0], "1", "0", "0", "1"], [days[1], "4", "1", "2", "7"]]
+    decisions = _chart(page, "c-decisions")
+    assert dict(zip(decisions["labels"], decisions["sets"][0][1], strict=True)) == {
+        "回答": 4, "追问（您是不是想问）": 1, "未匹配": 1, "紧急情况": 1, "预约/反映表单": 1,
+    }  # fmt: skip
+    # the rates of the typed questions that went to search: 4 answered, 1 clarified, 1 not matched
+    rates = _chart(page, "c-rates")
+    assert rates["labels"] == ["回答", "追问（您是不是想问）", "未匹配"] and rates["sets"][0][1] == [66.7, 16.7, 16.7]
+    assert _table(page, "c-rates-table") == [["回答", "66.7%", "4"], ["追问（您是不是想问）", "16.7%", "1"], ["未匹配", "16.7%", "1"]]
+    assert "打字提问 6 个：回答 66.7%，追问 16.7%，未匹配 16.7%" in page.locator("#c-summary").inner_text()
+    assert page.locator("#c-top li").first.inner_text() == "驾照丢了怎么补办（2 次，回答）"
+    assert page.locator("#c-emergencies").inner_text() == "火情：1 次"
+    assert "尚未统计" not in page.locator("#root").inner_text()
     assert_accessible(page, "statistics")
     shot(page, "admin-8-dashboard")
+    page.set_viewport_size(PHONE)
+    page.wait_for_function("() => Chart.getChart('c-questions').width < 400")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+    assert_accessible(page, "statistics (phone)")
+    shot(page, "admin-8-dashboard-phone")
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "admin-8-dashboard-phone-top", full=False)
+    page.set_viewport_size(DESKTOP)
     with page.expect_download() as download:
         page.get_by_role("link", name="导出 Excel").click()
     assert download.value.suggested_filename == "stats.xlsx"
