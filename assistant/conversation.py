@@ -46,7 +46,7 @@ from assistant.actions.protocol import from_rasa
 from assistant.dialogue.context import Context
 from assistant.dialogue.safety import RECENT, safety_replies
 from assistant.logs import get_logger
-from assistant.question_log import FORM_ACTIONS, QuestionLog, decision_of, first_line
+from assistant.question_log import FORM_ACTION, QuestionLog, decision_of, first_line
 from assistant.replies import Reply, unavailable
 from assistant.retrieval_dialogue import RetrievalDialogue
 from nlu.safety import default_check
@@ -204,7 +204,7 @@ class Conversation:
         if self.rasa_available:
             replies, actions = await self._ask_rasa(sender, text, request_id)
             if replies is not None:
-                return "rasa", replies, any(w in a for a in actions for w in FORM_ACTIONS)
+                return "rasa", replies, any(FORM_ACTION.match(a) for a in actions)
         if self.fallback is None:
             return "unavailable", [unavailable("在线咨询")], False
         if self._limiter is None:

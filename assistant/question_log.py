@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -37,7 +38,9 @@ DECISIONS = {
     "other": "其他（寒暄、说明等）",
 }
 CHANNELS = {"web": "网页", "wechat": "微信", "cli": "终端", "api": "其他接口"}
-FORM_ACTIONS = ("booking", "complaint", "ticket", "form")  # in the names of the forms' Rasa actions
+# Rasa's actions that run only inside a booking, cancel, query or complaint form (action_prepare_*
+# runs before one and may answer a question instead, so it does not count)
+FORM_ACTION = re.compile(r"^(?:validate_|action_ask_|action_submit_|action_stop_form$|action_cancel_|action_query_)")
 
 
 class QuestionRow(Base):

@@ -76,7 +76,7 @@ def test_every_channel_and_decision_is_logged_masked(client):
     say(client, "cli:c", "我要预约")
     say(client, "cli:c", "算了")
     say(client, "wechat:openid-1", "转人工")
-    say(client, "web:d", "楼下着火了")
+    say(client, "web:qlog-fire", "楼下着火了")
     say(client, "web:e", payload("choose", kind="guide", code=DRIVING), shown="机动车驾驶证遗失补证")
     rows = logged(client)
     got = [(r.channel, r.mode, r.decision, r.code) for r in rows]
@@ -160,9 +160,16 @@ class FormRasa:
 
         @self.app.post("/webhooks/rest/webhook")
         def webhook(body: dict):
+            turn = self.conversation.turn_for(body["sender"])
             if body["message"] == "我要预约":
-                self.conversation.turn_for(body["sender"]).actions.append("validate_booking_form")
+                turn.actions += [
+                    "action_prepare_booking",
+                    "validate_booking_form",
+                    "action_ask_booking_service",
+                ]
                 return [{"text": "您要预约办理哪个事项？"}]
+            if body["message"] == "能提前预约吗":  # a question before the form: answered, no form opened
+                turn.actions += ["action_prepare_booking"]
             return [
                 to_rasa(
                     Reply("【机动车驾驶证遗失补证】…", about={"kind": "guide", "code": DRIVING, "name": "…"})
@@ -178,13 +185,13 @@ def test_rasa_turns_are_logged_with_the_form_its_actions_name(log):
 
         async def main():
             try:
-                return [await conv.turn("web:r", t) for t in ("我要预约", "驾照丢了")]
+                return [await conv.turn("web:r", t) for t in ("我要预约", "驾照丢了", "能提前预约吗")]
             finally:
                 await conv.aclose()
 
-        assert [m for m, _ in asyncio.run(main())] == ["rasa", "rasa"]
+        assert [m for m, _ in asyncio.run(main())] == ["rasa", "rasa", "rasa"]
     assert [(r.mode, r.decision, r.code) for r in reversed(log.rows(EPOCH))] == [
-        ("rasa", "form", None), ("rasa", "answer", DRIVING),
+        ("rasa", "form", None), ("rasa", "answer", DRIVING), ("rasa", "answer", DRIVING),
     ]  # fmt: skip
 
 

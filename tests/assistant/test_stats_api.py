@@ -66,7 +66,7 @@ def _ask(client, sender, text):
 def test_questions_per_day_channel_and_decision(client, ed):
     for sender, text in (
         ("web:1", "驾照丢了怎么办"), ("web:1", "那要多少钱"), ("web:2", "驾照丢了怎么办"), ("wechat:o2", "身份证的事"),
-        ("cli:3", "zzqx qqzv"), ("web:4", "楼下着火了"), ("web:5", "我要预约"),
+        ("cli:3", "zzqx qqzv"), ("web:stats-fire", "楼下着火了"), ("web:5", "我要预约"),
     ):  # fmt: skip
         _ask(client, sender, text)
     q = client.get("/api/admin/stats", headers=ed).json()["questions"]
