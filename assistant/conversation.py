@@ -46,7 +46,7 @@ from assistant.actions.protocol import from_rasa
 from assistant.dialogue.context import Context
 from assistant.dialogue.safety import RECENT, safety_replies
 from assistant.logs import get_logger
-from assistant.question_log import FORM_ACTION, QuestionLog, decision_of, first_line
+from assistant.question_log import FORM_ACTION, QuestionLog, decision_of, reply_start
 from assistant.replies import Reply, unavailable
 from assistant.retrieval_dialogue import RetrievalDialogue
 from nlu.safety import default_check
@@ -231,7 +231,7 @@ class Conversation:
             await anyio.to_thread.run_sync(
                 partial(
                     self.questions.record, sender, text, mode=mode, decision=decision, code=code,
-                    reply=first_line(replies), shown=shown,
+                    reply=reply_start(replies), shown=shown,
                 )  # fmt: skip
             )
         except Exception as exc:  # the database is busy or gone: the answer still goes out

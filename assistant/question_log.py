@@ -4,7 +4,7 @@
 the app's own) records one row per turn: when (UTC, and the day in the city's time zone), the
 channel, who answered (``mode``), what was decided (answer, clarify, none, emergency, form,
 handoff, other), the guide or bundle answered (or the emergency's kind), the citizen's words and
-the first line of the answer — both with 身份证号/手机号/银行卡号/names masked (``nlu.pii``).
+the start of the answer — both with 身份证号/手机号/银行卡号/names masked (``nlu.pii``).
 The conversation is a keyed pseudonym of the sender (``nlu.pii.pseudonym``), never the sender
 itself (a WeChat openid identifies a person): the unanswered and 差评 queues show the turns around
 an item by it. Rows older than ``question_log_days`` are deleted by the background loop. Turns
@@ -118,14 +118,19 @@ def decision_of(mode: str, replies: list[Reply], *, form: bool = False) -> tuple
     return "other", None
 
 
-def first_line(replies: list[Reply]) -> str:
+def reply_start(replies: list[Reply], chars: int = 160) -> str:
+    """The start of the answer on one line ("【居民身份证补领】需要带的材料： · 居民户口簿…")."""
     text = next((r.text for r in replies if r.text.strip()), "")
-    return text.strip().split("\n", 1)[0][:200]
+    return " ".join(text.split())[:chars]
+
+
+def aware(at: datetime) -> datetime:
+    """SQLite gives stored times back without their zone: they are UTC."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _asked(r: QuestionRow) -> Asked:
-    at = r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC)
-    return Asked(r.id, at, r.channel, r.mode, r.decision, r.code, r.text, r.reply)
+    return Asked(r.id, aware(r.at), r.channel, r.mode, r.decision, r.code, r.text, r.reply)
 
 
 class QuestionLog:
@@ -171,12 +176,17 @@ class QuestionLog:
 
     # -- reading ---------------------------------------------------------------------------
     def around(
-        self, conversation: str | None, at: datetime, *, before: int = 3, after: int = 0
-    ) -> list[Asked]:
-        """The conversation's turns just before ``at`` (and ``after`` turns from ``at`` on), oldest first."""
+        self, conversation: str | None, at: datetime, *, before: int = 3, after: int = 0,
+        since: datetime | None = None,
+    ) -> list[Asked]:  # fmt: skip
+        """The conversation's turns just before ``at`` (not before ``since``) and ``after`` turns
+        from ``at`` on, oldest first."""
         if not conversation:
             return []
+        at = aware(at)
         mine = select(QuestionRow).where(QuestionRow.conversation == conversation)
+        if since is not None:
+            mine = mine.where(QuestionRow.at >= aware(since))
         with self._sessions() as s:
             earlier = list(
                 s.scalars(

@@ -268,6 +268,20 @@ class ImportOut(Out):
     published: list[str]
 
 
+class TurnOut(Out):
+    """One turn of a conversation from the question log, masked: the context of a queue's item."""
+
+    at: str
+    channel: str
+    decision: str = Field(description="answer, clarify, none, emergency, form, handoff, other")
+    decision_name: str = Field(description="the decision in Chinese: 回答, 追问…")
+    code: str | None = Field(description="the guide or bundle answered (an emergency's kind)")
+    name: str | None = Field(default=None, description="its name, when it is a published entry")
+    text: str = Field(description="what the citizen said (a button's title when one was pressed)")
+    reply: str = Field(description="the start of the answer (160 characters, on one line)")
+    rated: bool = Field(default=False, description="the turn whose answer the 差评 is about")
+
+
 class UnansweredOut(Out):
     id: int
     at: str
@@ -277,7 +291,12 @@ class UnansweredOut(Out):
     candidates: list[dict[str, Any]]
     status: str
     linked_code: str | None
-    count: int = Field(description="how many times it was asked")
+    count: int = Field(description="how many times it was asked (every wording of the group)")
+    ids: list[int] = Field(default_factory=list, description="every item of the group: one decision resolves them")
+    variants: list[str] = Field(default_factory=list, description="other wordings of the same meaning")
+    context: list[TurnOut] = Field(default_factory=list, description="the conversation's turns before it")
+    suggested: str = Field(default="", description="the words tidied as a 相似问")
+    suggested_code: str | None = Field(default=None, description="the entry to link to first")
 
 
 class RatingItemOut(Out):
@@ -299,6 +318,7 @@ class RatingItemOut(Out):
     due: str | None = Field(default=None, description="处理期限（工作日）")
     overdue: bool | None = None
     field: str | None = Field(default=None, description="修改内容时先打开的字段，如 materials")
+    context: list[TurnOut] = Field(default_factory=list, description="the turns before and after the rated answer")
 
 
 class HandledOut(Out):

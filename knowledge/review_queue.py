@@ -47,14 +47,18 @@ class ReviewQueue:
         with self._sessions() as s:
             return int(s.scalar(self._filtered(select(func.count(self.row.id)), status)) or 0)
 
-    def resolve(self, item_id: int, *, linked_code: str | None = None) -> None:
-        """Mark an item linked to a guide (``linked_code``) or dismissed (no code)."""
+    def resolve(self, item_id: int, *, linked_code: str | None = None, also=()) -> None:
+        """Mark an item linked to a guide (``linked_code``) or dismissed (no code); ``also``: other
+        items the editor decided on together (questions of the same meaning)."""
         with self._sessions.begin() as s:
             row = s.get(self.row, item_id)
             if row is None:
                 raise MissingEntryError(f"没有编号为 {item_id} 的{self.label}")
+            together = self._together(row)
+            for other in s.scalars(select(self.row).where(self.row.id.in_(list(also)), self.row.status == "open")):
+                together = together | self._together(other)
             s.execute(
                 update(self.row)
-                .where(self._together(row))
+                .where(together)
                 .values(status="linked" if linked_code else "dismissed", linked_code=linked_code)
             )

@@ -2,20 +2,41 @@
 
 Text is stored with 身份证号/手机号/银行卡号 masked (``nlu.pii``); an editor links an item
 to a guide (and adds a 相似问 there) or dismisses it. The same question asked many times is one
-item for the editor (``grouped``), and resolving it resolves every open copy.
+item for the editor (``grouped``), and resolving it resolves every open copy. ``by_meaning``
+goes further: the same words once greetings, masked numbers and particles are dropped and
+colloquial words are read as the formal ones (驾照 = 机动车驾驶证), or — with the search's
+embedding model — questions this close in meaning ("狗证在哪办" / "给狗办证去哪里") are one group.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+import numpy as np
 from sqlalchemy import func, select
 
 from knowledge.review_queue import ReviewQueue
 from knowledge.store.tables import UnansweredRow
-from nlu.normalize import clean_text
+from nlu.normalize import clean_text, normalize
 from nlu.pii import mask_pii
+
+# "the same meaning" on the search's calibrated dense scale (dense_low -> 0, dense_high -> 1):
+# e5-small cosine ~0.93, m3e-small ~0.90. Checked on paraphrase pairs (狗证在哪办 / 给狗办证去哪里,
+# 退休金怎么算 / 养老金怎么计算) against different questions (猫要办证吗 / 养狗要办什么证 stays apart).
+SAME_MEANING = 0.78
+_LEADING = re.compile(r"^(?:你好|您好|喂|请问一下|请问|我想问一下|我想问问|我想问|想问一下|问一下|麻烦问一下|那个)[，,、\s]*")
+_TRAILING = re.compile(r"[啊呀呢吗嘛哈吧啦]*[？?。！!～~\s]*$")
+_MASKED = re.compile(r"[，,\s]*(?:我的)?(?:电话|手机|手机号|号码|身份证号?)?(?:是)?\s*\d*\*{3,}\d*[，,\s]*")
+
+
+def tidy_question(text: str) -> str:
+    """The words as a 相似问: greetings, masked numbers and trailing particles dropped."""
+    out = _MASKED.sub("，", text).strip("，, ")
+    for _ in range(2):
+        out = _LEADING.sub("", out)
+    return _TRAILING.sub("", out).strip("，, ") or text
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,32 @@ class UnansweredLog(ReviewQueue):
             counts = dict(s.execute(groups).all())
             rows = s.scalars(select(UnansweredRow).where(UnansweredRow.id.in_(counts)).order_by(UnansweredRow.id.desc()))
             return [replace(self._item(r), count=int(counts[r.id])) for r in rows]
+
+    def by_meaning(self, retriever=None, status: str | None = "open", limit: int = 100) -> list[list[Unanswered]]:
+        """Questions of the same meaning together, each group newest first, groups by their newest
+        question. Without a retriever (search off) only the tidied, normalised words are compared."""
+        items = self.items(status=status, limit=limit, grouped=True)
+        tidied = [tidy_question(i.text) for i in items]
+        expand = retriever.synonyms.expand if retriever is not None else (lambda t: t)
+        keys = [expand(normalize(t)).replace(" ", "") for t in tidied]
+        vectors = None
+        if retriever is not None and items:
+            vectors = retriever.embedder.embed_queries(tidied)
+            t = retriever.thresholds
+            same = t.dense_low + SAME_MEANING * (t.dense_high - t.dense_low)
+        groups: list[list[int]] = []
+        for i in range(len(items)):
+            home = next((g for g in groups if keys[g[0]] == keys[i]), None)
+            if home is None and vectors is not None and groups:
+                firsts = np.array([g[0] for g in groups])
+                sims = vectors[firsts] @ vectors[i]
+                best = int(np.argmax(sims))
+                home = groups[best] if float(sims[best]) >= same else None
+            if home is None:
+                groups.append([i])
+            else:
+                home.append(i)
+        return [[items[i] for i in g] for g in groups]
 
     def _together(self, row: UnansweredRow):
         """The item and every other open copy of the same question."""

@@ -29,6 +29,10 @@ class RatingIn(BaseModel):
     reason: CleanStr = Field(default="", max_length=500, description="why (optional)")
     about: AboutIn | None = Field(default=None, description="the guide or bundle the answer was about")
     source: Literal["web", "wechat"] = "web"
+    sender: str | None = Field(
+        default=None, max_length=100,
+        description="the conversation's id, as sent to /api/chat: editors then see the turns around the rated answer",
+    )  # fmt: skip
 
 
 @router.post("/ratings", status_code=201, response_model=RatedOut)
@@ -48,6 +52,7 @@ def rate(body: RatingIn, store: StoreDep, ratings: RatingsDep) -> dict:
         reason=body.reason,
         about=about,
         source=body.source,
+        sender=body.sender,
     )
     log.info("rating", helpful=body.helpful, about=about["code"] if about else None)
     return {"id": rating_id, "message": "谢谢您的评价！" if body.helpful else "谢谢反馈，我们会改进这条答复。"}

@@ -1,19 +1,31 @@
 """Editor API for the two review queues: questions nobody could answer and 差评 (bad ratings).
 Each item leads to a fix: link its words to a guide as a 相似问, open the guide at the part the
-reason names, or mark it handled with a note. Editors and admins only."""
+reason names, or mark it handled with a note. Each comes with the turns of its conversation
+around it (from the question log, masked); unanswered questions of the same meaning are one item.
+Editors and admins only."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from assistant.deps import EditorSession, RatingsDep, SettingsDep, StoreDep, UnansweredDep, require
+from assistant.deps import (
+    EditorSession,
+    OptionalRetrieverDep,
+    QuestionsDep,
+    RatingsDep,
+    SettingsDep,
+    StoreDep,
+    UnansweredDep,
+    require,
+)
 from assistant.fields import CleanStr, RowId
+from assistant.question_log import DECISIONS, Asked, aware
 from assistant.routes.admin import entry_out
 from assistant.schemas import (
     EntryDetailOut,
@@ -24,7 +36,12 @@ from assistant.schemas import (
     UnansweredOut,
 )
 from connectors.calendar import WorkCalendar
+from knowledge.ratings import Rating
 from knowledge.store import ContentStore, MissingEntryError
+from knowledge.unanswered import Unanswered, tidy_question
+from nlu.normalize import normalize
+from nlu.phrasebook import Phrasebook
+from nlu.safety import default_check
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require("editor"))])
 
@@ -36,6 +53,11 @@ class LinkIn(BaseModel):
         default=None, max_length=200, description="the 相似问 as the editor tidied it"
     )
     publish: bool = False
+    also: list[RowId] = Field(default_factory=list, max_length=200, description="其他同义的条目，一起处理")
+
+
+class DismissIn(BaseModel):
+    also: list[RowId] = Field(default_factory=list, max_length=200, description="其他同义的条目，一起忽略")
 
 
 class HandledIn(BaseModel):
@@ -53,44 +75,64 @@ def field_for_reason(reason: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
+def _phrasebook() -> Phrasebook:
+    return Phrasebook.load()
+
+
+@lru_cache(maxsize=1)
 def _calendar() -> WorkCalendar:
     return WorkCalendar.load()
 
 
+_THEN = re.compile(r"^(?:那么|那)(?=[要还得能该是去])")  # "那要花多少": the 那 points back at the guide
+CONTEXT_WINDOW = timedelta(minutes=30)  # turns older than this before an item are another visit
+FOLLOW_UP_CHARS = 12  # "要花多少": short words that lean on the answer before them
+
+
+def _names(store) -> dict[str, str]:
+    """Entry and emergency names by code, to say what each turn of a context was about."""
+    return {e.code: e.name for e in store.published()} | {k.id: k.name for k in default_check().kinds}
+
+
+def turn_out(t: Asked, names: dict[str, str], rated: bool = False) -> dict:
+    return {**t.as_dict(), "name": names.get(t.code or ""), "decision_name": DECISIONS.get(t.decision, t.decision), "rated": rated}
+
+
+def suggestion(item: Unanswered, context: list[dict]) -> tuple[str, str | None]:
+    """The 相似问 and the entry to offer first: a short follow-up after an answer ("要花多少" after
+    居民身份证补领) is offered to that entry with its name in front, since on its own it would
+    match every guide; anything else keeps its tidied words and the nearest candidate."""
+    words = tidy_question(item.text)
+    answered = next((t for t in reversed(context) if t["decision"] == "answer" and t["code"] and t["name"]), None)
+    asks_about = _phrasebook().aspect_of(normalize(words)) is not None  # 多少钱, 材料, 本人去…
+    if answered is not None and asks_about and len(words) <= FOLLOW_UP_CHARS and answered["name"] not in words:
+        return f"{answered['name']}{_THEN.sub('', words)}", answered["code"]
+    return words, (item.candidates[0]["code"] if item.candidates else None)
+
+
 @router.get("/unanswered", response_model=list[UnansweredOut])
 def unanswered(
-    queue: UnansweredDep, status: Literal["open", "linked", "dismissed"] = "open"
-) -> list[dict]:
-    """What citizens asked that no service matched (PII masked): one item per distinct question,
-    with how many times it was asked."""
-    return [
-        {
-            "id": i.id,
-            "at": i.at.isoformat(),
-            "text": i.text,
-            "source": i.source,
-            "region": i.region,
-            "candidates": i.candidates,
-            "status": i.status,
-            "linked_code": i.linked_code,
-            "count": i.count,
-            "suggested": tidy_question(i.text),
-        }
-        for i in queue.items(status=status, grouped=True)
-    ]
-
-
-_LEADING = re.compile(r"^(?:你好|您好|喂|请问一下|请问|我想问一下|我想问问|我想问|想问一下|问一下|麻烦问一下|那个)[，,、\s]*")
-_TRAILING = re.compile(r"[啊呀呢吗嘛哈吧啦]*[？?。！!～~\s]*$")
-_MASKED = re.compile(r"[，,\s]*(?:我的)?(?:电话|手机|手机号|号码|身份证号?)?(?:是)?\s*\d*\*{3,}\d*[，,\s]*")
-
-
-def tidy_question(text: str) -> str:
-    """The words as a 相似问: greetings, masked numbers and trailing particles dropped."""
-    out = _MASKED.sub("，", text).strip("，, ")
-    for _ in range(2):
-        out = _LEADING.sub("", out)
-    return _TRAILING.sub("", out).strip("，, ") or text
+    queue: UnansweredDep, questions: QuestionsDep, store: StoreDep, retriever: OptionalRetrieverDep,
+    status: Literal["open", "linked", "dismissed"] = "open",
+) -> list[dict]:  # fmt: skip
+    """What citizens asked that no service matched (PII masked): one item per meaning (the same
+    tidied words, or — while search is on — embeddings this close), with how many times it was
+    asked, its other wordings, the conversation's turns before it, and a tidied 相似问."""
+    names = _names(store)
+    out = []
+    for group in queue.by_meaning(retriever, status=status):
+        first = group[0]
+        turns = questions.around(first.conversation, first.at, before=3, since=first.at - CONTEXT_WINDOW)
+        context = [turn_out(t, names) for t in turns]
+        suggested, code = suggestion(first, context)
+        out.append({
+            "id": first.id, "at": first.at.isoformat(), "text": first.text, "source": first.source,
+            "region": first.region, "candidates": first.candidates, "status": first.status,
+            "linked_code": first.linked_code, "count": sum(i.count for i in group), "ids": [i.id for i in group],
+            "variants": list(dict.fromkeys(i.text for i in group[1:] if i.text != first.text)),
+            "context": context, "suggested": suggested, "suggested_code": code,
+        })  # fmt: skip
+    return out
 
 
 @router.post("/unanswered/{item_id}/link", response_model=EntryDetailOut)
@@ -123,33 +165,56 @@ def _link(queue, store: ContentStore, item_id: int, body: LinkIn, session, quest
             note=f"从{queue.label} #{item_id} 补充相似问",
             publish=body.publish,
         )
-    queue.resolve(item_id, linked_code=body.code)
+    queue.resolve(item_id, linked_code=body.code, also=body.also)
     return entry_out(store, body.code)
 
 
 @router.post("/unanswered/{item_id}/dismiss", response_model=OkOut)
-def dismiss(item_id: RowId, queue: UnansweredDep) -> dict:
-    """Not a service question (chit-chat, abuse…): take it off the queue."""
-    return _dismiss(queue, item_id)
+def dismiss(item_id: RowId, queue: UnansweredDep, body: DismissIn | None = None) -> dict:
+    """Not a service question (chit-chat, abuse…): take it (and ``also``, its other wordings) off the queue."""
+    return _dismiss(queue, item_id, body)
 
 
-def _dismiss(queue, item_id: int) -> dict:
-    queue.resolve(item_id)
+def _dismiss(queue, item_id: int, body: DismissIn | None = None) -> dict:
+    queue.resolve(item_id, also=body.also if body else ())
     return {"ok": True}
+
+
+def rating_context(questions, names: dict[str, str], r: Rating) -> list[dict]:
+    """The turns before and after the rated answer: two on either side of the turn it answered,
+    the latest one before the rating with the same words about the same entry (else about the
+    same entry — a 一件事 answered after its buttons —, else with the same words, else the last)."""
+    at = aware(r.at)
+    turns = questions.around(r.conversation, at, before=8, after=3, since=at - CONTEXT_WINDOW)
+    earlier = [i for i, t in enumerate(turns) if t.at <= at]
+    if not earlier:
+        return []
+    code = (r.about or {}).get("code")
+
+    def fit(i: int) -> tuple[bool, bool, bool, int]:
+        same_code = bool(code) and turns[i].code == code
+        return (same_code and turns[i].text == r.question, same_code, turns[i].text == r.question, i)
+
+    rated = max(earlier, key=fit)
+    return [turn_out(t, names, i == rated) for i, t in enumerate(turns) if abs(i - rated) <= 2]
 
 
 @router.get("/ratings", response_model=list[RatingItemOut])
 def ratings(
     queue: RatingsDep,
     settings: SettingsDep,
+    questions: QuestionsDep,
+    store: StoreDep,
     helpful: bool | None = False,
     status: Literal["open", "linked", "dismissed"] | None = "open",
 ) -> list[dict]:
     """好差评: by default the open 👎, duplicates (same question about the same answer) as one item
-    with how many, each with its deadline (``rating_due_workdays`` working days) and where to fix it."""
+    with how many, each with its deadline (``rating_due_workdays`` working days), where to fix it
+    and the conversation around the rated answer."""
     if helpful is not False or status != "open":
         return [r.as_dict() for r in queue.items(helpful=helpful, status=status)]
     today = date.today()
+    names = _names(store)
     out = []
     for newest, copies in queue.grouped():
         due = _calendar().add_workdays(copies[-1].at.date(), settings.rating_due_workdays)  # from the first
@@ -161,6 +226,7 @@ def ratings(
                 "due": due.isoformat(),
                 "overdue": due < today,
                 "field": field_for_reason(newest.reason),
+                "context": rating_context(questions, names, newest),
             }
         )
     return out

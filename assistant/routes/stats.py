@@ -155,7 +155,7 @@ def _question_tables(q: dict) -> dict[str, list[list]]:
 
 def _log_rows(questions, start: date) -> list[list]:
     """The question log itself (masked), newest first: what the figures were counted from."""
-    rows = [["时间", "渠道", "处理结果", "条目编码", "由谁回答", "问题", "答复（第一行）"]]
+    rows = [["时间", "渠道", "处理结果", "条目编码", "由谁回答", "问题", "答复（开头）"]]
     for r in questions.rows(start):
         at = r.at.astimezone(questions.zone).strftime("%Y-%m-%d %H:%M:%S")
         rows.append([at, CHANNELS.get(r.channel, r.channel), DECISIONS.get(r.decision, r.decision), r.code or "", r.mode, r.text, r.reply])

@@ -158,6 +158,6 @@ def test_publish_stands_when_search_fails_and_health_says_it_is_catching_up(bear
     ],
 )
 def test_unanswered_questions_come_with_a_tidied_similar_question(said, tidy):
-    from assistant.routes.review_queues import tidy_question
+    from knowledge.unanswered import tidy_question
 
     assert tidy_question(said) == tidy

@@ -25,13 +25,14 @@ def client(app_client, stub_retriever):
 
 
 @pytest.fixture
-def log(tmp_path):
+def log(db_url):
+    """The log on SQLite and, where it answers, PostgreSQL."""
     from zoneinfo import ZoneInfo
 
     from assistant.database import migrate
     from foundation.db import make_engine
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'q.db'}")
+    engine = make_engine(db_url)
     migrate(engine)
     yield QuestionLog(engine, pseudonym_key("k" * 40), ZoneInfo("Asia/Shanghai"))
     engine.dispose()
@@ -90,7 +91,7 @@ def test_every_channel_and_decision_is_logged_masked(client):
         ("web", "safety", "emergency", "fire"),
         ("web", "retrieval", "answer", DRIVING),
     ]
-    assert rows[0].text == "我手机138****5678，驾照丢了怎么办" and rows[0].reply == "【机动车驾驶证遗失补证】"
+    assert rows[0].text == "我手机138****5678，驾照丢了怎么办" and rows[0].reply.startswith("【机动车驾驶证遗失补证】 办理条件：")
     assert rows[-1].text == "机动车驾驶证遗失补证"  # the button's title, not its payload
     questions = client.app.state.services.questions
     row = questions.around(questions.conversation_of("web:a"), datetime.now(UTC) + timedelta(seconds=1))

@@ -3,8 +3,10 @@ that search follows at once. Screenshots go to ``test-artifacts/browser/``."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from assistant.auth import AccountAdmin
@@ -26,6 +28,7 @@ from tests.browser import shot as _shot
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SHOTS = ARTIFACTS / "editor"
 ID_CARD = "居民身份证补领"
+DRIVING = "370199-000103002000-XK-002-01"  # 机动车驾驶证遗失补证
 
 
 browser = browser_fixture(SHOTS)
@@ -132,16 +135,29 @@ def test_editor_fixes_a_bad_rating_through_the_content_and_marks_it_handled(page
     services = app.state.services
     guide = next(e for e in services.store.published("guide") if e.name == ID_CARD)
     about = {"kind": "guide", "code": guide.code, "name": ID_CARD}
-    for _ in range(2):  # the same complaint twice: one item to handle
-        services.ratings.record(helpful=False, answer=f"【{ID_CARD}】…", question="补身份证要带什么照片", reason="材料不全或有误，没说照片尺寸", about=about)
+    for i in range(2):  # the same complaint twice: one item to handle, the newest with its conversation
+        sender = f"web:rated-{i}"
+        for text in ("你好", "补身份证要带什么照片"):
+            chat(url, sender, text)
+        services.ratings.record(helpful=False, answer=f"【{ID_CARD}】…", question="补身份证要带什么照片",
+                                reason="材料不全或有误，没说照片尺寸", about=about, sender=sender)  # fmt: skip
+    chat(url, "web:rated-1", "照片要多大尺寸")  # what the citizen asked next
     page.goto(url + "/admin")
     login(page, "editor1", "editor password 1")
     page.get_by_role("tab", name="差评").click()
     card = page.locator("article", has_text="补身份证要带什么照片")
     card.get_by_text("同样的差评 2 条").wait_for()
     assert "处理期限" in card.inner_text()
+    talk = card.get_by_role("list", name=re.compile("前后的对话"))
+    assert talk.locator("li.line.citizen").all_inner_texts() == ["市民你好", "市民补身份证要带什么照片", "市民照片要多大尺寸"]
+    assert talk.locator("li.rated").inner_text().startswith(f"被评价的答复回答：{ID_CARD}")
     assert_accessible(page, "差评 queue")
     shot(page, "admin-5-ratings")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    talk.scroll_into_view_if_needed()
+    shot(page, "admin-5-ratings-phone", full=False)
+    page.set_viewport_size(DESKTOP)
     card.get_by_role("button", name=f"修改内容：{ID_CARD}").click()
     page.get_by_text("正在处理差评").wait_for()
     # opened at the materials, the part the reason names
@@ -159,6 +175,49 @@ def test_editor_fixes_a_bad_rating_through_the_content_and_marks_it_handled(page
     assert len(closed) == 2 and {r.note for r in closed} == {"照片材料补充了尺寸要求"}
     fixed = services.store.get(guide.code).content
     assert [m.note for m in fixed.materials if m.name == "近期正面免冠彩色照片"] == ["白底，358×441 像素，近 6 个月内拍摄"]
+
+
+def chat(url: str, sender: str, text: str) -> dict:
+    """A citizen's turn through the chat API (the page's own conversation id is random)."""
+    resp = httpx.post(f"{url}/api/chat", json={"sender": sender, "text": text}, timeout=30)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def test_an_unanswered_follow_up_shows_its_conversation_and_links_with_its_guide_named(page, site):
+    url, app = site
+    services = app.state.services
+    assert chat(url, "web:lost-focus", "驾照丢了怎么办")["messages"][0]["about"]["name"] == "机动车驾驶证遗失补证"
+    # what the dialogue files when the guide in focus was lost (another worker, a long pause…)
+    services.unanswered.record("那要花多少钱呀？", "那要花多少钱呀?", source="web", sender="web:lost-focus")
+    for sender, text in (("web:dog-1", "狗证在哪办"), ("web:dog-2", "你好，请问狗证在哪办？")):
+        services.unanswered.record(text, text, source="web", sender=sender)
+    page.goto(url + "/admin")
+    login(page, "editor1", "editor password 1")
+    page.get_by_role("tab", name="未答问题").click()
+    dogs = page.locator("article", has_text="狗证在哪办")
+    dogs.get_by_text("问过 2 次").wait_for()  # two wordings, one item
+    card = page.locator("article", has_text="那要花多少钱呀")
+    talk = card.get_by_role("list", name=re.compile("之前的对话"))
+    assert talk.locator("li.line.citizen").inner_text() == "市民驾照丢了怎么办"
+    assert "回答：机动车驾驶证遗失补证" in talk.inner_text()
+    words = card.get_by_label("作为相似问加入")
+    assert words.input_value() == "机动车驾驶证遗失补证要花多少钱"  # tidied, and named: alone it fits any guide
+    assert card.get_by_label("关联条目").input_value() == DRIVING
+    assert_accessible(page, "unanswered queue")
+    shot(page, "admin-9-unanswered")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    card.scroll_into_view_if_needed()
+    shot(page, "admin-9-unanswered-phone", full=False)
+    page.set_viewport_size(DESKTOP)
+    card.get_by_label("立即发布").check()
+    card.get_by_role("button", name="关联并加入相似问").click()
+    page.get_by_text("已加入相似问并发布").wait_for()
+    assert "机动车驾驶证遗失补证要花多少钱" in services.store.get(DRIVING).content.similar_questions
+    dogs.get_by_role("button", name="忽略").click()
+    page.get_by_role("heading", name="未答问题（0）").wait_for()
+    assert len(services.unanswered.items(status="dismissed")) == 2
 
 
 def test_admin_creates_and_disables_an_account(page, site):

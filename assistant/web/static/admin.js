@@ -271,6 +271,16 @@
   }
 
   // ---- 未答问题与差评: both end in "add these words to a guide as a 相似问" -----------------------
+  // the turns of the conversation around a queue's item (masked): what the citizen said, what the answer was
+  function conversation(turns, label) {
+    if (!turns || !turns.length) return null;
+    return el("ol", { class: "transcript context", "aria-label": label }, turns.flatMap((t) => [
+      el("li", { class: "line citizen" }, el("span", { class: "who", text: "市民" }), t.text),
+      el("li", { class: `line bot${t.rated ? " rated" : ""}` }, el("span", { class: "who", text: t.rated ? "被评价的答复" : "答复" }),
+        el("span", { class: "tag", text: t.name ? `${t.decision_name}：${t.name}` : t.decision_name }), t.reply),
+    ]));
+  }
+
   function linkForm(prefix, item, defaultCode, question, url, reload) {
     const code = el("input", { id: `${prefix}-code-${item.id}`, list: "entry-codes", value: defaultCode || "", placeholder: "条目编码", required: true });
     const words = el("input", { id: `${prefix}-q-${item.id}`, value: question || "", maxlength: 200 });
@@ -282,14 +292,14 @@
       el("div", {}, el("span", {}, publish, el("label", { for: publish.id, text: " 立即发布" }))),
       el("button", { type: "submit", class: "primary", text: "关联并加入相似问" }),
       el("button", { type: "button", text: "忽略", onclick: async () => {
-        try { await api("POST", `${url}/${item.id}/dismiss`); reload(); } catch (err) { note.textContent = err.message; }
+        try { await api("POST", `${url}/${item.id}/dismiss`, { also: item.ids || [] }); reload(); } catch (err) { note.textContent = err.message; }
       } }),
       el("button", { type: "button", text: "打开条目", onclick: () => code.value && show("entries", code.value.trim()) }),
       note);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       try {
-        await api("POST", `${url}/${item.id}/link`, { code: code.value.trim(), question: words.value.trim(), publish: publish.checked });
+        await api("POST", `${url}/${item.id}/link`, { code: code.value.trim(), question: words.value.trim(), publish: publish.checked, also: item.ids || [] });
         yc.toast(publish.checked ? "已加入相似问并发布" : "已加入相似问（草稿，发布后生效）");
         reload();
       } catch (err) {
@@ -303,12 +313,15 @@
     await loadNames();
     const items = await api("GET", "/api/admin/unanswered");
     fill(root, el("h2", { text: `未答问题（${items.length}）` }),
-      el("p", { class: "muted", text: "市民问了但没有匹配到事项的话。关联到正确的条目，这句话会成为它的相似问，以后就能查到。" }),
+      el("p", { class: "muted", text: "市民问了但没有匹配到事项的话，意思相同的问法合为一项。关联到正确的条目，这句话会成为它的相似问，以后就能查到；“作为相似问加入”已去掉寒暄和遮盖的号码，接着上一个答复问的，前面加上了事项名称。" }),
       items.length ? null : el("p", { text: "没有待处理的问题。" }),
-      ...items.map((i) => el("div", { class: "card" },
-        el("p", {}, el("strong", { text: i.text }), i.count > 1 ? el("span", { class: "tag", text: `问过 ${i.count} 次` }) : null, el("span", { class: "muted", text: `　最近 ${yc.when(i.at)} · ${i.source}${i.region ? " · " + i.region : ""}` })),
+      ...items.map((i) => el("article", { class: "card", "aria-labelledby": `u-t-${i.id}` },
+        el("p", {}, el("strong", { id: `u-t-${i.id}`, text: i.text }), i.count > 1 ? el("span", { class: "tag", text: `问过 ${i.count} 次` }) : null, el("span", { class: "muted", text: `　最近 ${yc.when(i.at)} · ${i.source}${i.region ? " · " + i.region : ""}` })),
+        i.variants.length ? el("p", { class: "muted", text: `同样意思的问法：${i.variants.join("、")}` }) : null,
+        i.context.length ? el("p", { class: "muted", text: "在这之前的对话（已遮盖个人信息）：" }) : null,
+        conversation(i.context, `“${i.text}”之前的对话`),
         i.candidates.length ? el("p", { class: "muted", text: `最接近：${i.candidates.map((c) => `${c.name}（${c.code}）`).join("、")}` }) : null,
-        linkForm("u", i, i.candidates[0] && i.candidates[0].code, i.suggested || i.text, "/api/admin/unanswered", unansweredView))));
+        linkForm("u", i, i.suggested_code || (i.candidates[0] && i.candidates[0].code), i.suggested || i.text, "/api/admin/unanswered", unansweredView))));
   }
 
   async function ratingsView() {
@@ -325,7 +338,9 @@
         el("p", {}, "原因：", el("strong", { text: r.reason || "（未填写）" })),
         el("p", {}, `处理期限：${r.due}`, r.overdue ? el("span", { class: "status retired", text: "已超期" }) : null),
         r.about ? el("p", {}, "答复的条目：", `${r.about.name}（${r.about.code}）`) : null,
-        el("details", {}, el("summary", { text: "当时的答复" }), el("pre", { class: "pre", text: r.answer })),
+        r.context && r.context.length ? el("p", { class: "muted", text: "评价前后的对话（已遮盖个人信息）：" }) : null,
+        conversation(r.context, `差评 #${r.id} 前后的对话`),
+        el("details", {}, el("summary", { text: "当时的答复（全文）" }), el("pre", { class: "pre", text: r.answer })),
         el("div", { class: "actions" },
           r.about ? el("button", { type: "button", class: "primary", text: "修改内容", "aria-label": `修改内容：${r.about.name}`,
             onclick: () => show("entries", { code: r.about.code, at: r.field, rating: r }) }) : null,

@@ -109,7 +109,7 @@
     const submit = async (helpful, reason = "") => {
       up.disabled = down.disabled = true;
       try {
-        const body = { helpful, answer: message.text, question, reason, source: "web" };
+        const body = { helpful, answer: message.text, question, reason, source: "web", sender: state.sender };
         if (message.about) body.about = { kind: message.about.kind, code: message.about.code };
         thanks.textContent = (await api("POST", "/api/ratings", body)).message;
         thanks.tabIndex = -1;
