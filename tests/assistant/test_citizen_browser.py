@@ -75,9 +75,24 @@ def test_citizen_page_has_no_serious_accessibility_violation_in_either_mode(page
     page.goto(url + "/")
     page.locator("#operator").get_by_text("主办单位").wait_for()
     assert_accessible(page, "citizen page (empty)")
+    shot(page, "standard-0-start")
+    page.get_by_role("button", name="长辈版").click()
+    assert_accessible(page, "citizen page (长辈版, empty)")
+    shot(page, "elder-0-start")
+    page.get_by_role("button", name="长辈版").click()
     ask(page, "驾驶证丢了怎么补办")
     assert_accessible(page, "citizen page (answered)")
+    kinds = (
+        page.locator("#turns > li.msg.bot")
+        .last.locator("li.material")
+        .evaluate_all("items => items.map((i) => i.classList.contains('exempt'))")
+    )
+    assert True in kinds and False in kinds and kinds == sorted(kinds), (
+        kinds
+    )  # what to bring first, 免提交 after
+    shot(page, "standard-0-answer")
     page.get_by_role("button", name="长辈版").click()
+    shot(page, "elder-0-answer")
     ask(page, "我想开个小饭馆，要办哪些手续")
     assert_accessible(page, "citizen page (长辈版, a 一件事 question)")
     shot(page, "a11y-elder")
@@ -209,7 +224,8 @@ MEASURE = """() => {
   const own = (e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
   // every element that shows text of its own: answers, checklists, badges, banner, footer, buttons
   const text = [...document.body.querySelectorAll("*")].filter((e) => own(e) && visible(e) && e.tagName !== "TEXTAREA");
-  const inline = (e) => e.tagName === "A" && !e.classList.contains("button"); // a link inside a sentence
+  // a link inside a sentence (a web address is a button in 长辈版: measured)
+  const inline = (e) => e.tagName === "A" && !e.classList.contains("button") && !(e.classList.contains("url") && document.documentElement.classList.contains("elder"));
   const targets = [...document.querySelectorAll("button, a, textarea, input, select, summary")]
     .filter(visible).filter((e) => !inline(e));
   const box = (e) => e.getBoundingClientRect();
@@ -266,7 +282,9 @@ def test_elder_mode_has_large_text_and_targets_and_is_remembered(page, site):
     elder = page.evaluate(MEASURE)
     assert elder["smallestText"] >= 18, elder["smallTexts"]
     assert elder["lineHeight"] >= 1.3, elder
-    assert not elder["small"], elder["small"]  # every button, field and checkbox ≥ 48 px
+    assert not elder["small"], elder["small"]  # every button, field, checkbox and web address ≥ 48 px
+    url = page.locator("#turns .checklist a.url").last
+    assert url.inner_text() == "🌐 打开网页" and url.get_attribute("href").startswith("https://")
     assert_nothing_covered(page)
     shot(page, "elder-1-checklist-end")
     page.locator("#turns .checklist h3").evaluate("h => h.scrollIntoView()")

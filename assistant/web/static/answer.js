@@ -15,7 +15,12 @@ const ycAnswer = (() => {
   function inline(text, linkClass = "tel") {
     const parts = [];
     const found = [];
-    for (const m of text.matchAll(URL_RE)) found.push({ at: m.index, end: m.index + m[0].length, node: el("a", { href: m[0], rel: "noopener", target: "_blank", text: m[0] }) });
+    // a web address as itself; 长辈版 shows a button "打开网页" instead of the long address (app.css)
+    for (const m of text.matchAll(URL_RE)) {
+      const node = el("a", { href: m[0], rel: "noopener", target: "_blank", class: "url" },
+        el("span", { class: "url-text", text: m[0] }), el("span", { class: "url-label", text: "🌐 打开网页" }));
+      found.push({ at: m.index, end: m.index + m[0].length, node });
+    }
     for (const m of text.matchAll(PHONE_RE)) {
       if (found.some((f) => m.index < f.end && m.index + m[0].length > f.at)) continue; // inside a URL
       const number = m[0];
@@ -40,7 +45,8 @@ const ycAnswer = (() => {
 
   function material(m) {
     const [, name, forms, copies, marks] = m;
-    return el("li", { class: "material" },
+    const exempt = (marks || "").startsWith("免提交");
+    return el("li", { class: exempt ? "material exempt" : "material" },
       el("span", { class: "name", text: name }),
       el("span", { class: "forms", text: forms.split("、").join(" / ") }),
       copies ? el("span", { class: "copies", text: `${copies} 份` }) : null,
@@ -84,6 +90,8 @@ const ycAnswer = (() => {
       list = null;
       if (line.trim()) box.append(el("p", {}, ...inline(line)));
     }
+    // what to bring first: the 免提交 materials (nothing to bring) after the others
+    for (const ul of box.querySelectorAll("ul")) ul.append(...ul.querySelectorAll(":scope > li.material.exempt"));
     return box;
   }
 

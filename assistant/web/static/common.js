@@ -207,7 +207,8 @@ const yc = (() => {
       el("p", { class: "muted", text: `需要办理 ${data.guides.length} 个事项（按顺序）：` }),
       el("ol", {}, stages.map((g) => el("li", {}, g.name, el("span", { class: "muted", text: `　${g.department}${g.promised_limit_days === 0 ? "，即办" : g.promised_limit_days !== null ? "，" + g.promised_limit_days + " 个工作日" : ""}` })))),
       el("p", { text: `统一窗口：${data.single_window}` }),
-      data.online_entry ? el("p", {}, "网上办理：", el("a", { href: data.online_entry, rel: "noopener", text: data.online_entry })) : null,
+      data.online_entry ? el("p", {}, "网上办理：", el("a", { href: data.online_entry, rel: "noopener", class: "url" },
+        el("span", { class: "url-text", text: data.online_entry }), el("span", { class: "url-label", text: "🌐 打开网页" }))) : null,
       el("div", { class: "choices no-print" },
         el("button", { type: "button", text: "打印清单", onclick: (e) => print(e.target.closest(".msg, .card, section")) }),
         el("button", { type: "button", text: "保存为文本", onclick: () => download(`${data.bundle_name}材料清单-${new Date().toISOString().slice(0, 10)}.txt`, asText()) })));
