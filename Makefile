@@ -88,7 +88,7 @@ eval: setup model kb
 	$(BIN)/yichuang eval
 
 bench: setup model kb
-	$(BIN)/python -m benchmarks.bench_retrieval
+	$(BIN)/yichuang bench
 	$(BIN)/python -m benchmarks.bench_booking
 
 lint: setup

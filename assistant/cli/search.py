@@ -141,3 +141,30 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
                 save_learned(r.model, LearnedDecision.from_json(r.learned))
         print(f"已写入 {RANKER_FILE}", file=sys.stderr)
     return 0
+
+
+def _bench_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sizes", default="10000,100000,1000000", help="合成库的文本条数，逗号分隔")
+    p.add_argument("--queries", type=int, default=200, help="每种规模计时的问题数")
+    p.add_argument(
+        "--flat", action="store_true", help="合成库一律用精确（flat）主索引，不建 HNSW（百万条建得快得多）"
+    )
+
+
+@command(
+    "bench", "检索性能基准：延迟、建索引、发布一条指南到可检索的时间、压缩（样例库与合成库）", _bench_args
+)
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    import subprocess
+
+    # benchmarks/ sits above the app (it imports it), so the command runs it as a process of its own
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_retrieval",
+        "--sizes",
+        args.sizes,
+        "--queries",
+        str(args.queries),
+    ]
+    return subprocess.call([*cmd, *(["--flat"] if args.flat else [])])
