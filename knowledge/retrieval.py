@@ -147,7 +147,7 @@ class Retriever(IndexedCatalogue):
         self, q_tokens: list[str], q_vec: np.ndarray | None, region: str | None, mode: Mode, limit: int
     ) -> list[Hit]:
         t = self.thresholds
-        with self._lock:
+        with self._lock.shared():
             if self.vectors is None or not self.docs:
                 return []
             candidates: set[int] = set()

@@ -17,14 +17,14 @@ weights of its own tokens.
 from __future__ import annotations
 
 import math
-import pickle
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from knowledge.index.files import write_atomic
+from knowledge.index.files import chunks, read_parts, write_parts
 
 Postings = dict[str, tuple[np.ndarray, np.ndarray]]  # token -> (ids int64, tf float32)
 
@@ -213,27 +213,22 @@ class BM25Index:
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: Path) -> None:
-        write_atomic(path, self.main_bytes(self.fold()))
+        write_parts(path, self.main_parts(self.fold()))
 
-    def main_bytes(self, fold: BM25Fold) -> bytes:
-        """A folded index as of ``fold`` (main postings only: the delta was folded into them)."""
-        return pickle.dumps(
-            {
-                "k1": self.k1,
-                "b": self.b,
-                "alive": fold.alive,
-                "postings": fold.merged,
-                **fold.state,
-            },
-            protocol=pickle.HIGHEST_PROTOCOL,
-        )
+    def main_parts(self, fold: BM25Fold) -> Iterator[object]:
+        """A folded index as of ``fold`` (main postings only: the delta was folded into them), in
+        parts: lengths and counts, then the postings a few thousand tokens at a time."""
+        assert fold.merged is not None
+        yield {"k1": self.k1, "b": self.b, "alive": fold.alive, **fold.state}
+        yield from chunks(list(fold.merged.items()), 4096)
 
     @classmethod
     def load(cls, path: Path) -> BM25Index:
-        with path.open("rb") as fh:
-            data = pickle.load(fh)
+        parts = read_parts(path)
+        data = next(parts)
         idx = cls(data["k1"], data["b"])
-        idx.doc_len, idx.alive, idx.postings = data["doc_len"], data["alive"], data["postings"]
+        idx.doc_len, idx.alive = data["doc_len"], data["alive"]
+        idx.postings = {t: p for part in parts for t, p in part}
         idx.n_ids = len(idx.doc_len)
         idx.df = Counter(data["df"])
         idx.n_alive, idx.total_len = data["n_alive"], data["total_len"]

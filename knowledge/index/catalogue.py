@@ -19,12 +19,11 @@ again.
 from __future__ import annotations
 
 import fcntl
-import json
 import pickle
 import threading
+import weakref
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,14 +32,17 @@ from foundation.logs import get_logger
 from knowledge.index.bm25 import BM25Index
 from knowledge.index.delta_log import Change, DeltaLog, Published, Retired
 from knowledge.index.files import (
+    chunks,
     generation_dir,
     new_generation_dir,
     next_generation,
     publish_generation,
     read_manifest,
+    read_parts,
     remove_other_generations,
-    write_atomic,
+    write_parts,
 )
+from knowledge.index.locks import SearchLock
 from knowledge.index.vectors import DEFAULT_HNSW_ABOVE, VectorIndex, write_main
 from knowledge.ranking import SearchDoc
 from knowledge.schema import Entry, ServiceGuide, kind_of
@@ -82,8 +84,8 @@ def region_names(entries: Iterable[Entry]) -> dict[str, str]:
 
 class IndexedCatalogue:
     """The index state of ``knowledge.retrieval.Retriever`` (its base class): needs ``embedder``,
-    ``tokenizer`` and ``synonyms`` on the instance. ``_lock`` guards every change and every
-    search; ``_save_lock`` orders log appends and the switch to a new generation;
+    ``tokenizer`` and ``synonyms`` on the instance. ``_lock`` (``knowledge.index.locks``) is
+    shared by searches and taken alone by every change; ``_save_lock`` orders log appends and the switch to a new generation;
     ``_compact_lock`` lets one compaction (or build, or load) run at a time."""
 
     def _init_index(self, index_dir: Path | None, hnsw_above: int) -> None:
@@ -92,7 +94,7 @@ class IndexedCatalogue:
         self.compact_min_texts = COMPACT_MIN_TEXTS
         self.compact_share = COMPACT_SHARE
         self.background_compaction = True  # False: only compact() folds (tests, benchmarks)
-        self._lock = threading.RLock()
+        self._lock = SearchLock()
         self._save_lock = threading.Lock()
         self._compact_lock = threading.Lock()
         self._compacting = False
@@ -129,7 +131,7 @@ class IndexedCatalogue:
     def build_docs(self, items: Iterable[tuple]) -> None:
         """Rebuild everything from ``(doc, content hash, texts[, region words])``; the one place
         that embeds in bulk."""
-        with self._compact_lock, self._lock:
+        with self._compact_lock, self._lock.exclusive():
             self._reset()
             docs: list[tuple[int, list[str]]] = []
             for doc, digest, texts, *regions in items:
@@ -195,7 +197,9 @@ class IndexedCatalogue:
 
     def name_words(self) -> Counter[str]:
         """Words of the live entries' names (with formal terms added), kept up to date by changes."""
-        with self._lock:
+        if self._name_words is not None:  # every search asks: no lock once it is built
+            return self._name_words
+        with self._lock.exclusive():
             if self._name_words is None:
                 vocab: Counter[str] = Counter()
                 for doc in self.docs:
@@ -206,7 +210,7 @@ class IndexedCatalogue:
 
     # -- changes -------------------------------------------------------------------------------
     def remove(self, kind: str, code: str) -> bool:
-        with self._lock:
+        with self._lock.exclusive():
             if (kind, code) not in self.doc_hash:
                 return False
             self._change(Retired(self._seq + 1, kind, code, self._removal((kind, code))))
@@ -224,7 +228,7 @@ class IndexedCatalogue:
             raise ValueError(f"{len(texts)} texts, {vectors.shape[0]} vectors")
         tokens = [self._tokens(t) for t in texts]
         regions = region_names([entry]) if isinstance(entry, ServiceGuide) else {}
-        with self._lock:
+        with self._lock.exclusive():
             assert self.vectors is not None
             self._change(
                 Published(
@@ -309,7 +313,7 @@ class IndexedCatalogue:
     def _maybe_compact(self) -> None:
         if not self.background_compaction:
             return
-        with self._lock:
+        with self._lock.exclusive():
             if self._compacting or not self._needs_compaction():
                 return
             self._compacting = True
@@ -321,7 +325,7 @@ class IndexedCatalogue:
         except Exception as exc:  # the delta stays and is searched as it is; the next change retries
             log.exception("index compaction failed", error=type(exc).__name__)
         finally:
-            with self._lock:
+            with self._lock.exclusive():
                 self._compacting = False
 
     def compact(self) -> bool:
@@ -330,7 +334,7 @@ class IndexedCatalogue:
         writing run beside searches and publishes. False when there was nothing to do."""
         folder = self._writable_dir()
         with self._compact_lock:
-            with self._lock:
+            with self._lock.exclusive():
                 if self.vectors is None:
                     return False
                 if (
@@ -347,18 +351,18 @@ class IndexedCatalogue:
                 self._removed_since_fold = 0
             self.vectors.run_fold(vector_fold)
             BM25Index.run_fold(bm25_fold)
-            with self._lock:
+            with self._lock.exclusive():
                 self.vectors.finish_fold(vector_fold)
                 self.bm25.finish_fold(bm25_fold)
             if folder is None:
                 return True
             generation = next_generation(folder)
             tmp = new_generation_dir(folder, generation)
-            write_atomic(tmp / "bm25.pkl", self.bm25.main_bytes(bm25_fold))
+            write_parts(tmp / "bm25.pkl", self.bm25.main_parts(bm25_fold))
             write_main(tmp / "vectors.faiss", vector_fold)
-            write_atomic(tmp / "texts.json", self._meta_json(meta, seq))
+            write_parts(tmp / "texts.pkl", self._meta_parts(meta, seq))
             with self._save_lock:
-                with self._lock:
+                with self._lock.exclusive():
                     later = [c for c in self._since_main if c.seq > seq]
                     self._since_main, self._pending = list(later), []
                 DeltaLog(tmp / "delta.log").write(later)
@@ -375,7 +379,7 @@ class IndexedCatalogue:
 
     def _meta(self, cut: int) -> dict:
         """Shallow copies of the texts and entries as of now (under ``_lock``: lists and dicts are
-        replaced, never changed in place, so copying them is enough); ``_meta_json`` encodes them later."""
+        replaced, never changed in place, so copying them is enough); ``_meta_parts`` writes them later."""
         return {
             "texts": self.texts[:cut],
             "text_doc": self.text_doc[:cut].copy(),
@@ -386,19 +390,27 @@ class IndexedCatalogue:
         }
 
     @staticmethod
-    def _meta_json(meta: dict, seq: int) -> bytes:
-        return json.dumps(
-            {
-                "seq": seq,
-                "texts": meta["texts"],
-                "text_doc": meta["text_doc"].tolist(),
-                "docs": [asdict(d) for d in meta["docs"]],
-                "doc_texts": {str(k): v for k, v in meta["doc_texts"].items()},
-                "doc_hash": [[k[0], k[1], v] for k, v in meta["doc_hash"].items()],
-                "doc_regions": {str(k): v for k, v in meta["doc_regions"].items()},
-            },
-            ensure_ascii=False,
-        ).encode("utf-8")
+    def _meta_parts(meta: dict, seq: int) -> Iterator[object]:
+        """The texts file in parts: the entries, the text ids' entries, then the texts in chunks."""
+        yield {
+            "seq": seq,
+            "n_texts": len(meta["texts"]),
+            "text_doc": meta["text_doc"],
+            "docs": meta["docs"],
+            "doc_texts": meta["doc_texts"],
+            "doc_hash": [[k[0], k[1], v] for k, v in meta["doc_hash"].items()],
+            "doc_regions": meta["doc_regions"],
+        }
+        yield from chunks(meta["texts"], 20_000)
+
+    @staticmethod
+    def _read_meta(path: Path) -> dict:
+        parts = read_parts(path)
+        meta = next(parts)
+        meta["texts"] = [t for part in parts for t in part]
+        if len(meta["texts"]) != meta["n_texts"]:
+            raise ValueError(f"{path}: {len(meta['texts'])} texts, {meta['n_texts']} expected")
+        return meta
 
     # -- persistence ---------------------------------------------------------------------------
     def _dir(self) -> Path | None:
@@ -424,6 +436,7 @@ class IndexedCatalogue:
                 )
                 return None
             self._writer_lock = fh
+            weakref.finalize(self, fh.close)  # the lock is held for this object's life
         return folder
 
     def save(self) -> None:
@@ -435,7 +448,7 @@ class IndexedCatalogue:
         if self._generation is None:
             self.compact()  # the first generation (it takes every change made so far)
         with self._save_lock:
-            with self._lock:
+            with self._lock.exclusive():
                 pending, self._pending = self._pending, []
                 target = self._log
             if target is not None:
@@ -455,27 +468,33 @@ class IndexedCatalogue:
             return False
         try:
             gen = generation_dir(folder, int(manifest["generation"]))
-            meta = json.loads((gen / "texts.json").read_text(encoding="utf-8"))
+            meta = self._read_meta(gen / "texts.pkl")
             bm25 = BM25Index.load(gen / "bm25.pkl")
             vectors = VectorIndex.load(gen / "vectors.faiss", self.hnsw_above)
             changes = DeltaLog(gen / "delta.log").read(repair=self._writable_dir() is not None)
             if not (meta["seq"] == manifest["seq"] and len(meta["texts"]) == bm25.n_ids == vectors.cut):
                 return False
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, pickle.UnpicklingError):
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+            TypeError,
+            RuntimeError,
+            EOFError,
+            StopIteration,
+            pickle.UnpicklingError,
+        ):
             return False
-        with self._compact_lock, self._lock:
+        with self._compact_lock, self._lock.exclusive():
             self._reset()
             self.texts = meta["texts"]
-            self.text_doc = np.array(meta["text_doc"], dtype=np.int64)
-            self.docs = [
-                SearchDoc(d["kind"], d["code"], d["name"], d["department"], tuple(d["regions"]))
-                for d in meta["docs"]
-            ]
+            self.text_doc = meta["text_doc"]
+            self.docs = meta["docs"]
             self.doc_index = {(d.kind, d.code): i for i, d in enumerate(self.docs)}
-            self.doc_texts = {int(k): v for k, v in meta["doc_texts"].items()}
+            self.doc_texts = meta["doc_texts"]
             self.doc_hash = {(k, c): h for k, c, h in meta["doc_hash"]}
             for k, names in meta["doc_regions"].items():
-                self.doc_regions[int(k)] = names
+                self.doc_regions[k] = names
                 self._count_regions(names, 1)
             self.bm25, self.vectors = bm25, vectors
             self._seq = meta["seq"]

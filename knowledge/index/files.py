@@ -2,7 +2,7 @@
 
     <index dir>/manifest.json       {"format", "model", "generation", "seq"}: which generation is current
     <index dir>/gen-000007/         the main files as of change ``seq``: bm25.pkl, vectors.faiss
-                                    (+ .vectors.npy, .alive.npy), texts.json
+                                    (+ .vectors.npy, .alive.npy), texts.pkl
     <index dir>/gen-000007/delta.log  every change after ``seq``, appended on each publish or retire
 
 A new generation is written whole in a ``.tmp`` folder, renamed, and only then named by the
@@ -13,7 +13,9 @@ one, never a mixture; older generations are removed afterwards.
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 MANIFEST = "manifest.json"
@@ -31,6 +33,31 @@ def write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
+
+
+def write_parts(path: Path, parts: Iterable[object]) -> None:
+    """Objects pickled one after another into one file, through a temporary one. Each part is a
+    short C call, so searches get the GIL between parts while a compaction writes (one
+    ``pickle.dumps`` of a million texts would hold it for seconds)."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("wb") as fh:
+        for part in parts:
+            pickle.dump(part, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def read_parts(path: Path) -> Iterator[object]:
+    with path.open("rb") as fh:
+        while True:
+            try:
+                yield pickle.load(fh)
+            except EOFError:
+                return
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def generation_dir(folder: Path, generation: int) -> Path:

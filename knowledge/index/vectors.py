@@ -209,6 +209,8 @@ class VectorIndex:
     def stored(self, ids: np.ndarray) -> np.ndarray:
         """The kept float16 copy of each id's vector (main or delta)."""
         ids = np.asarray(ids, dtype=np.int64)
+        if self.n_delta == 0:
+            return self.main16[ids]
         in_main = ids < self.cut
         if in_main.all():
             return self.main16[ids]

@@ -164,3 +164,26 @@ def test_searching_is_safe_while_publishing_and_compacting_in_the_background(sam
     reloaded = _retriever(tmp_path)
     assert reloaded._load()
     _assert_same_rankings(reloaded, final, queries)
+
+
+def test_with_an_hnsw_main_segment_a_publish_is_found_at_once_and_after_compaction(sample_entries, tmp_path):
+    r = Retriever(
+        HashEmbedder(),
+        ChineseTokenizer(),
+        SynonymTable.load(),
+        STUB_THRESHOLDS,
+        index_dir=tmp_path,
+        hnsw_above=500,
+    )
+    r.background_compaction = False
+    r.warm_up(sample_entries)
+    assert r.vectors.kind == "hnsw"
+    guide = next(e for e in sample_entries if e.name == "户口簿补领")
+    phrase = "家里那本红皮的簿子被狗啃了"
+    _publish(r, _edited(guide, phrase))
+    assert r.vectors.n_delta > 0 and r.search(phrase).results[0].name == "户口簿补领"
+    _retire(r, next(e for e in sample_entries if e.name == "机动车驾驶证遗失补证"))
+    assert "机动车驾驶证遗失补证" not in [h.name for h in r.rank("驾照丢了", limit=20).results]
+    assert r.compact() and r.vectors.n_delta == 0 and r.vectors.kind == "hnsw"
+    assert r.search(phrase).results[0].name == "户口簿补领"
+    assert "机动车驾驶证遗失补证" not in [h.name for h in r.rank("驾照丢了", limit=20).results]
