@@ -98,7 +98,9 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
         help="与 --calibrate / --learn 一起：写入 knowledge/calibration.json / knowledge/ranker.json",
     )
     p.add_argument(
-        "--learn", action="store_true", help="在开发集上训练重排序与判断模型（逻辑回归），测试集报告为 learned"
+        "--learn",
+        action="store_true",
+        help="在开发集上训练重排序与判断模型（逻辑回归），测试集报告为 learned",
     )
 
 
@@ -155,9 +157,10 @@ def _bench_args(p: argparse.ArgumentParser) -> None:
     "bench", "检索性能基准：延迟、建索引、发布一条指南到可检索的时间、压缩（样例库与合成库）", _bench_args
 )
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    import subprocess
+    import os
 
-    # benchmarks/ sits above the app (it imports it), so the command runs it as a process of its own
+    # benchmarks/ sits above the app (it imports it): the command becomes that module's process
+    # (exec, so signals such as Ctrl-C or a SIGTERM reach the benchmark itself)
     cmd = [
         sys.executable,
         "-m",
@@ -167,4 +170,5 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         "--queries",
         str(args.queries),
     ]
-    return subprocess.call([*cmd, *(["--flat"] if args.flat else [])])
+    os.execv(sys.executable, [*cmd, *(["--flat"] if args.flat else [])])
+    return 0  # not reached
