@@ -19,9 +19,9 @@ from sqlalchemy import Boolean, DateTime, Engine, ForeignKey, Integer, String, d
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from assistant.audit import audit_row
 from assistant.login_guard import LoginGuard, password_problem
 from foundation.db import Base, session_factory
-from knowledge.store.tables import AuditRow
 
 ROLES = ("staff", "editor", "admin")
 _RANK = {role: i for i, role in enumerate(ROLES)}
@@ -51,6 +51,8 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # a 12345 承办单位's account sees and works only that department's tickets on the desk
+    department: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class SessionRow(Base):
@@ -68,6 +70,7 @@ class User:
     id: int
     username: str
     role: str
+    department: str | None = None  # None: not tied to one department (12345 centre, editors)
 
     def can(self, role: str) -> bool:
         return _RANK[self.role] >= _RANK[role]
@@ -97,12 +100,12 @@ class Accounts:
     def _audit(self, s, action: str, username: str, client: str) -> None:
         """Log-ins in the audit log beside content changes: who, from where, how it went."""
         name = username.strip()[:64] or "?"
-        s.add(AuditRow(at=datetime.now(UTC), actor=name[:100], action=action, kind="account", code=name,
-                       version=None, detail={"client": client[:64]}))  # fmt: skip
+        s.add(audit_row(name, action, kind="account", code=name, detail={"client": client[:64]}))
 
-    def add(self, username: str, password: str, role: str) -> User:
+    def add(self, username: str, password: str, role: str, department: str | None = None) -> User:
         if role not in ROLES:
             raise AuthError(f"角色应为 {'/'.join(ROLES)}")
+        department = checked_department(department)
         if not username.strip() or len(username) > 50:
             raise AuthError("用户名不能为空，且不超过 50 个字符")
         if (problem := password_problem(password, username)) is not None:
@@ -115,10 +118,11 @@ class Accounts:
                     role=role,
                     active=True,
                     created_at=datetime.now(UTC),
+                    department=department,
                 )
                 s.add(row)
                 s.flush()
-                return User(row.id, row.username, row.role)
+                return User(row.id, row.username, row.role, row.department)
         except IntegrityError:
             raise AuthError(f"用户 {username} 已存在") from None
 
@@ -155,7 +159,7 @@ class Accounts:
             expires = datetime.now(UTC) + timedelta(hours=SESSION_HOURS)
             s.execute(delete(SessionRow).where(SessionRow.expires_at < datetime.now(UTC)))
             s.add(SessionRow(token_hash=_digest(token), csrf=csrf, user_id=row.id, expires_at=expires))
-            return Session(token, csrf, User(row.id, row.username, row.role), expires)
+            return Session(token, csrf, User(row.id, row.username, row.role, row.department), expires)
 
     def session(self, token: str) -> Session | None:
         if not token:
@@ -171,7 +175,8 @@ class Accounts:
             sess, user = found
             if _aware(sess.expires_at) < datetime.now(UTC) or not user.active:
                 return None
-            return Session(token, sess.csrf, User(user.id, user.username, user.role), _aware(sess.expires_at))
+            user_ = User(user.id, user.username, user.role, user.department)
+            return Session(token, sess.csrf, user_, _aware(sess.expires_at))
 
     def logout(self, token: str, client: str = "") -> None:
         with self._sessions.begin() as s:
@@ -193,6 +198,7 @@ class Account:
     role: str
     active: bool
     created_at: datetime
+    department: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -200,7 +206,19 @@ class Account:
             "role": self.role,
             "active": self.active,
             "created_at": _aware(self.created_at).isoformat(),
+            "department": self.department,
         }
+
+
+KEEP = object()  # AccountAdmin.update: leave the department as it is
+
+
+def checked_department(department: str | None) -> str | None:
+    """A department name, trimmed; empty means none."""
+    name = " ".join((department or "").split())
+    if len(name) > 100:
+        raise AuthError("部门名称不超过 100 个字符")
+    return name or None
 
 
 def _check_password(password: str, username: str = "") -> None:
@@ -218,7 +236,7 @@ class AccountAdmin:
     def list(self) -> list[Account]:
         with self._sessions() as s:
             rows = s.scalars(select(UserRow).order_by(UserRow.username))
-            return [Account(r.username, r.role, r.active, r.created_at) for r in rows]
+            return [Account(r.username, r.role, r.active, r.created_at, r.department) for r in rows]
 
     def _row(self, s, username: str) -> UserRow:
         row = s.scalar(select(UserRow).where(UserRow.username == username))
@@ -226,7 +244,10 @@ class AccountAdmin:
             raise AuthError(f"没有用户 {username}")
         return row
 
-    def update(self, username: str, *, by: str, role: str | None = None, active: bool | None = None) -> Account:
+    def update(
+        self, username: str, *, by: str, role: str | None = None, active: bool | None = None, department=KEEP
+    ) -> Account:
+        """Change what is given; ``department``: a name, or None for no department (KEEP: as it is)."""
         if role is not None and role not in ROLES:
             raise AuthError(f"角色应为 {'/'.join(ROLES)}")
         if username == by and (active is False or (role is not None and role != "admin")):
@@ -239,7 +260,9 @@ class AccountAdmin:
                 row.active = active
                 if not active:
                     s.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
-            return Account(row.username, row.role, row.active, row.created_at)
+            if department is not KEEP:
+                row.department = checked_department(department)
+            return Account(row.username, row.role, row.active, row.created_at, row.department)
 
     def reset_password(self, username: str, password: str) -> None:
         _check_password(password, username)

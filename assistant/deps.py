@@ -16,6 +16,7 @@ import anyio
 from fastapi import Depends, HTTPException, Request
 
 from assistant.actions import ActionRegistry
+from assistant.audit import AuditTrail
 from assistant.auth import Accounts, Session
 from assistant.conversation import Conversation
 from assistant.human.relay import HumanRelay
@@ -72,6 +73,7 @@ UnansweredDep = Annotated[UnansweredLog, Depends(_part(lambda s: s.unanswered))]
 RatingsDep = Annotated[RatingLog, Depends(_part(lambda s: s.ratings))]
 QuestionsDep = Annotated[QuestionLog, Depends(_part(lambda s: s.questions))]
 AccountsDep = Annotated[Accounts, Depends(_part(lambda s: s.accounts))]
+AuditDep = Annotated[AuditTrail, Depends(_part(lambda s: s.audit))]  # who read or changed what
 ConversationDep = Annotated[Conversation, Depends(_part(lambda s: s.conversation))]
 ChannelsDep = Annotated[Channels, Depends(_part(lambda s: s.channels))]
 RelayDep = Annotated[HumanRelay, Depends(_part(lambda s: s.relay))]  # every chat turn, the staff inbox

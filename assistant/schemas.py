@@ -160,12 +160,14 @@ class LoginOut(Out):
     user: str
     role: str
     expires_at: str
+    department: str | None = Field(default=None, description="the account's department: the desk shows only its tickets")
 
 
 class MeOut(Out):
     user: str
     role: str
     csrf: str
+    department: str | None = Field(default=None, description="the account's department: the desk shows only its tickets")
 
 
 # -- hotline staff --------------------------------------------------------------------------------

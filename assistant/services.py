@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import anyio
 
 from assistant.actions import ActionRegistry, build_actions
+from assistant.audit import AuditTrail
 from assistant.auth import Accounts
 from assistant.background import Periodic
 from assistant.conversation import Conversation
@@ -67,6 +68,7 @@ class Services:
     ratings: RatingLog
     questions: QuestionLog  # every citizen turn (masked): the statistics and the queues' context
     accounts: Accounts
+    audit: AuditTrail  # the audit log beside content changes and log-ins: caller look-ups
     booking: BookingService
     complaints: ComplaintService
     outbox: Outbox
@@ -193,6 +195,7 @@ def build(
         ratings=RatingLog(store.engine, key),
         questions=questions,
         accounts=Accounts(store.engine),
+        audit=AuditTrail(store.engine),
         booking=booking,
         complaints=complaints,
         outbox=Outbox(store.engine, sealer(settings)),

@@ -50,6 +50,7 @@ def login(
         "user": session.user.username,
         "role": session.user.role,
         "expires_at": session.expires_at.isoformat(),
+        "department": session.user.department,
     }
 
 
@@ -64,4 +65,5 @@ def logout(session: CurrentSession, request: Request, response: Response, accoun
 @router.get("/me", response_model=MeOut)
 def me(session: CurrentSession) -> dict:
     """Who is logged in."""
-    return {"user": session.user.username, "role": session.user.role, "csrf": session.csrf}
+    user = session.user
+    return {"user": user.username, "role": user.role, "csrf": session.csrf, "department": user.department}

@@ -1,7 +1,8 @@
 """What a hotline operator needs during a live call: the 答复口径 as spoken text (no web addresses
 to read out; for a 一件事 it follows the caller's answers instead of asking the bot's first
 question), the caller's existing tickets and bookings by phone (masked, each look-up logged with
-the operator's name), and a ticket draft from the caller's words. Logged-in staff only."""
+the operator's name in the audit trail), and a ticket draft from the caller's words. Logged-in
+staff only."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from assistant.deps import BookingDep, ComplaintsDep, StaffSession, StoreDep, require
+from assistant.deps import AuditDep, BookingDep, ComplaintsDep, StaffSession, StoreDep, require
 from assistant.logs import get_logger
 from assistant.replies import guide_answer
 from assistant.routes.guides import bundle_guides
@@ -103,10 +104,11 @@ def caller(
     complaints: ComplaintsDep,
     booking: BookingDep,
     session: StaffSession,
+    audit: AuditDep,
     phone: str = Query(max_length=20, description="来电号码"),
 ) -> dict:
-    """A caller's tickets and bookings by phone number (contacts masked). Every look-up is logged
-    with the operator and the masked number."""
+    """A caller's tickets and bookings by phone number (contacts masked). Every look-up is in the
+    audit trail (action ``caller_lookup``) with the operator, the masked number and what was found."""
     phone = re.sub(r"[\s-]", "", phone)
     if not PHONE_RE.match(phone):
         raise HTTPException(status_code=422, detail="电话号码格式不对：手机号 11 位，座机含区号")
@@ -116,6 +118,10 @@ def caller(
         bookings = [b.as_dict() for b in booking.find(phone=phone)] if phone.startswith("1") else []
     except BookingError as exc:  # an external booking system that is down or keeps its own lists
         bookings_note = exc.user_message
+    audit.record(
+        session.user.username, "caller_lookup", kind="caller", code=mask_phone(phone),
+        detail={"tickets": len(tickets), "bookings": len(bookings)},
+    )  # fmt: skip
     log.info(
         "caller looked up",
         operator=session.user.username,

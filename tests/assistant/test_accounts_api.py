@@ -59,3 +59,19 @@ def test_an_admin_cannot_lock_themselves_out(client, adm):
         out = client.patch("/api/admin/accounts/admin1", headers=adm, json=change)
         assert out.status_code == 422 and "自己" in out.json()["detail"]
     assert client.patch("/api/admin/accounts/nobody", headers=adm, json={"active": False}).status_code == 422
+
+
+def test_an_account_belongs_to_a_department_and_can_leave_it(client, adm, bearer):
+    made = client.post("/api/admin/accounts", headers=adm, json={
+        "username": "dept1", "password": "first password 3", "role": "staff", "department": " 东城区城市管理局 "})  # fmt: skip
+    assert made.status_code == 201 and made.json()["department"] == "东城区城市管理局"
+    own = bearer(client, "dept1", "first password 3")
+    assert client.get("/api/auth/me", headers=own).json()["department"] == "东城区城市管理局"
+    kept = client.patch("/api/admin/accounts/dept1", headers=adm, json={"role": "staff"})
+    assert kept.json()["department"] == "东城区城市管理局"  # not given: unchanged
+    moved = client.patch("/api/admin/accounts/dept1", headers=adm, json={"department": "示例市市场监督管理局"})
+    assert moved.json()["department"] == "示例市市场监督管理局"
+    cleared = client.patch("/api/admin/accounts/dept1", headers=adm, json={"department": None})
+    assert cleared.json()["department"] is None
+    names = client.get("/api/admin/accounts/departments", headers=adm).json()["departments"]
+    assert names == sorted(set(names)) and any("公安" in n for n in names)

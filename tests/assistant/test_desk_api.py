@@ -67,3 +67,18 @@ def test_lists_filter_by_district_and_overdue(client, st):
 def test_desk_needs_a_log_in(client):
     assert client.get("/api/desk/tickets").status_code == 401
     assert client.post("/api/desk/tickets/GD1/take").status_code == 401
+
+
+def test_a_department_account_sees_and_works_only_its_own_tickets(client, st, bearer):
+    ours = _ticket(client, st)
+    theirs = _ticket(client, st, "来电人反映楼下餐馆油烟太大熏得没法开窗，举报无证经营")
+    assert ours["department"] != theirs["department"], (ours["department"], theirs["department"])
+    client.app.state.services.accounts.add("dept1", "dept password 1", "staff", ours["department"])
+    dept = bearer(client, "dept1", "dept password 1")
+    listed = client.get("/api/desk/tickets", params={"department": theirs["department"]}, headers=dept).json()
+    assert [t["number"] for t in listed] == [ours["number"]]  # its own department, whatever it asks for
+    refused = client.post(f"/api/desk/tickets/{theirs['number']}/take", headers=dept)
+    assert refused.status_code == 403 and ours["department"] in refused.json()["detail"]
+    assert client.post(f"/api/desk/tickets/{ours['number']}/take", headers=dept).json()["status"] == "办理"
+    centre = {t["number"] for t in client.get("/api/desk/tickets", headers=st).json()}  # no department: all
+    assert {ours["number"], theirs["number"]} <= centre

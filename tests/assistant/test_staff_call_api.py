@@ -89,6 +89,9 @@ def test_callers_tickets_and_bookings_by_phone_masked_and_logged(client, st, cap
     assert [b["number"] for b in data["bookings"]] == [booked.json()["number"]]
     logged = [r for r in caplog.records if "caller looked up" in r.getMessage()]
     assert logged and phone not in caplog.text
+    [entry] = client.app.state.services.audit.entries(kind="caller")  # the audit trail, not only the log
+    assert (entry["actor"], entry["action"], entry["code"]) == ("hotline1", "caller_lookup", "139****5678")
+    assert entry["detail"] == {"tickets": 1, "bookings": 1}
     assert client.get("/api/staff/caller", params={"phone": "12ab"}, headers=st).status_code == 422
     assert client.get("/api/staff/caller", params={"phone": phone}).status_code == 401
 

@@ -228,15 +228,20 @@ def test_admin_creates_and_disables_an_account(page, site):
     page.get_by_label("用户名").fill("hotline9")
     page.get_by_label("初始密码").fill("first password 9")
     page.get_by_label("角色", exact=True).select_option("staff")
+    page.get_by_label("承办部门", exact=True).fill("东城区城市管理局")
     page.get_by_role("button", name="创建").click()
     page.get_by_text("已创建账号 hotline9").wait_for()
+    assert page.get_by_label("hotline9 的承办部门").input_value() == "东城区城市管理局"
     page.on("dialog", lambda d: d.accept())
     page.get_by_role("row", name="hotline9").get_by_role("button", name="停用").click()
     page.get_by_text("hotline9 已停用").wait_for()
     assert_accessible(page, "accounts page")
     shot(page, "admin-6-accounts")
+    page.set_viewport_size(PHONE)
+    shot(page, "admin-6-accounts-phone", full=False)
+    page.set_viewport_size(DESKTOP)
     [account] = [a for a in AccountAdmin(app.state.services.accounts).list() if a.username == "hotline9"]
-    assert account.role == "staff" and not account.active
+    assert account.role == "staff" and not account.active and account.department == "东城区城市管理局"
 
 
 def _questions_from_every_channel(page, url: str, app) -> None:

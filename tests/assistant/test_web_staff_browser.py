@@ -147,12 +147,21 @@ def test_a_department_takes_a_ticket_through_to_the_callback(desk, site):
     url, app = site
     from connectors.complaint import TicketRequest
 
-    ticket = app.state.services.complaints.file(TicketRequest(
+    services = app.state.services
+    ticket = services.complaints.file(TicketRequest(
         description="来电人反映西城区建设街的井盖松动，车一过就响", district="西城区", channel="hotline",
         contact_phone="13600001111", idempotency_key="desk-browser-1"))  # fmt: skip
+    other = services.complaints.file(TicketRequest(
+        description="来电人举报西城区建设街一家餐馆无证经营，油烟熏人", district="西城区", channel="hotline",
+        anonymous=True, idempotency_key="desk-browser-2"))  # fmt: skip
+    assert other.department != ticket.department
+    services.accounts.add("xicheng1", "dept password 1", "staff", ticket.department)  # the 承办单位's account
     page.goto(url + "/desk")
-    login(page, "hotline1", "hotline password 1")
-    page.get_by_label("区").select_option("西城区")
+    login(page, "xicheng1", "dept password 1")
+    page.get_by_text(f"本账号属于{ticket.department}").wait_for()
+    page.get_by_role("button", name=ticket.number).wait_for()
+    assert page.get_by_role("button", name=other.number).count() == 0  # another department's ticket
+    assert page.get_by_label("承办部门").is_disabled()
     page.get_by_role("button", name=ticket.number).click()
     page.get_by_role("button", name="接单办理").click()
     page.get_by_label("办理结果（给市民的答复）").fill("井盖已更换并加固，感谢反映")
@@ -165,9 +174,9 @@ def test_a_department_takes_a_ticket_through_to_the_callback(desk, site):
     history = page.locator("#detail .history").inner_text()
     for step in ("办理", "办结", "回访", "评价"):
         assert step in history
-    assert "hotline1" in history and "13600001111" not in page.content()
+    assert "xicheng1" in history and "13600001111" not in page.content()
     assert_accessible(page, "ticket desk")
     page.screenshot(path=str(SHOTS / "desk-1-done-desktop.png"), full_page=True)
     done = app.state.services.complaints.get(ticket.number)
     assert done.status == "评价" and done.satisfaction == "满意"
-    assert [e.actor for e in done.history if e.status in ("办理", "办结")] == ["hotline1", "hotline1"]
+    assert [e.actor for e in done.history if e.status in ("办理", "办结")] == ["xicheng1", "xicheng1"]

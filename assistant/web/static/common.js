@@ -123,7 +123,7 @@ const yc = (() => {
           const me = await api("POST", "/api/auth/login", { username: user.value.trim(), password: pass.value });
           csrf = me.csrf;
           form.remove();
-          resolve({ user: me.user, role: me.role, csrf: me.csrf });
+          resolve({ user: me.user, role: me.role, csrf: me.csrf, department: me.department || null });
         } catch (err) {
           problem.textContent = err.message;
           pass.value = "";

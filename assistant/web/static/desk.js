@@ -6,12 +6,14 @@
   const { el, api, fill } = yc;
   const root = document.getElementById("root");
   const me = await yc.session(root, "staff");
-  document.getElementById("who").append(`${me.user}（${me.role}）　`, el("button", { type: "button", text: "退出", onclick: yc.logout }));
+  document.getElementById("who").append(`${me.user}（${me.role}${me.department ? " · " + me.department : ""}）　`, el("button", { type: "button", text: "退出", onclick: yc.logout }));
 
   const facets = await api("GET", "/api/staff/facets");
   const select = (id, first, values) => el("select", { id }, el("option", { value: "", text: first }), values.map((v) => el("option", { value: v, text: v })));
   const status = select("d-status", "全部状态", ["派单", "办理", "办结", "回访", "评价"]);
-  const dept = select("d-dept", "全部部门", facets.departments);
+  // an account of one department (a 承办单位) sees only its tickets: the server holds it to that too
+  const dept = me.department ? select("d-dept", me.department, []) : select("d-dept", "全部部门", facets.departments);
+  if (me.department) dept.disabled = true;
   const district = select("d-district", "全部区", facets.districts);
   const overdue = el("input", { id: "d-overdue", type: "checkbox" });
   const count = el("p", { class: "muted", role: "status", "aria-live": "polite" });
@@ -87,6 +89,7 @@
         el("div", {}, el("label", { for: "d-dept", text: "承办部门" }), dept),
         el("div", {}, el("label", { for: "d-district", text: "区" }), district),
         el("div", { class: "check-line" }, overdue, el("label", { for: "d-overdue", text: " 只看超期" }))),
+      me.department ? el("p", { class: "muted", text: `本账号属于${me.department}：只显示、只能办理本部门的工单。` }) : null,
       count,
       el("div", { class: "table-wrap" }, el("table", {}, el("caption", { text: "工单" }),
         el("thead", {}, el("tr", {}, ["工单号", "类别", "状态", "区", "承办部门", "办结期限"].map((h) => el("th", { scope: "col", text: h })))), body))),
