@@ -176,3 +176,18 @@ def test_booking_the_service_named_with_a_counter_question(live):
     msg = rasa_say(live, "13812345678", s)[-1]
     assert "内地居民结婚登记" in msg["text"] and "离婚" not in msg["text"]
     rasa_say(live, "/deny", s)
+
+
+def test_rasa_turns_are_in_the_question_log(live):
+    """The question log in Rasa mode: each decision as Rasa's actions made it, a form turn by its actions."""
+    from datetime import UTC, datetime, timedelta
+
+    app, s = live[2], "web:e-qlog"
+    rasa_say(live, "身份证的事", s)  # first: after an answer it is read in that guide's context
+    rasa_say(live, "驾照丢了怎么办", s)
+    rasa_say(live, "帮我订一张去上海的机票", s)
+    rasa_say(live, "/book" + json.dumps({"code": _bookable(app).code}), s)  # the booking form asks for a hall
+    questions = app.state.services.questions
+    rows = questions.around(questions.conversation_of(s), datetime.now(UTC) + timedelta(seconds=1), before=10)
+    assert [(r.mode, r.decision) for r in rows] == [("rasa", "clarify"), ("rasa", "answer"), ("rasa", "none"), ("rasa", "form")]
+    assert rows[1].code == "370199-000103002000-XK-002-01" and rows[1].channel == "web"
