@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
+
 from assistant.logs import flush_logs, setup_logging
+from assistant.question_log import QuestionRow
 
 RAW = "我叫王小明，身份证110105194912310021，座机010-12345678，手机１３９１２３４５６７８"
 SECRETS = ("王小明", "110105194912310021", "12345678", "１３９１２３４５６７８", "13912345678")
@@ -30,6 +33,20 @@ def test_ticket_descriptions_events_and_ratings_are_masked_for_staff(staffed_cli
     ratings = client.get("/api/admin/ratings", headers=editor)
     assert ratings.status_code == 200 and ratings.json()
     assert _clean(ratings.text), ratings.text
+
+
+def test_the_question_log_its_export_and_the_queues_context_are_masked(staffed_client, bearer):
+    client = staffed_client
+    for text in (RAW, "驾照丢了怎么办"):
+        assert client.post("/api/chat", json={"sender": "web:pii", "text": text}).status_code == 200
+    client.app.state.services.unanswered.record("要多少钱", "要多少钱", source="web", sender="web:pii")
+    editor = bearer(client, "editor1", "editor password 1")
+    with client.app.state.services.store.engine.connect() as conn:
+        stored = " ".join(f"{t} {r} {c}" for t, r, c in conn.execute(select(QuestionRow.text, QuestionRow.reply, QuestionRow.conversation)))
+    assert _clean(stored) and "web:pii" not in stored, stored
+    for path in ("/api/admin/stats", "/api/admin/stats.csv", "/api/admin/unanswered"):
+        resp = client.get(path, headers=editor)
+        assert resp.status_code == 200 and "王**" in resp.content.decode("utf-8-sig") and _clean(resp.content.decode("utf-8-sig")), path
 
 
 def test_the_action_token_never_reaches_the_access_log(capsys, monkeypatch):
