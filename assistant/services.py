@@ -142,7 +142,7 @@ def _channels(settings: Settings, relay: HumanRelay, engine) -> Channels:
         if settings.wechat_aes_key
         else None
     )
-    channel = WeChatChannel(relay, api, settings.wechat_reply_budget, preferences=ReadingPreferences(engine))
+    channel = WeChatChannel(relay, api, settings.wechat_reply_budget, preferences=ReadingPreferences(engine, pseudonym_key(settings.secret_key)))
     if api is not None:
         relay.push = channel.push  # staff replies and notices go out as 客服消息
     return Channels(channel, crypto)

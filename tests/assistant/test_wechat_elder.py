@@ -68,7 +68,7 @@ def test_switching_on_is_kept_per_openid_without_storing_the_openid(wechat):
     engine = client.app.state.services.store.engine
     with engine.connect() as conn:
         keys = conn.execute(select(ReadingPreferenceRow.key)).scalars().all()
-    assert len(keys) == 1 and "oGrandma" not in keys[0] and len(keys[0]) == 64  # a hash, no OpenID
+    assert len(keys) == 1 and "oGrandma" not in keys[0] and len(keys[0]) == 16  # a keyed pseudonym, no OpenID
 
     # another worker (or a restart) reads the same switch from the database
     channel = client.app.state.services.channels.wechat
