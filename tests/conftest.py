@@ -12,14 +12,38 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "knowledge" / "data"
 PG_ADMIN_URL = os.environ.get("YICHUANG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_TEST_URL = os.environ.get("YICHUANG_TEST_REDIS", "redis://127.0.0.1:6379/13")  # a db of the tests' own
 
 
-def _pg_answers() -> bool:
+def _answers(port: int) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
             return True
     except OSError:
         return False
+
+
+def _pg_answers() -> bool:
+    return _answers(5432)
+
+
+def flushed_redis(url: str) -> str:
+    """``url``'s database emptied (skips when Redis does not answer); the tests' own db number."""
+    import redis
+
+    if not _answers(int(url.rsplit(":", 1)[1].split("/")[0])):
+        pytest.skip("Redis does not answer on 127.0.0.1:6379")
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    return url
+
+
+@pytest.fixture
+def redis_url():
+    url = flushed_redis(REDIS_TEST_URL)
+    yield url
+    flushed_redis(url)
 
 
 @pytest.fixture(scope="session")
