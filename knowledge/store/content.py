@@ -69,6 +69,8 @@ class ChangeEvent:
     kind: Kind
     code: str
     content: Entry | None
+    version: int | None = None  # the version published (None for a retire)
+    remote: bool = False  # made by another worker, heard through ``ContentFollower``
 
 
 @dataclass
@@ -165,6 +167,14 @@ class ContentStore:
         with self._sessions() as s:
             return [model_for(row.kind).model_validate(ver.content) for row, ver in s.execute(stmt)]
 
+    def published_versions(self) -> dict[str, tuple[Kind, int]]:
+        """code -> (kind, published version) of everything citizens see now (no content read)."""
+        stmt = select(EntryRow.code, EntryRow.kind, EntryRow.published_version).where(
+            EntryRow.status == EntryStatus.PUBLISHED
+        )
+        with self._sessions() as s:
+            return {code: (kind, version) for code, kind, version in s.execute(stmt)}
+
     def count(self, kind: Kind | None = None, status: EntryStatus | None = None) -> int:
         stmt = select(func.count(EntryRow.id))
         if kind:
@@ -216,7 +226,8 @@ class ContentStore:
             version = version or row.latest_version
             ver = self._version_row(s, row, version)
             self._publish_row(s, row, ver, author, note)
-            event = ChangeEvent("publish", row.kind, code, model_for(row.kind).model_validate(ver.content))
+            content = model_for(row.kind).model_validate(ver.content)
+            event = ChangeEvent("publish", row.kind, code, content, ver.version)
         self._notify([event])
         return self.get(code)
 
@@ -243,7 +254,7 @@ class ContentStore:
             if publish:
                 self._publish_row(s, row, new, author, f"恢复自版本 {version}")
                 event = ChangeEvent(
-                    "publish", row.kind, code, model_for(row.kind).model_validate(new.content)
+                    "publish", row.kind, code, model_for(row.kind).model_validate(new.content), new.version
                 )
         if event:
             self._notify([event])
@@ -297,7 +308,7 @@ class ContentStore:
         if publish and not (row.status == EntryStatus.PUBLISHED and row.published_version == ver.version):
             self._publish_row(s, row, ver, author, note)
             report.published.append(entry.code)
-            return [ChangeEvent("publish", kind, entry.code, entry)]
+            return [ChangeEvent("publish", kind, entry.code, entry, ver.version)]
         return []
 
     def _add_version(

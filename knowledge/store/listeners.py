@@ -44,6 +44,12 @@ class Listeners:
                 sub.backlog.extend(events)
                 self._drain(sub)
 
+    @property
+    def delivery(self) -> threading.RLock:
+        """Held while events are handed over: whoever compares what listeners heard with the
+        store holds it too, so no delivery slips in between (``ContentFollower``)."""
+        return self._lock
+
     def catch_up(self) -> dict[str, int]:
         """Hand waiting events over again; what is still waiting afterwards, per listener."""
         with self._lock:
