@@ -33,7 +33,7 @@ from assistant.routes import (
     tickets,
     wechat,
 )
-from assistant.services import build
+from assistant.services import build, shared_state
 from assistant.settings import Settings, get_settings
 from knowledge.retrieval import Retriever
 
@@ -50,11 +50,12 @@ def create_app(
     The services live in ``app.state.services`` (an ``assistant.services.Services``) while the
     app runs; routes reach them through ``assistant.deps``, tests through that attribute."""
     settings = settings or get_settings()
+    shared = shared_state(settings)  # the rate limits' buckets and the services' state alike
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         setup_logging(settings.log_level, settings.log_format)
-        services = build(settings, retriever=retriever)
+        services = build(settings, retriever=retriever, shared=shared)
         app.state.services = services
         services.conversation.bind_loop()
         services.start(supervise=supervise)
@@ -63,6 +64,9 @@ def create_app(
             database=settings.database_url.split("@")[-1],
             search=services.retriever.size if services.retriever else "off",
             forwarding=services.forwarding is not None,
+            shared="redis" if services.shared.shared else "this process",
+            bus=services.bus.kind if services.bus is not None else "none",
+            dialogue_servers=len(services.conversation.servers),
         )
         try:
             yield
@@ -97,7 +101,10 @@ def create_app(
     app.include_router(accounts.router)
     pages.mount(app)
     app.add_middleware(
-        RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+        RateLimitMiddleware,
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        state=shared,
     )
     app.add_middleware(
         BodySizeMiddleware,

@@ -23,6 +23,13 @@ Many at once, without waiting on each other:
 - at most ``concurrency`` turns are with Rasa at once (Rasa works on one message at a time in
   one event loop: under a burst, more in flight only make every one of them late);
 - Rasa that refuses connections is down for everyone: it is left alone for ``retry_after``;
+- several dialogue servers (a scale-out, their trackers and locks in Redis): each conversation
+  goes to one picked by rendezvous hashing of its sender among those up, so it stays on one
+  server while that one is up and moves to the next when it is not; a server that refuses the
+  connection (nothing was sent) is marked down and the turn goes to the next one at once;
+- Rasa calls back the worker that started it, which may not be the one that asked: the message's
+  metadata names the asking worker (signed), and the webhook hands the call over to it, whose
+  turn it is (``asked_by``, ``relay_action``), so its guard above holds across workers;
 - long messages reach Rasa condensed to ``max_chars`` (intent and entities come from the
   start of a message); the actions read the citizen's whole words (``Turn.restore``).
 """
@@ -30,11 +37,13 @@ Many at once, without waiting on each other:
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
@@ -54,6 +63,7 @@ from nlu.safety import default_check
 log = get_logger(__name__)
 Mode = Literal["rasa", "retrieval", "unavailable", "safety"]
 TurnState = Literal["pending", "acting", "abandoned", "done"]
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)  # the request never reached the server
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 
 
@@ -74,6 +84,7 @@ class Turn:
     text: str  # what the citizen wrote
     sent: str  # what Rasa got (condensed when long)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    server: str = ""  # the dialogue server it went to
     state: TurnState = "pending"
     responses: list[dict[str, Any]] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # the custom actions Rasa ran for it
@@ -116,6 +127,22 @@ class Turn:
 
 
 @dataclass
+class DialogueServer:
+    """One Rasa: down for a while after it refused a connection, or while its supervisor says so."""
+
+    url: str
+    down_until: float = 0.0
+    ready: Callable[[], bool] = lambda: True
+
+    def up(self, now: float) -> bool:
+        return now >= self.down_until and self.ready()
+
+
+def _rank(url: str, sender: str) -> bytes:
+    return hashlib.blake2b(f"{url}|{sender}".encode(), digest_size=8).digest()
+
+
+@dataclass
 class _Gate:
     """One message per conversation with Rasa at a time; ``users`` counts who holds or waits."""
 
@@ -142,7 +169,7 @@ class Conversation:
     def __init__(
         self,
         fallback: RetrievalDialogue | None,
-        rasa_url: str = "",
+        rasa_url: str | Sequence[str] = "",
         timeout: float = 2.0,
         retry_after: float = 10.0,
         *,
@@ -152,13 +179,19 @@ class Conversation:
         fallback_threads: int = 4,
         concurrency: int = 4,
         api_token: str = "",
+        worker_url: str = "",
         metrics=None,
         questions: QuestionLog | None = None,
     ) -> None:
+        """``rasa_url``: one dialogue server or several; ``worker_url``: where Rasa and the other
+        workers reach this one (set when there are several: actions come back to the asker)."""
         self.fallback = fallback
         self.questions = questions  # every turn is logged there (None: not recorded)
         default_check()  # the emergencies table is checked at start: a mistake stops it with file/line
-        self.rasa_url = rasa_url.rstrip("/")
+        urls = [rasa_url] if isinstance(rasa_url, str) else list(rasa_url)
+        self.servers = [DialogueServer(u.rstrip("/")) for u in urls if u]
+        self.rasa_url = self.servers[0].url if self.servers else ""
+        self.worker_url = worker_url.rstrip("/")
         self.timeout, self.retry_after, self.commit_wait = timeout, retry_after, commit_wait
         self.max_chars, self.api_token = max_chars, api_token
         self.settle = 0.3  # seconds for Rasa to drop a turn the app hung up on
@@ -176,14 +209,25 @@ class Conversation:
         self._gates: dict[str, _Gate] = {}
         self._inflight: dict[str, Turn] = {}  # sender -> its turn with Rasa (read by the webhook)
         self._background: set[asyncio.Task] = set()
-        self._down_until = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.ready: Callable[[], bool] = lambda: True  # the supervisor's word when it runs Rasa
+
+    def supervised(self, url: str, ready: Callable[[], bool]) -> None:
+        """The supervisor's word on the server it runs at ``url`` (up only while it says ready)."""
+        for server in self.servers:
+            if server.url == url.rstrip("/"):
+                server.ready = ready
 
     # -- the turn ------------------------------------------------------------------------------
     @property
     def rasa_available(self) -> bool:
-        return bool(self.rasa_url) and time.monotonic() >= self._down_until and self.ready()
+        now = time.monotonic()
+        return any(server.up(now) for server in self.servers)
+
+    def servers_for(self, sender: str) -> list[DialogueServer]:
+        """The servers up, the one this conversation belongs to first (rendezvous hashing)."""
+        now = time.monotonic()
+        ranked = sorted(self.servers, key=lambda server: _rank(server.url, sender), reverse=True)
+        return [server for server in ranked if server.up(now)]
 
     async def turn(
         self, sender: str, text: str, request_id: str | None = None, *, shown: str | None = None
@@ -209,7 +253,9 @@ class Conversation:
             return "unavailable", [unavailable("在线咨询")], False
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self._fallback_threads)
-        replies, form = await anyio.to_thread.run_sync(self._fallback_turn, sender, text, limiter=self._limiter)
+        replies, form = await anyio.to_thread.run_sync(
+            self._fallback_turn, sender, text, limiter=self._limiter
+        )
         if self.rasa_available:  # Rasa was only late: it learns where the app took the conversation
             self._in_background(self._sync_back(sender, self.fallback.memory.get(sender)))
         return "retrieval", replies, form
@@ -230,8 +276,14 @@ class Conversation:
         try:
             await anyio.to_thread.run_sync(
                 partial(
-                    self.questions.record, sender, text, mode=mode, decision=decision, code=code,
-                    reply=reply_start(replies), shown=shown,
+                    self.questions.record,
+                    sender,
+                    text,
+                    mode=mode,
+                    decision=decision,
+                    code=code,
+                    reply=reply_start(replies),
+                    shown=shown,
                 )  # fmt: skip
             )
         except Exception as exc:  # the database is busy or gone: the answer still goes out
@@ -280,7 +332,9 @@ class Conversation:
             gate.lock.release()  # Rasa has all it can work on in time: this turn goes to the app
             self._count("queue")
             return None, []
-        turn = Turn(sender, text, condense(text, self.max_chars), request_id=request_id or uuid.uuid4().hex[:16])
+        turn = Turn(
+            sender, text, condense(text, self.max_chars), request_id=request_id or uuid.uuid4().hex[:16]
+        )
         self._inflight[sender] = turn
         task = asyncio.create_task(self._post(turn))
         released = False
@@ -294,7 +348,9 @@ class Conversation:
                 turn.abandon()  # stops any further action of this turn
             if done:
                 return self._answer(turn, task.result()), turn.actions
-            log.warning("dialogue server too slow for this turn, answering without it", request_id=turn.request_id)
+            log.warning(
+                "dialogue server too slow for this turn, answering without it", request_id=turn.request_id
+            )
             self._count("timeout")
             if not acted:  # nothing of it ran: hang up, Rasa drops it (Sanic cancels the handler)
                 task.cancel()
@@ -337,7 +393,9 @@ class Conversation:
             response = await self._client.post(url, params=params, json=events, timeout=5.0)
             response.raise_for_status()
         except (httpx.HTTPError, ValueError) as exc:
-            log.warning("could not tell the dialogue server where the conversation is", error=type(exc).__name__)
+            log.warning(
+                "could not tell the dialogue server where the conversation is", error=type(exc).__name__
+            )
         finally:
             gate.lock.release()
 
@@ -352,10 +410,25 @@ class Conversation:
         return gate
 
     async def _post(self, turn: Turn) -> Any:
+        """The turn to the conversation's server; to the next one up if it refuses the connection
+        (then nothing reached it, so nothing can happen twice)."""
+        result: Any = httpx.ConnectError("no dialogue server up")
+        for server in self.servers_for(turn.sender):
+            turn.server = server.url
+            result = await self._post_to(server.url, turn)
+            if not isinstance(result, NOT_SENT):
+                return result
+            server.down_until = time.monotonic() + self.retry_after
+            log.warning(
+                "dialogue server refused the connection", server=server.url, request_id=turn.request_id
+            )
+        return result
+
+    async def _post_to(self, url: str, turn: Turn) -> Any:
         try:
             response = await self._client.post(
-                f"{self.rasa_url}/webhooks/rest/webhook",
-                json={"sender": turn.sender, "message": turn.sent, "metadata": {"request_id": turn.request_id}},
+                f"{url}/webhooks/rest/webhook",
+                json={"sender": turn.sender, "message": turn.sent, "metadata": self._metadata(turn)},
                 headers={"X-Request-ID": turn.request_id},
             )
             response.raise_for_status()
@@ -366,10 +439,49 @@ class Conversation:
         except (httpx.HTTPError, ValueError) as exc:
             return exc
 
+    # -- actions that Rasa sends to another worker ------------------------------------------------
+    def _signature(self, worker: str, request_id: str) -> str:
+        return hmac.new(
+            self.api_token.encode(), f"{worker}|{request_id}".encode(), hashlib.sha256
+        ).hexdigest()[:32]
+
+    def _metadata(self, turn: Turn) -> dict[str, str]:
+        metadata = {"request_id": turn.request_id}
+        if self.worker_url:
+            metadata["worker"] = self.worker_url
+            metadata["worker_sig"] = self._signature(self.worker_url, turn.request_id)
+        return metadata
+
+    def asked_by(self, metadata: dict) -> str | None:
+        """The other worker whose turn an action call belongs to (None: ours, or nobody's)."""
+        worker, request_id = str(metadata.get("worker") or ""), str(metadata.get("request_id") or "")
+        if not worker or not request_id or worker == self.worker_url:
+            return None
+        if not hmac.compare_digest(
+            str(metadata.get("worker_sig") or ""), self._signature(worker, request_id)
+        ):
+            log.warning(
+                "action call names a worker without a valid signature; run here", request_id=request_id
+            )
+            return None
+        return worker
+
+    async def relay_action(self, worker: str, body: dict, token: str) -> httpx.Response | None:
+        """Hand an action call over to the worker whose turn it is; None when that worker is gone
+        (nothing reached it: the caller runs the action itself, as a worker alone would)."""
+        try:
+            return await self._client.post(
+                f"{worker}/webhook", json=body, params={"token": token} if token else None, timeout=30.0
+            )
+        except NOT_SENT:
+            log.warning("the worker that asked is gone; the action runs here", worker=worker)
+            return None
+        except httpx.HTTPError as exc:  # it may still be running there: never run it twice
+            log.warning("handing an action over failed", worker=worker, error=type(exc).__name__)
+            return httpx.Response(504, json={"error": "the worker that asked did not answer"})
+
     def _answer(self, turn: Turn, result: Any) -> list[Reply] | None:
         if isinstance(result, Exception):
-            if isinstance(result, httpx.ConnectError):
-                self._down_until = time.monotonic() + self.retry_after
             log.warning(
                 "dialogue server unavailable, answering without it",
                 error=type(result).__name__,
@@ -385,7 +497,7 @@ class Conversation:
             await asyncio.wait({task})
             if task.cancelled():
                 await asyncio.sleep(self.settle)  # Rasa notices the hang-up between two steps
-            elif isinstance(task.result(), httpx.ConnectError):
+            elif isinstance(task.result(), NOT_SENT):
                 return
             if keep:
                 log.info("late turn kept: the citizen got its actions' answer", request_id=turn.request_id)
@@ -397,7 +509,7 @@ class Conversation:
     async def _rewind(self, turn: Turn) -> None:
         """Rewind the turn if Rasa's tracker holds it as its latest message (it may not: Rasa
         failed before saving it); a rewind of anything else would undo the citizen's last turn."""
-        url = f"{self.rasa_url}/conversations/{turn.sender}/tracker"
+        url = f"{turn.server}/conversations/{turn.sender}/tracker"
         params = {"token": self.api_token} if self.api_token else None
         headers = {"X-Request-ID": turn.request_id}
         try:
@@ -416,7 +528,9 @@ class Conversation:
             response.raise_for_status()
             log.info("abandoned turn rewound in the dialogue server", request_id=turn.request_id)
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
-            log.error("could not rewind an abandoned turn", error=type(exc).__name__, request_id=turn.request_id)
+            log.error(
+                "could not rewind an abandoned turn", error=type(exc).__name__, request_id=turn.request_id
+            )
 
     def _finish(self, turn: Turn, gate: asyncio.Lock) -> None:
         with turn._lock:

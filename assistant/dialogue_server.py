@@ -104,7 +104,14 @@ def fingerprint(dictionary: Path) -> str:
     """Hash of everything the model is trained from (our pipeline components' code included);
     equal hashes mean the same model."""
     digest = hashlib.sha256()
-    files = [CONFIG, DOMAIN, LOCK, *COMPONENTS, *sorted(TRAINING_DATA.glob("*.yml")), *sorted(dictionary.glob("*"))]
+    files = [
+        CONFIG,
+        DOMAIN,
+        LOCK,
+        *COMPONENTS,
+        *sorted(TRAINING_DATA.glob("*.yml")),
+        *sorted(dictionary.glob("*")),
+    ]
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -156,7 +163,9 @@ def train(settings: Settings, dictionary: Path, *, force: bool = False) -> Train
     for old in target.parent.glob("*.tar.gz"):
         if old != target:
             old.unlink()
-    log.info("dialogue model trained", seconds=round(seconds, 1), size_mb=round(target.stat().st_size / 1e6, 1))
+    log.info(
+        "dialogue model trained", seconds=round(seconds, 1), size_mb=round(target.stat().st_size / 1e6, 1)
+    )
     return TrainResult(target, trained=True, seconds=seconds)
 
 
@@ -208,7 +217,7 @@ def test_stories(settings: Settings, model: Path) -> str:
             "--model", str(model),
             "--out", str(out),
             "--fail-on-prediction-errors",
-            "--endpoints", str(RASA_DIR / "endpoints.yml"),
+            "--endpoints", str(write_endpoints(settings)),
         ],
         "测试对话故事",
         capture=True,
@@ -217,8 +226,47 @@ def test_stories(settings: Settings, model: Path) -> str:
 
 
 # -- the running server ------------------------------------------------------------------------
+def write_endpoints(settings: Settings) -> Path:
+    """``var/rasa/endpoints.yml``: the app as action server (``assistant/rasa/endpoints.yml``) and,
+    with ``redis_url``, trackers and conversation locks in that Redis, so any Rasa of a scale-out
+    continues any conversation. Trackers hold the citizens' own words: they expire
+    ``conversation_ttl`` seconds after the last message. Secrets stay in the environment
+    (``${…}``, filled by Rasa), never in the file."""
+    endpoints = yaml.safe_load((RASA_DIR / "endpoints.yml").read_text(encoding="utf-8"))
+    if settings.redis_url:
+        redis = _redis_endpoint(settings.redis_url)
+        endpoints["tracker_store"] = {"type": "redis", **redis, "record_exp": settings.conversation_ttl}
+        endpoints["lock_store"] = {"type": "redis", **redis}
+    out = rasa_dir(settings) / "endpoints.yml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(endpoints, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def _redis_endpoint(redis_url: str) -> dict:
+    url = httpx.URL(redis_url)
+    db = url.path.strip("/")
+    found = {
+        "url": url.host or "localhost",
+        "port": url.port or 6379,
+        "db": int(db) if db.isdigit() else 0,
+        "key_prefix": "yichuang",  # Rasa wants it alphanumeric: yichuang:tracker:…, yichuang:lock:…
+    }
+    if url.username:
+        found["username"] = "${YICHUANG_REDIS_USERNAME}"
+    if url.password:
+        found["password"] = "${YICHUANG_REDIS_PASSWORD}"
+    if url.scheme == "rediss":
+        found["use_ssl"] = True
+    return found
+
+
 def _endpoint_env(settings: Settings, action_url: str) -> dict[str, str]:
-    return {"YICHUANG_ACTION_URL": action_url, "YICHUANG_ACTION_TOKEN": settings.action_token}
+    env = {"YICHUANG_ACTION_URL": action_url, "YICHUANG_ACTION_TOKEN": settings.action_token}
+    if settings.redis_url:
+        url = httpx.URL(settings.redis_url)
+        env |= {"YICHUANG_REDIS_USERNAME": url.username, "YICHUANG_REDIS_PASSWORD": url.password}
+    return env
 
 
 class RasaProcess:
@@ -246,7 +294,7 @@ class RasaProcess:
             "--interface", "127.0.0.1",
             "--port", str(self.port),
             "--model", str(self.model),
-            "--endpoints", str(RASA_DIR / "endpoints.yml"),
+            "--endpoints", str(write_endpoints(self.settings)),
             "--credentials", str(RASA_DIR / "credentials.yml"),
             "--enable-api", "--auth-token", rasa_api_token(self.settings),
         ]  # fmt: skip
@@ -254,7 +302,9 @@ class RasaProcess:
             self.proc = subprocess.Popen(
                 args,
                 cwd=ROOT,
-                env=_env(self.settings) | _endpoint_env(self.settings, self.action_url),
+                env=_env(self.settings)
+                | _endpoint_env(self.settings, self.action_url)
+                | {"YICHUANG_RASA_PARENT": str(os.getpid())},  # it dies with us (nlu.rasa_run)
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: stopped as a whole, no terminal ^C
@@ -274,12 +324,16 @@ class RasaProcess:
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline and not cancelled():
             if self.proc is not None and self.proc.poll() is not None:
-                raise DialogueServerError(f"Rasa 启动失败（退出码 {self.proc.returncode}），见 {self.log_file}")
+                raise DialogueServerError(
+                    f"Rasa 启动失败（退出码 {self.proc.returncode}），见 {self.log_file}"
+                )
             served = self.served_model()
             if served is not None:
                 if Path(served).name != self.model.name:
                     self.stop()
-                    raise DialogueServerError(f"端口 {self.port} 上的对话服务加载的是 {served}，不是 {self.model.name}")
+                    raise DialogueServerError(
+                        f"端口 {self.port} 上的对话服务加载的是 {served}，不是 {self.model.name}"
+                    )
                 self._warm_up()
                 return
             time.sleep(0.5)
@@ -293,7 +347,9 @@ class RasaProcess:
         spend that here, not on a citizen's first turn."""
         try:
             httpx.post(
-                f"{self.url}/webhooks/rest/webhook", json={"sender": "__warmup__", "message": "你好"}, timeout=120
+                f"{self.url}/webhooks/rest/webhook",
+                json={"sender": "__warmup__", "message": "你好"},
+                timeout=120,
             )
         except httpx.HTTPError as exc:
             log.warning("dialogue server warm-up failed", error=type(exc).__name__)

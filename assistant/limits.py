@@ -8,9 +8,10 @@ limited here.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections import OrderedDict
+
+import anyio
+
+from foundation.shared_state import LocalState, SharedState
 
 LIMITED_PREFIXES = (
     "/api/search",
@@ -38,35 +39,30 @@ async def _send_json(send, status: int, detail: str) -> None:
 
 
 class TokenBuckets:
-    """``rate`` requests per minute per key, with bursts up to ``burst``."""
+    """``rate`` requests per minute per key, with bursts up to ``burst``; the buckets live in the
+    shared state, so with Redis a client's budget is one across every worker."""
 
-    def __init__(self, rate: float, burst: int, max_keys: int = 100_000) -> None:
-        self.rate, self.burst, self.max_keys = rate / 60.0, burst, max_keys
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, rate: float, burst: int, state: SharedState | None = None) -> None:
+        self.rate, self.burst = rate / 60.0, burst
+        self.state = state or LocalState()
 
     def allow(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            tokens, last = self._buckets.get(key, (float(self.burst), now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            allowed = tokens >= 1
-            self._buckets[key] = (tokens - 1 if allowed else tokens, now)
-            self._buckets.move_to_end(key)
-            while len(self._buckets) > self.max_keys:
-                self._buckets.popitem(last=False)
-            return allowed
+        return self.state.take("rate:" + key, self.rate, self.burst, now)
 
 
 class RateLimitMiddleware:
-    def __init__(self, app, per_minute: float, burst: int) -> None:
+    def __init__(self, app, per_minute: float, burst: int, state: SharedState | None = None) -> None:
         self.app = app
-        self.buckets = TokenBuckets(per_minute, burst)
+        self.buckets = TokenBuckets(per_minute, burst, state)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"].startswith(LIMITED_PREFIXES):
             client = (scope.get("client") or ("?", 0))[0]
-            if not self.buckets.allow(client):
+            if self.buckets.state.shared:  # a network round trip: never on the event loop
+                allowed = await anyio.to_thread.run_sync(self.buckets.allow, client)
+            else:
+                allowed = self.buckets.allow(client)
+            if not allowed:
                 await _send_json(send, 429, "请求太频繁，请稍后再试。")
                 return
         await self.app(scope, receive, send)

@@ -41,6 +41,12 @@ class RetrievalDialogue(DialogueCore):
         if urgent:
             return urgent
         ctx = self.memory.get(sender)
+        try:
+            return self._respond(ctx, sender, text)
+        finally:  # kept where every worker finds it (the shared state), even after an error
+            self.memory.put(sender, ctx)
+
+    def _respond(self, ctx: Context, sender: str, text: str) -> list[Reply]:
         parsed = parse_payload(text)
         if ctx.form and self.forms is not None:
             return self.forms.step(ctx, sender, text, parsed)

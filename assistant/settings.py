@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -37,6 +38,19 @@ class Settings(BaseSettings):
     env: Literal["dev", "test", "prod"] = "dev"
     var_dir: Path = Path("var")
     database_url: str = Field(default="", description="SQLAlchemy URL; empty = SQLite file under var_dir")
+    redis_url: str = Field(
+        default="",
+        description="redis://host:port/db shared by every worker and Rasa (trackers, locks, conversation "
+        "memory, rate limits, WeChat); empty = this process only",
+    )
+    worker_url: str = Field(
+        default="", description="how Rasa and the other workers reach this one; empty = http://127.0.0.1:PORT"
+    )
+    conversation_ttl: float = Field(
+        default=1800,
+        ge=60,
+        description="seconds an idle conversation is kept (Rasa's trackers in Redis, the app's memory)",
+    )
     data_dir: Path = Path("knowledge/data")
 
     host: str = "127.0.0.1"
@@ -74,6 +88,10 @@ class Settings(BaseSettings):
 
     # dialogue server (Rasa); empty rasa_url = the app's own conversation only (degraded mode)
     rasa_url: str = Field(default="http://127.0.0.1:5005", description="Rasa's REST endpoint base")
+    rasa_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="every dialogue server of a scale-out (comma-separated); empty = rasa_url alone",
+    )
     rasa_timeout: float = Field(default=2.0, gt=0, description="seconds before a turn falls back")
     rasa_retry_after: float = Field(
         default=10.0, ge=0, description="seconds to answer without Rasa after it failed"
@@ -84,7 +102,9 @@ class Settings(BaseSettings):
     rasa_max_chars: int = Field(
         default=200, ge=20, description="longer messages reach Rasa condensed; actions read them whole"
     )
-    rasa_concurrency: int = Field(default=4, ge=1, description="turns with Rasa at once; more wait or fall back")
+    rasa_concurrency: int = Field(
+        default=4, ge=1, description="turns with Rasa at once; more wait or fall back"
+    )
     action_threads: int = Field(default=8, ge=1, description="threads for Rasa's action calls (own pool)")
     search_threads: int = Field(
         default=2, ge=1, description="/api/search calls at once (own pool): a burst of searches never takes the chat's CPU"
@@ -117,7 +137,9 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=20, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     import_max_bytes: int = Field(
-        default=8 * 1024 * 1024, ge=2 * 1024 * 1024, description="editors' YAML/XLSX upload (the KB export is ~300 KB)"
+        default=8 * 1024 * 1024,
+        ge=2 * 1024 * 1024,
+        description="editors' YAML/XLSX upload (the KB export is ~300 KB)",
     )
 
     # 转人工: the staff inbox
@@ -175,6 +197,23 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @field_validator("rasa_urls", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def dialogue_servers(self) -> list[str]:
+        """The Rasa servers conversations go to: ``rasa_urls``, else ``rasa_url`` (may be none)."""
+        return self.rasa_urls or ([self.rasa_url] if self.rasa_url else [])
+
+    @property
+    def own_url(self) -> str:
+        """This worker as Rasa (its action endpoint) and the other workers reach it."""
+        return (self.worker_url or f"http://127.0.0.1:{self.port}").rstrip("/")
 
     @field_validator("timezone")
     @classmethod

@@ -5,10 +5,15 @@ with ``text=…``), which under load is most turns. Its structlog pipeline begin
 global, ``rasa.utils.log_utils._anonymizer``; this launcher replaces it with one that masks
 身份证号, phone numbers and names (``nlu.pii``) in every value before Rasa configures logging.
 Runs inside Rasa's own virtualenv (``python -m nlu.rasa_run run …``, the project root as cwd).
+
+Started by a worker (``YICHUANG_RASA_PARENT`` names it), Rasa dies with that worker, even when
+the worker is killed with -9: a Rasa left behind would call a webhook nobody serves any more.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from typing import Any
 
@@ -31,7 +36,21 @@ def mask_event(_logger: Any, _method: str, event_dict: dict) -> dict:
     return {k: (v if k == "event" else masked(v)) for k, v in event_dict.items()}
 
 
+def die_with_parent() -> None:
+    """Linux: SIGTERM when the worker that started us goes (PR_SET_PDEATHSIG)."""
+    parent = os.environ.get("YICHUANG_RASA_PARENT", "")
+    if not parent.isdigit() or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != int(parent):  # it went before we asked to be told
+        sys.exit(0)
+
+
 def main() -> None:
+    die_with_parent()
     import rasa.utils.log_utils as log_utils
     from rasa.__main__ import main as rasa_main
 

@@ -43,17 +43,26 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
 def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    p.add_argument(
+        "--no-rasa",
+        action="store_true",
+        help="不在旁边启动 Rasa（扩容时多开的工作进程，用 YICHUANG_RASA_URLS 里的 Rasa）",
+    )
 
 
 @command("serve", "启动服务", _serve_args)
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     """The app, and Rasa beside it: started, watched and stopped by the app's lifespan (so on
-    SIGTERM/SIGINT too, which uvicorn re-raises after its shutdown; see assistant/supervisor.py)."""
+    SIGTERM/SIGINT too, which uvicorn re-raises after its shutdown; see assistant/supervisor.py).
+    ``--no-rasa``: a further worker of a scale-out, talking to the Rasa servers of ``rasa_urls``."""
     import uvicorn
 
     from assistant.app import create_app
 
-    settings = settings.model_copy(update={"port": args.port or settings.port, "host": args.host or settings.host})
+    update = {"port": args.port or settings.port, "host": args.host or settings.host}
+    if args.no_rasa:
+        update["rasa_autostart"] = False
+    settings = settings.model_copy(update=update)
     uvicorn.run(create_app(settings, supervise=True), host=settings.host, port=settings.port, log_config=None)
     return 0
 

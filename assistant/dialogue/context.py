@@ -7,12 +7,13 @@ when the app drives on its own, so both drivers see the same conversation.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+
+from foundation.shared_state import LocalState, SharedState
 
 MAX_TOPICS = 5
+_KEY = "memory:"
 
 
 @dataclass
@@ -27,7 +28,6 @@ class Context:
     pending: str | None = None  # the 一件事 question just asked
     bookings: list[str] = field(default_factory=list)  # numbers of the bookings made in this conversation
     form: dict | None = None  # the app's own form in progress (fallback only)
-    at: float = field(default_factory=time.monotonic)
 
     def focus(self, kind: str, code: str) -> None:
         """Make ``code`` the entry in focus; a new entry starts its walk-through afresh."""
@@ -48,21 +48,11 @@ class Context:
 
 
 class ConversationMemory:
-    """What each sender is talking about, kept for ``ttl`` seconds (LRU-bounded)."""
+    """What each sender is talking about, kept for ``ttl`` seconds after their last message, in
+    the shared state (this process's, or Redis so that every worker continues the conversation)."""
 
-    def __init__(self, ttl: float = 1800, max_senders: int = 50_000) -> None:
-        self.ttl, self.max_senders = ttl, max_senders
-        self._items: OrderedDict[str, Context] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, sender: str, ctx: Context) -> None:
-        """Replace what ``sender`` is talking about (Rasa's state, mirrored after each action)."""
-        with self._lock:
-            ctx.at = time.monotonic()
-            self._items[sender] = ctx
-            self._items.move_to_end(sender)
-            while len(self._items) > self.max_senders:
-                self._items.popitem(last=False)
+    def __init__(self, state: SharedState | None = None, ttl: float = 1800) -> None:
+        self.state, self.ttl = state or LocalState(), ttl
 
     def peek(self, sender: str) -> Context | None:
         """The sender's context if one is kept (nothing is created or touched)."""
@@ -71,13 +61,15 @@ class ConversationMemory:
         return ctx if ctx is not None and time.monotonic() - ctx.at <= self.ttl else None
 
     def get(self, sender: str) -> Context:
-        with self._lock:
-            ctx = self._items.get(sender)
-            if ctx is None or time.monotonic() - ctx.at > self.ttl:
-                ctx = Context()
-            ctx.at = time.monotonic()
-            self._items[sender] = ctx
-            self._items.move_to_end(sender)
-            while len(self._items) > self.max_senders:
-                self._items.popitem(last=False)
-            return ctx
+        raw = self.state.get(_KEY + sender)
+        if raw is None:
+            return Context()
+        try:
+            return Context(**json.loads(raw))
+        except (ValueError, TypeError):  # written by another version of the app: start afresh
+            return Context()
+
+    def put(self, sender: str, ctx: Context) -> None:
+        """Replace what ``sender`` is talking about: after the app's own turn, and Rasa's state
+        mirrored after each of its actions."""
+        self.state.put(_KEY + sender, json.dumps(asdict(ctx), ensure_ascii=False), self.ttl)

@@ -2,7 +2,9 @@
 
 Async, with a bounded thread pool of its own for the actions (``action_threads``): Rasa's
 call back never waits for threads the chat path or search hold. A call for a turn the app
-has already answered on its own (see ``assistant.conversation``) runs no action.
+has already answered on its own (see ``assistant.conversation``) runs no action. With several
+workers, a call for a turn another worker asked about is handed over to that worker (it holds
+the turn); when that worker is gone, the action runs here.
 """
 
 from __future__ import annotations
@@ -58,13 +60,23 @@ async def run_action(
         raise HTTPException(status_code=403, detail="forbidden")
     name = str(body.get("next_action") or "")
     tracker = body.get("tracker") or {}
-    request_id = str(((tracker.get("latest_message") or {}).get("metadata") or {}).get("request_id") or "")
+    metadata = (tracker.get("latest_message") or {}).get("metadata") or {}
+    request_id = str(metadata.get("request_id") or "")
     if request_id:
         bind_request_id(request_id)  # the chat turn's id: its lines and this action's share it
     if actions is None:
         return JSONResponse(status_code=503, content={"error": "actions unavailable", "action_name": name})
     sender = str(body.get("sender_id") or tracker.get("sender_id") or "")
     turn = conversation.turn_for(sender, request_id or None)
+    owner = conversation.asked_by(metadata) if turn is None and isinstance(metadata, dict) else None
+    if owner is not None:
+        relayed = await conversation.relay_action(owner, body, settings.action_token)
+        if relayed is not None:
+            log.info("action handed to the worker that asked", action=name, status=relayed.status_code)
+            try:
+                return JSONResponse(status_code=relayed.status_code, content=relayed.json())
+            except ValueError:
+                return JSONResponse(status_code=502, content={"error": "bad answer", "action_name": name})
     if turn is not None:
         if turn.state == "pending":  # the turn's first action: count what Rasa took it to be
             intent = str(((tracker.get("latest_message") or {}).get("intent") or {}).get("name") or "none")

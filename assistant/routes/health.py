@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 import anyio
@@ -41,8 +42,10 @@ class SearchHealthOut(BaseModel):
 
 
 class DialogueServerOut(BaseModel):
-    state: Literal["off", "external", "starting", "ready", "restarting", "refused", "failed", "stopped"] = Field(
-        description="external: Rasa at rasa_url is not run by this app; refused: its port is held by a server we did not start"
+    state: Literal["off", "external", "starting", "ready", "restarting", "refused", "failed", "stopped"] = (
+        Field(
+            description="external: Rasa at rasa_url is not run by this app; refused: its port is held by a server we did not start"
+        )
     )
     detail: str = ""
     restarts: int = 0
@@ -65,11 +68,11 @@ class HealthOut(BaseModel):
 
 
 def _dialogue_server(settings: Settings, supervisor: DialogueSupervisor | None) -> DialogueServerOut:
-    if not settings.rasa_url:
+    if not settings.dialogue_servers:
         return DialogueServerOut(state="off", detail="没有配置对话服务（只用应用自己的对话）")
     if supervisor is not None:
         return DialogueServerOut(**supervisor.status())
-    return DialogueServerOut(state="external", detail=settings.rasa_url)
+    return DialogueServerOut(state="external", detail=", ".join(settings.dialogue_servers))
 
 
 @router.get("/health", response_model=HealthOut)
@@ -121,7 +124,9 @@ async def _rasa_answers(url: str) -> bool:
 
 class ReadyOut(BaseModel):
     ready: bool
-    checks: dict[str, bool] = Field(description="database, search_models (search on), dialogue_server (Rasa configured)")
+    checks: dict[str, bool] = Field(
+        description="database, search_models (search on), dialogue_server (Rasa configured)"
+    )
     dialogue_server: DialogueServerOut
 
 
@@ -130,13 +135,16 @@ async def ready(
     store: StoreDep, retriever: OptionalRetrieverDep, settings: SettingsDep, supervisor: SupervisorDep
 ) -> JSONResponse:
     """200 when this instance can serve citizens fully: search models loaded, Rasa up with our
-    model (when one is configured), database answering; 503 with what is missing otherwise."""
+    model (when one is configured; one of them in a scale-out), database answering; 503 with
+    what is missing otherwise."""
     checks: dict[str, bool] = {"database": await anyio.to_thread.run_sync(_database_answers, store)}
     if settings.search_enabled:
         checks["search_models"] = retriever is not None
-    if settings.rasa_url:
-        up = supervisor.ready if supervisor is not None else True
-        checks["dialogue_server"] = up and await _rasa_answers(settings.rasa_url)
+    if settings.dialogue_servers:  # one answering is enough: conversations go to those up
+        own = supervisor.ready if supervisor is not None else True
+        urls = [u for u in settings.dialogue_servers if own or u.rstrip("/") != settings.rasa_url.rstrip("/")]
+        answers = await asyncio.gather(*(_rasa_answers(u) for u in urls))
+        checks["dialogue_server"] = any(answers)
     ok = all(checks.values())
     body = ReadyOut(ready=ok, checks=checks, dialogue_server=_dialogue_server(settings, supervisor))
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)

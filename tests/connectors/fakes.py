@@ -15,12 +15,16 @@ from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 
-@contextmanager
-def serve(app: FastAPI):
-    """Run ``app`` on 127.0.0.1 on a free port in a thread; yields the base URL."""
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(app: FastAPI, port: int | None = None):
+    """Run ``app`` on 127.0.0.1 (on ``port``, or a free one) in a thread; yields the base URL."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -176,10 +180,12 @@ class FakeWeChatApi:
         self.expire_next = False
         self.window_closed = False  # answer 45015: the citizen's 48 hours are over
         self.attempts = 0
+        self.token_delay = 0.0  # seconds each token request takes (workers asking at once)
         self.app = FastAPI()
 
         @self.app.get("/cgi-bin/token")
         def token(appid: str, secret: str):
+            time.sleep(self.token_delay)
             self.tokens += 1
             return {"access_token": f"T{self.tokens}", "expires_in": 7200}
 
