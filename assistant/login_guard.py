@@ -3,15 +3,18 @@
 After ``free`` failed log-ins an account (or a client address) waits before it may try again,
 and the wait doubles with every further failure, up to ``longest`` seconds: guessing a password
 costs hours, a colleague who mistyped three times loses nothing. A success clears the account's
-count. Counts live in this process (one service; several would each count their own).
+count. Counts live in the shared state (``foundation.shared_state``): with Redis every worker
+counts the same failures, so spreading guesses over workers gains nothing.
 """
 
 from __future__ import annotations
 
+import json
 import re
-import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+
+from foundation.shared_state import LocalState, SharedState
 
 COMMON = {
     "password123", "password1234", "12345678abc", "qwertyuiop12", "admin1234567", "abc123456789",
@@ -47,40 +50,49 @@ class _Count:
 
 class LoginGuard:
     def __init__(
-        self, free_per_account: int = 5, free_per_client: int = 20, first_wait: float = 30, longest: float = 900
+        self,
+        free_per_account: int = 5,
+        free_per_client: int = 20,
+        first_wait: float = 30,
+        longest: float = 900,
+        state: SharedState | None = None,
     ) -> None:
         self.free = {"account": free_per_account, "client": free_per_client}
         self.first_wait, self.longest = first_wait, longest
         self.forget_after = 3600.0
-        self._counts: dict[tuple[str, str], _Count] = {}
-        self._lock = threading.Lock()
+        self.state = state or LocalState()
 
     def wait(self, account: str, client: str, now: float | None = None) -> float:
         """Seconds before this account or client may try again (0: now)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            waits = [self._count(k, now).until - now for k in (("account", account), ("client", client))]
+        now = time.time() if now is None else now  # wall clock: the workers' one clock
+        waits = [self._count(k, now).until - now for k in (("account", account), ("client", client))]
         return max(0.0, *waits)
 
     def failed(self, account: str, client: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            for kind, key in (("account", account), ("client", client)):
+        now = time.time() if now is None else now
+        for kind, key in (("account", account), ("client", client)):
+            with self.state.lock(_key(kind, key), timeout=2.0):  # two workers' failures both count
                 count = self._count((kind, key), now)
                 count.failures += 1
                 count.last = now
                 over = count.failures - self.free[kind]
                 if over >= 0:
-                    count.until = now + min(self.longest, self.first_wait * 2**min(over, 20))
-            if len(self._counts) > 100_000:  # an address sweep must not grow this without end
-                self._counts.clear()
+                    count.until = now + min(self.longest, self.first_wait * 2 ** min(over, 20))
+                self.state.put(_key(kind, key), json.dumps(asdict(count)), self.forget_after + self.longest)
 
     def succeeded(self, account: str) -> None:
-        with self._lock:
-            self._counts.pop(("account", account), None)
+        self.state.delete(_key("account", account))
 
     def _count(self, key: tuple[str, str], now: float) -> _Count:
-        count = self._counts.get(key)
-        if count is None or (now - count.last > self.forget_after and now >= count.until):
-            count = self._counts[key] = _Count()
+        raw = self.state.get(_key(*key))
+        try:
+            count = _Count(**json.loads(raw)) if raw else _Count()
+        except (ValueError, TypeError):
+            count = _Count()
+        if now - count.last > self.forget_after and now >= count.until:
+            count = _Count()
         return count
+
+
+def _key(kind: str, key: str) -> str:
+    return f"login:{kind}:{key}"

@@ -31,6 +31,7 @@ from assistant.dialogue.context import ConversationMemory
 from assistant.dialogue_server import rasa_api_token
 from assistant.handoff import KnownRegions, build_booking, build_complaints, build_outbox_worker, sealer
 from assistant.human.relay import HumanRelay, build_relay
+from assistant.login_guard import LoginGuard
 from assistant.logs import get_logger
 from assistant.matching import build_retriever
 from assistant.observability import Metrics, store_gauges
@@ -246,7 +247,7 @@ def build(
         unanswered=unanswered,
         ratings=RatingLog(store.engine, key),
         questions=questions,
-        accounts=Accounts(store.engine),
+        accounts=Accounts(store.engine, LoginGuard(state=shared)),
         audit=AuditTrail(store.engine),
         booking=booking,
         complaints=complaints,

@@ -49,6 +49,8 @@ class SharedState(Protocol):
         """Store ``value`` only if ``key`` holds nothing; True when this call stored it."""
         ...
 
+    def delete(self, key: str) -> None: ...
+
     def take(self, key: str, per_second: float, burst: int, now: float | None = None) -> bool:
         """One token from the bucket ``key`` (refilled at ``per_second``, at most ``burst``);
         ``now`` is for tests of the local state (Redis keeps its own clock)."""
@@ -96,6 +98,10 @@ class LocalState:
                 return False
             self._store(key, value, ttl)
             return True
+
+    def delete(self, key: str) -> None:
+        with self._mutex:
+            self._values.pop(key, None)
 
     def _store(self, key: str, value: str, ttl: float) -> None:
         self._values[key] = (value, time.monotonic() + ttl)
@@ -198,6 +204,12 @@ class RedisState:
         except self._errors as exc:
             self._failed("add", exc)
             return True  # nobody can be asked: this worker goes ahead as if it were alone
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete(PREFIX + key)
+        except self._errors as exc:
+            self._failed("delete", exc)
 
     def take(self, key: str, per_second: float, burst: int, now: float | None = None) -> bool:
         try:

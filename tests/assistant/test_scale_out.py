@@ -256,3 +256,14 @@ def test_an_action_for_a_worker_that_is_gone_runs_here(relay):
     body["tracker"]["latest_message"]["metadata"] = forged
     assert httpx.post(f"{two_url}/webhook", json=body, timeout=10).status_code == 200
     assert ran == {0: [], 1: ["喂", "喂"]}
+
+
+def test_log_in_back_off_counts_failures_on_every_worker(redis_url):
+    from assistant.login_guard import LoginGuard
+
+    one, two = (LoginGuard(free_per_account=3, first_wait=10, state=RedisState(redis_url)) for _ in range(2))
+    for guard in (one, two, one):  # guesses spread over the workers
+        guard.failed("wang", "6.6.6.6", now=100)
+    assert two.wait("wang", "7.7.7.7", now=100) == 10 and one.wait("wang", "7.7.7.7", now=100) == 10
+    one.succeeded("wang")
+    assert two.wait("wang", "7.7.7.7", now=100) == 0

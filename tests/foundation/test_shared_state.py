@@ -97,3 +97,9 @@ def test_redis_away_degrades_and_never_raises():
     assert state.take("ip", 1, 1) and state.take("ip", 1, 1)  # citizens are not refused for it
     with state.lock("refresh", timeout=0.2):
         pass
+
+
+def test_a_value_is_deleted(state):
+    state.put("login:account:a", "{}", 60)
+    state.delete("login:account:a")
+    assert state.get("login:account:a") is None
