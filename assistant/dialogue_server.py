@@ -235,7 +235,10 @@ def write_endpoints(settings: Settings) -> Path:
     endpoints = yaml.safe_load((RASA_DIR / "endpoints.yml").read_text(encoding="utf-8"))
     if settings.redis_url:
         redis = _redis_endpoint(settings.redis_url)
-        endpoints["tracker_store"] = {"type": "redis", **redis, "record_exp": settings.conversation_ttl}
+        # whole seconds: Rasa's Redis client refuses a float expiry, and Rasa then keeps trackers
+        # in its own memory (it only logs the error), so the scale-out would silently lose context
+        expiry = int(settings.conversation_ttl)
+        endpoints["tracker_store"] = {"type": "redis", **redis, "record_exp": expiry}
         endpoints["lock_store"] = {"type": "redis", **redis}
     out = rasa_dir(settings) / "endpoints.yml"
     out.parent.mkdir(parents=True, exist_ok=True)
