@@ -12,13 +12,18 @@ of a chat turn, and the searches served. A form is broken when it ends without i
 (booking number, ticket number); one still running at the end of the phase is not counted.
 Bounded: every request times out after 15 s and the run stops after each phase's time.
 
-Run: ``python -m benchmarks.bench_load [--url http://127.0.0.1:8000] [--seconds 60]``.
+Several workers (a scale-out, see docs/deployment.md): ``--url`` takes a comma-separated list,
+and each citizen's turns go to the workers in turn (turn 1 to the first, turn 2 to the next…),
+as a load balancer without sticky sessions would send them; searches rotate the same way.
+
+Run: ``python -m benchmarks.bench_load [--url http://127.0.0.1:8000[,http://127.0.0.1:8001]] [--seconds 60]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import random
 import statistics
@@ -58,15 +63,18 @@ def _client(url: str, n: int) -> httpx.AsyncClient:
 
 
 class Citizen:
-    def __init__(self, n: int, url: str, phase: Phase, think: float, rng: random.Random) -> None:
+    def __init__(self, n: int, urls: list[str], phase: Phase, think: float, rng: random.Random) -> None:
         self.n, self.phase, self.think, self.rng = n, phase, think, rng
-        self.client = _client(url, n)
+        self.clients = [_client(url, n) for url in urls]  # one per worker, all from this citizen's address
         self.conversations = 0
+        self.said = 0
 
     async def say(self, sender: str, text: str) -> list[dict] | None:
         started = time.perf_counter()
+        client = self.clients[self.said % len(self.clients)]  # the next worker, turn by turn
+        self.said += 1
         try:
-            resp = await self.client.post("/api/chat", json={"sender": sender, "text": text})
+            resp = await client.post("/api/chat", json={"sender": sender, "text": text})
         except httpx.HTTPError as exc:
             self.phase.errors.append(f"{type(exc).__name__}")
             return None
@@ -141,13 +149,18 @@ def _answer(messages: list[dict], kind: str, n: int) -> str | None:
     return None
 
 
-async def searcher(n: int, url: str, phase: Phase, interval: float, stop_at: float) -> None:
+async def searcher(n: int, urls: list[str], phase: Phase, interval: float, stop_at: float) -> None:
     rng = random.Random(n)
-    async with _client(url, 100 + n) as client:
-        while time.monotonic() < stop_at:
+    clients = [_client(url, 100 + n) for url in urls]
+    try:
+        for i in itertools.count():
+            if time.monotonic() >= stop_at:
+                break
             started = time.perf_counter()
             try:
-                resp = await client.post("/api/search", json={"q": rng.choice(SEARCHES), "source": "staff"})
+                resp = await clients[i % len(clients)].post(
+                    "/api/search", json={"q": rng.choice(SEARCHES), "source": "staff"}
+                )
                 if resp.status_code == 429:
                     phase.search_limited += 1
                 elif resp.status_code != 200:
@@ -157,14 +170,19 @@ async def searcher(n: int, url: str, phase: Phase, interval: float, stop_at: flo
             except httpx.HTTPError as exc:
                 phase.search_errors.append(type(exc).__name__)
             await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
-async def run_phase(url: str, conversations: int, searchers: int, seconds: float, think: float, interval: float) -> Phase:
+async def run_phase(
+    urls: list[str], conversations: int, searchers: int, seconds: float, think: float, interval: float
+) -> Phase:
     phase = Phase()
     stop_at = time.monotonic() + seconds
-    citizens = [Citizen(n, url, phase, think, random.Random(n)) for n in range(conversations)]
+    citizens = [Citizen(n, urls, phase, think, random.Random(n)) for n in range(conversations)]
     tasks = [asyncio.create_task(c.run(stop_at)) for c in citizens]
-    tasks += [asyncio.create_task(searcher(n, url, phase, interval, stop_at)) for n in range(searchers)]
+    tasks += [asyncio.create_task(searcher(n, urls, phase, interval, stop_at)) for n in range(searchers)]
     try:
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + 30)
     except TimeoutError:
@@ -173,7 +191,8 @@ async def run_phase(url: str, conversations: int, searchers: int, seconds: float
         for task in tasks:
             task.cancel()
         for c in citizens:
-            await c.client.aclose()
+            for client in c.clients:
+                await client.aclose()
     return phase
 
 
@@ -182,11 +201,12 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[int(q * (len(ordered) - 1))] * 1000 if ordered else 0.0
 
 
-def report(name: str, phase: Phase, seconds: float) -> dict:
+def report(name: str, phase: Phase, seconds: float, workers: int = 1) -> dict:
     times = [s for s, _ in phase.turns]
     rasa = sum(1 for _, m in phase.turns if m == "rasa")
     out = {
         "phase": name,
+        "workers": workers,
         "turns": len(phase.turns),
         "turns_per_s": round(len(phase.turns) / seconds, 1),
         "rasa_pct": round(100 * rasa / len(phase.turns), 1) if phase.turns else 0.0,
@@ -214,25 +234,37 @@ def report(name: str, phase: Phase, seconds: float) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--url", default="http://127.0.0.1:8000", help="one worker, or several comma-separated"
+    )
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--searchers", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--think", type=float, default=1.0, help="mean seconds a citizen reads before answering")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean seconds a citizen reads before answering"
+    )
     parser.add_argument("--search-interval", type=float, default=1.0)
     parser.add_argument("--phases", default="alone,search", help="alone, search or both (comma-separated)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if not args.url.startswith(("http://127.", "http://localhost")):
-        parser.error("loopback only: --url must be http://127.x.x.x or http://localhost")
+    urls = [u.strip().rstrip("/") for u in args.url.split(",") if u.strip()]
+    if not urls or not all(u.startswith(("http://127.", "http://localhost")) for u in urls):
+        parser.error("loopback only: every --url must be http://127.x.x.x or http://localhost")
     results = []
     for name in args.phases.split(","):
         searchers = args.searchers if name == "search" else 0
         phase = asyncio.run(
-            run_phase(args.url, args.conversations, searchers, args.seconds, args.think, args.search_interval)
+            run_phase(urls, args.conversations, searchers, args.seconds, args.think, args.search_interval)
         )
-        results.append(report(f"{args.conversations} conversations" + (f" + {searchers} search clients" if searchers else ""), phase, args.seconds))
+        label = f"{args.conversations} conversations" + (
+            f" + {searchers} search clients" if searchers else ""
+        )
+        if len(urls) > 1:
+            label += f" over {len(urls)} workers"
+        results.append(report(label, phase, args.seconds, len(urls)))
     if args.json:
         print(json.dumps(results, ensure_ascii=False))
 
