@@ -3,7 +3,8 @@
 Messages carry no state and may be lost (a worker restarting, a dropped connection): whoever
 listens reads what changed from the database, on each nudge, once more after each
 (re)connection, and on its own catch-up round. So a worker that missed a message is late by one
-round at most, never wrong.
+round at most, never wrong. Nudges arriving together (an import publishing many entries) are
+handed over as one.
 
     bus = open_bus(redis_url, database_url)      # None: one process, nothing to tell
     bus.listen(lambda message: follower.catch_up())
@@ -107,8 +108,11 @@ class RedisBus(_Listening):
             yield None
             while not self._stop.is_set():
                 message = pubsub.get_message(timeout=0.5)
-                if message is not None and message.get("type") == "message":
-                    yield str(message["data"])
+                if message is None or message.get("type") != "message":
+                    continue
+                while (more := pubsub.get_message(timeout=0)) is not None:  # an import's burst: one look
+                    message = more if more.get("type") == "message" else message
+                yield str(message["data"])
         finally:
             pubsub.close()
 
@@ -146,8 +150,10 @@ class PostgresBus(_Listening):
             conn.execute(f"LISTEN {CHANNEL}")
             yield None
             while not self._stop.is_set():
-                for notify in conn.notifies(timeout=0.5, stop_after=1):
-                    yield notify.payload
+                burst = [n.payload for n in conn.notifies(timeout=0.5, stop_after=1)]
+                if burst:
+                    burst += [n.payload for n in conn.notifies(timeout=0.01)]  # an import's burst: one look
+                    yield burst[-1]
 
 
 def open_bus(redis_url: str, database_url: str) -> Bus | None:

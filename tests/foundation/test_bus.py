@@ -71,3 +71,27 @@ def test_a_dropped_connection_is_made_again_and_said_so(redis_url):
         assert heard[-1] == "retire GA-001"
     finally:
         bus.close()
+
+
+@pytest.mark.redis
+def test_a_burst_of_nudges_is_handed_over_as_one(redis_url):
+    listener, publisher, heard = RedisBus(redis_url), RedisBus(redis_url), []
+
+    def handler(message):
+        heard.append(message)
+        if message == "publish 0":
+            time.sleep(0.5)  # busy with the first: the rest of the import's nudges wait in Redis
+
+    listener.listen(handler)
+    try:
+        deadline = time.monotonic() + 5
+        while heard != [None] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for n in range(20):
+            publisher.publish(f"publish {n}")
+        while "publish 19" not in heard and time.monotonic() < deadline + 5:
+            time.sleep(0.05)
+        assert heard == [None, "publish 0", "publish 19"]  # one look for the 19 that came together
+    finally:
+        listener.close()
+        publisher.close()
