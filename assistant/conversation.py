@@ -257,7 +257,8 @@ class Conversation:
             self._fallback_turn, sender, text, limiter=self._limiter
         )
         if self.rasa_available:  # Rasa was only late: it learns where the app took the conversation
-            self._in_background(self._sync_back(sender, self.fallback.memory.get(sender)))
+            ctx = await anyio.to_thread.run_sync(self.fallback.memory.get, sender)  # Redis, maybe
+            self._in_background(self._sync_back(sender, ctx))
         return "retrieval", replies, form
 
     def _fallback_turn(self, sender: str, text: str) -> tuple[list[Reply], bool]:
@@ -388,7 +389,10 @@ class Conversation:
             if not form:
                 slots["requested_slot"] = None
             events += [{"event": "slot", "name": k, "value": v} for k, v in slots.items()]
-            url = f"{self.rasa_url}/conversations/{sender}/tracker/events"
+            servers = self.servers_for(sender)  # the conversation's own (trackers may be in Redis)
+            if not servers:
+                return
+            url = f"{servers[0].url}/conversations/{sender}/tracker/events"
             params = {"token": self.api_token} if self.api_token else None
             response = await self._client.post(url, params=params, json=events, timeout=5.0)
             response.raise_for_status()

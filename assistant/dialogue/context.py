@@ -56,18 +56,16 @@ class ConversationMemory:
 
     def peek(self, sender: str) -> Context | None:
         """The sender's context if one is kept (nothing is created or touched)."""
-        with self._lock:
-            ctx = self._items.get(sender)
-        return ctx if ctx is not None and time.monotonic() - ctx.at <= self.ttl else None
-
-    def get(self, sender: str) -> Context:
         raw = self.state.get(_KEY + sender)
         if raw is None:
-            return Context()
+            return None
         try:
             return Context(**json.loads(raw))
-        except (ValueError, TypeError):  # written by another version of the app: start afresh
-            return Context()
+        except (ValueError, TypeError):  # written by another version of the app: as good as none
+            return None
+
+    def get(self, sender: str) -> Context:
+        return self.peek(sender) or Context()
 
     def put(self, sender: str, ctx: Context) -> None:
         """Replace what ``sender`` is talking about: after the app's own turn, and Rasa's state

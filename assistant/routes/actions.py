@@ -87,15 +87,21 @@ async def run_action(
             return JSONResponse(SKIPPED)
         turn.restore(body)
         turn.actions.append(name)  # a form's actions tell the question log it was a form turn
+
+    def run_and_mirror() -> dict:
+        result = actions.run(body)
+        # in the action's thread: with Redis, the fallback's memory is a network round trip
+        conversation.mirror(sender, context_after(body, result))
+        return result
+
     timer = Timer()
     try:
-        result = await anyio.to_thread.run_sync(actions.run, body, limiter=pool)
+        result = await anyio.to_thread.run_sync(run_and_mirror, limiter=pool)
     except UnknownAction:
         log.warning("unknown action", action=name)
         return JSONResponse(status_code=404, content={"error": f"no action {name}", "action_name": name})
     if turn is not None:
         turn.responses.extend(result["responses"])
-    conversation.mirror(sender, context_after(body, result))
     metrics.actions.labels(action=name, outcome="ok").inc()
     metrics.action_seconds.observe(timer.seconds)
     log.info(
