@@ -152,3 +152,24 @@ def test_a_turn_the_app_answered_is_told_to_rasa_after_the_rewind(rasa, fallback
     code = fallback.memory.get("web:e").code
     assert code and slots["service_code"] == code and slots["requested_slot"] is None
     assert {"event": "active_loop", "name": None} in posted[-1]
+
+
+def test_each_conversation_keeps_to_one_of_several_servers_and_moves_when_it_is_gone(fallback):
+    first, second = FakeRasa(), FakeRasa()
+    senders = [f"web:s{n}" for n in range(12)]
+    with serve(second.app) as second_url:
+        with serve(first.app) as first_url:
+            conv = Conversation(fallback, [first_url, second_url], timeout=1.0, retry_after=30)
+            on_first = {s for s in senders if conv.servers_for(s)[0].url == first_url}
+            assert 0 < len(on_first) < len(senders)  # both servers get conversations
+            modes = [m for m, _ in run(conv, *[(s, "你好") for s in senders * 2])]
+            assert modes == ["rasa"] * 24
+            assert {
+                b["sender"] for b in first.seen if "sender" in b
+            } == on_first  # each kept to its own server
+            assert {b["sender"] for b in second.seen if "sender" in b} == set(senders) - on_first
+        conv = Conversation(fallback, [first_url, second_url], timeout=1.0, retry_after=30)
+        moved = sorted(on_first)[0]
+        [(mode, _)] = run(conv, (moved, "你好"))  # its server is gone: the next one answers at once
+        assert mode == "rasa" and second.seen[-1]["sender"] == moved
+        assert [s.url for s in conv.servers_for(moved)] == [second_url]  # left alone for retry_after
