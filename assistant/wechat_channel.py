@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict
 from pathlib import Path
 
@@ -140,12 +140,14 @@ class WeChatChannel:
         if self.state.add(key, "", TURN_TTL):  # the first callback of this message, on any worker
             future = self._pool.submit(self._run, openid, text)
             future.add_done_callback(lambda fut: self._answered(key, fut))
-        else:
-            future = None  # a retry: the answer comes from whoever claimed the message
-        content = self._wait_for(key, self.budget)
+            done, _ = wait([future], timeout=self.budget)
+            content = _result(future) if done else None
+        else:  # a retry: the answer comes from whoever claimed the message, maybe another worker
+            future = None
+            content = self._wait_for(key, self.budget)
         if content is None:
             if future is not None:  # too slow for this callback: sent as 客服消息 when ready
-                future.add_done_callback(lambda fut: self._deliver_late(key, openid))
+                future.add_done_callback(lambda fut: self._deliver_late(key, openid, fut))
             return None
         if not self._claim_delivery(key):
             return None
@@ -196,7 +198,8 @@ class WeChatChannel:
         try:
             data = json.loads(raw)
             pages = [
-                Page(p["lines"], [Button(**b) for b in p["buttons"]], p.get("topic", "")) for p in data["pages"]
+                Page(p["lines"], [Button(**b) for b in p["buttons"]], p.get("topic", ""))
+                for p in data["pages"]
             ]
             return pages, int(data["shown"])
         except (ValueError, TypeError, KeyError):
@@ -208,12 +211,7 @@ class WeChatChannel:
 
     # -- one message, one answer, one delivery -------------------------------------------------
     def _answered(self, key: str, fut: Future) -> None:
-        try:
-            content = fut.result()
-        except Exception:
-            log.exception("wechat answer failed")
-            content = ""  # nothing to send; retries reply success
-        self.state.put(key + ":answer", content, TURN_TTL)
+        self.state.put(key + ":answer", _result(fut), TURN_TTL)
 
     def _wait_for(self, key: str, budget: float) -> str | None:
         deadline = time.monotonic() + budget
@@ -227,8 +225,8 @@ class WeChatChannel:
         """One delivery per message: the passive reply of some callback or one 客服消息."""
         return self.state.add(key + ":delivered", "", TURN_TTL)
 
-    def _deliver_late(self, key: str, openid: str) -> None:
-        content = self.state.get(key + ":answer")
+    def _deliver_late(self, key: str, openid: str, fut: Future) -> None:
+        content = _result(fut)
         if not content or not self._claim_delivery(key):
             return  # empty: failed, or a staff member holds the conversation; or already delivered
         if self.api is None:
@@ -266,3 +264,12 @@ class WeChatChannel:
         self._pool.shutdown(wait=False, cancel_futures=True)
         if self.api:
             self.api.close()
+
+
+def _result(fut: Future) -> str:
+    """The answer's text; a failed answer is nothing to send (its retries reply ``success``)."""
+    try:
+        return fut.result()
+    except Exception:
+        log.exception("wechat answer failed")
+        return ""

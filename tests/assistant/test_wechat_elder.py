@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from assistant.preferences import ReadingPreferenceRow
 from connectors.wechat.messages import parse_xml
+from foundation.shared_state import LocalState
 from tests.assistant.test_wechat import APPID, TOKEN, _query, _text
 from tests.connectors.fakes import FakeWeChatApi, serve
 
@@ -72,7 +73,7 @@ def test_switching_on_is_kept_per_openid_without_storing_the_openid(wechat):
 
     # another worker (or a restart) reads the same switch from the database
     channel = client.app.state.services.channels.wechat
-    channel._pages.clear(), channel._choices.clear()
+    channel.state = LocalState()  # nothing of this worker's own state: pages and choices start empty
     assert "（第 1 段" in grandma.say("护照怎么办")
 
     assert "已换回标准版" in grandma.say("标准版")
