@@ -69,7 +69,10 @@ class Settings(BaseSettings):
     # editors' queues
     rating_due_workdays: int = Field(default=5, ge=1, le=60, description="差评处理时限（工作日）")
     question_log_days: int = Field(
-        default=90, ge=1, le=3650, description="每轮提问（已遮盖）在问题记录里保留多少天：统计和未答问题的上下文"
+        default=90,
+        ge=1,
+        le=3650,
+        description="每轮提问（已遮盖）在问题记录里保留多少天：统计和未答问题的上下文",
     )
 
     # matching
@@ -107,7 +110,9 @@ class Settings(BaseSettings):
     )
     action_threads: int = Field(default=8, ge=1, description="threads for Rasa's action calls (own pool)")
     search_threads: int = Field(
-        default=2, ge=1, description="/api/search calls at once (own pool): a burst of searches never takes the chat's CPU"
+        default=2,
+        ge=1,
+        description="/api/search calls at once (own pool): a burst of searches never takes the chat's CPU",
     )
     fallback_threads: int = Field(default=4, ge=1, description="threads for turns answered without Rasa")
     rasa_autostart: bool = Field(
