@@ -79,8 +79,8 @@ def test_a_burst_of_nudges_is_handed_over_as_one(redis_url):
 
     def handler(message):
         heard.append(message)
-        if message == "publish 0":
-            time.sleep(0.5)  # busy with the first: the rest of the import's nudges wait in Redis
+        if len(heard) == 2:
+            time.sleep(0.5)  # busy with the first nudge: the rest of the import's wait in Redis
 
     listener.listen(handler)
     try:
@@ -91,7 +91,7 @@ def test_a_burst_of_nudges_is_handed_over_as_one(redis_url):
             publisher.publish(f"publish {n}")
         while "publish 19" not in heard and time.monotonic() < deadline + 5:
             time.sleep(0.05)
-        assert heard == [None, "publish 0", "publish 19"]  # one look for the 19 that came together
+        assert heard[-1] == "publish 19" and len(heard) <= 3  # 20 nudges, at most two looks
     finally:
         listener.close()
         publisher.close()
