@@ -32,14 +32,4 @@ class AuditTrail:
         if kind:
             stmt = stmt.where(AuditRow.kind == kind)
         with self._sessions() as s:
-            return [
-                {
-                    "at": r.at,
-                    "actor": r.actor,
-                    "action": r.action,
-                    "kind": r.kind,
-                    "code": r.code,
-                    "detail": r.detail,
-                }
-                for r in s.scalars(stmt)
-            ]
+            return [r.as_dict() for r in s.scalars(stmt)]

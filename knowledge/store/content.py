@@ -189,18 +189,7 @@ class ContentStore:
         if code:
             stmt = stmt.where(AuditRow.code == code)
         with self._sessions() as s:
-            return [
-                {
-                    "at": r.at,
-                    "actor": r.actor,
-                    "action": r.action,
-                    "kind": r.kind,
-                    "code": r.code,
-                    "version": r.version,
-                    "detail": r.detail,
-                }
-                for r in s.scalars(stmt)
-            ]
+            return [r.as_dict() for r in s.scalars(stmt)]
 
     # -- writes ----------------------------------------------------------------------------
     def save(self, entry: Entry, *, author: str, note: str = "", publish: bool = False) -> StoredEntry:

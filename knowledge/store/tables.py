@@ -67,6 +67,10 @@ class AuditRow(Base):
     version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
+    def as_dict(self) -> dict:
+        return {"at": self.at, "actor": self.actor, "action": self.action, "kind": self.kind,
+                "code": self.code, "version": self.version, "detail": self.detail}  # fmt: skip
+
 
 class UnansweredRow(Base):
     """A question no service matched, kept (PII masked) for editors to act on."""

@@ -92,3 +92,9 @@ def live(model, real_retriever, sample_entries, tmp_path_factory):
             yield app_url, rasa, app
         finally:
             rasa.stop()
+
+
+@pytest.fixture
+def ed(client, bearer):
+    """An editor's bearer headers on the module's ``client`` (a staffed app)."""
+    return bearer(client, "editor1", "editor password 1")

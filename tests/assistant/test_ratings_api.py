@@ -13,11 +13,6 @@ def client(staffed_client):
     return staffed_client
 
 
-@pytest.fixture
-def ed(client, bearer):
-    return bearer(client, "editor1", "editor password 1")
-
-
 def _code(client, name=HUKOU):
     return client.get("/api/guides", params={"q": name}).json()[0]["code"]
 

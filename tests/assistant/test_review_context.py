@@ -14,11 +14,6 @@ def client(staffed_client):
     return staffed_client
 
 
-@pytest.fixture
-def ed(client, bearer):
-    return bearer(client, "editor1", "editor password 1")
-
-
 def say(client, sender: str, text: str) -> list[dict]:
     resp = client.post("/api/chat", json={"sender": sender, "text": text})
     assert resp.status_code == 200, resp.text

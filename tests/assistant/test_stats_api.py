@@ -15,11 +15,6 @@ def client(staffed_client):
     return staffed_client
 
 
-@pytest.fixture
-def ed(client, bearer):
-    return bearer(client, "editor1", "editor password 1")
-
-
 def _seed(client, st):
     for text, district in (("小区路灯坏了一周没人修", "东城区"), ("楼下餐馆油烟太大熏得没法开窗", "东城区"), ("建设街井盖松动车一过就响", "西城区")):
         assert client.post("/api/staff/tickets", json={"description": f"来电人反映{text}", "district": district, "anonymous": True}, headers=st).status_code == 201
