@@ -97,22 +97,26 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
     def named_service(text: str) -> ServiceGuide | None:
         """The bookable service the citizen named ("我要预约办结婚登记" → 内地居民结婚登记)."""
         said = normalize(strip_booking_words(text)).replace(" ", "")
-        said = dialogue.retriever.synonyms.expand(said).replace(" ", "") if said else said
+        # the words as said ("身份证换领") and with the formal terms added ("… 居民身份证")
+        variants = [said, dialogue.retriever.synonyms.expand(said).replace(" ", "")] if said else []
         if len(said) < 2:
             return None
-        best, size = None, 0
+        hits: dict[str, int] = {}
         for guide in dialogue.store.published("guide"):
             if not guide.bookable:
                 continue
             for name in (guide.name, *guide.aliases):
                 key = normalize(name).replace(" ", "")
                 core = strip_booking_words(key)
-                hit = len(key) if key in said else len(said) if len(said) >= 3 and said in key else 0
-                if not hit and len(core) >= 3 and core in said:
-                    hit = len(core)
-                if hit > size:
-                    best, size = guide, hit
-        return bookable(best.code) if best else None
+                for said in variants:
+                    hit = len(key) if key in said else len(said) if len(said) >= 3 and said in key else 0
+                    if not hit and len(core) >= 3 and core in said:
+                        hit = len(core)
+                    hits[guide.code] = max(hits.get(guide.code, 0), hit)
+        size = max(hits.values(), default=0)
+        best = [code for code, hit in hits.items() if hit == size and hit]
+        # "身份证" is part of 首次申领 and of 换领 alike: the citizen is asked, never given one of them
+        return bookable(best[0]) if len(best) == 1 else None
 
     @actions.register("action_prepare_booking")
     def prepare(t: Tracker) -> Result:
@@ -127,10 +131,10 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
                 answered.replies[-1].buttons.insert(0, Button("现在预约", payload("book", code=focus.code)))
             return answered.then("action_listen")
         guide = bookable(code) if code else None
-        if guide is None and t.entity("service"):  # the service entity Rasa extracted
-            guide = named_service(t.entity("service"))
-        if guide is None and t.text and not t.text.startswith("/"):
+        if guide is None and t.text and not t.text.startswith("/"):  # the whole words first
             guide = resolve_service(t.text)
+        if guide is None and t.entity("service"):  # then the service entity Rasa extracted
+            guide = named_service(t.entity("service"))
         if guide is None and ctx.kind == "guide":
             guide = bookable(ctx.code)
         if guide is None:

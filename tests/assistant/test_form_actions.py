@@ -177,3 +177,12 @@ def test_a_phone_alone_finds_only_the_bookings_made_in_this_conversation(client)
     assert number in reply[0]["text"] and "13800000018" not in reply[0]["text"]
     _, elsewhere = call(client, "action_query_booking", slots=by_phone)  # another conversation: no list
     assert number not in elsewhere[0]["text"] and "预约号" in elsewhere[0]["text"]
+
+
+def test_the_whole_words_name_the_service_not_a_part_rasa_extracted(client):
+    """Rasa's service entity "身份证" fits 首次申领 and 换领 alike: the words say 换领."""
+    service = [{"entity": "service", "value": "身份证"}]
+    slots, msg = call(client, "action_prepare_booking", text="我要预约办理身份证换领", intent="book", entities=service)
+    assert slots["booking_service"] == ID_RENEW and "居民身份证换领" in msg[0]["text"]
+    slots, _ = call(client, "action_prepare_booking", text="/book", intent="book", entities=service)
+    assert not slots.get("booking_service")  # "身份证" alone: ask which, never pick one
