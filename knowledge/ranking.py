@@ -31,6 +31,7 @@ class SearchDoc:
     name: str
     department: str
     regions: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()  # a bundle's guide codes (empty for a guide)
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Hit:
     dense: float = 0.0
     bm25: float = 0.0
     matched: str = ""
+    name_dense: float = 0.0  # cosine with the entry's name alone (its first text)
+    dense_top3: float = 0.0  # mean cosine of its three best texts (a right entry matches several)
 
 
 @dataclass

@@ -21,12 +21,14 @@ static thresholds.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from knowledge.index.catalogue import DEFAULT_HNSW_ABOVE, IndexedCatalogue, doc_of, entry_texts, region_names
+from knowledge.ranker import TOP_K, EntryTexts, Query, bundle_cue, list_items
 from knowledge.ranking import Hit, Mode, SearchDoc, SearchResult, Thresholds, decide
 from knowledge.schema import Entry
 from nlu.clauses import LONG_MESSAGE, question_focus
@@ -82,8 +84,6 @@ class Retriever(IndexedCatalogue):
     def rank(
         self, query: str, *, region: str | None = None, mode: Mode = "fused", limit: int = 10
     ) -> SearchResult:
-        from knowledge.ranker import TOP_K, Query, bundle_cue
-
         normalized = normalize(query)
         terms = self.synonyms.formal_terms(normalized)
         expanded = self.synonyms.expand(normalized)
@@ -98,15 +98,9 @@ class Retriever(IndexedCatalogue):
         elif mode != "bm25":
             q_vec = self.embedder.embed_queries([expanded])[0]
         learned = self.learned if mode == "fused" else None
-        hits = self._score(q_tokens, q_vec, region, mode, max(limit, TOP_K) if learned else limit)
+        hits = self._score(q_tokens, q_vec, region, mode, max(limit, 4 * TOP_K) if learned else limit)
         words = tuple(self.tokenizer.words(expanded))
-        q = Query(
-            words,
-            bundle_cue(normalized),
-            len(normalized) >= LONG_MESSAGE,
-            self.word_weights(words),
-            self.defining_words(words),
-        )
+        q = self.query(query, words)
         features: dict = {"words": list(q.words), "bundle_cue": q.bundle_cue, "long": q.long, "focus": focus}
         if learned is not None:
             hits, decision, info = learned.decide(q, hits, self.texts_of)
@@ -116,27 +110,80 @@ class Retriever(IndexedCatalogue):
             decision = decide(hits, self.thresholds, mode)
         return SearchResult(query, normalized, decision, hits, region, terms, features)
 
-    def word_weights(self, words: Sequence[str]) -> tuple[float, ...]:
-        """Each word's IDF over the KB's texts on a 0..1 scale; a word no text has weighs 1."""
+    def query(self, text: str, words: Sequence[str], without: Sequence[str] = ()) -> Query:
+        """What the learned decision reads of a question as typed, given its search words
+        (``without``: entries to leave out, as if the catalogue lacked them, for near-misses
+        simulated in training)."""
+        normalized = normalize(text)
+        return Query(
+            tuple(words),
+            bundle_cue(normalized),
+            len(normalized) >= LONG_MESSAGE,
+            self.word_weights(words, without),
+            self.defining_words(words, without),
+            list_items(text),
+        )
+
+    def word_weights(self, words: Sequence[str], without: Sequence[str] = ()) -> tuple[float, ...]:
+        """Each word's IDF over the KB's texts on a 0..1 scale; a word no text has weighs 1 (also a
+        word that only the entries in ``without`` use, as if the catalogue lacked them)."""
         top = math.log(1.0 + (self.bm25.n_alive + 0.5) / 0.5) or 1.0
-        return tuple((self.bm25.idf(w) / top) if self.bm25.df.get(w, 0) else 1.0 for w in words)
+        weights = [(self.bm25.idf(w) / top) if self.bm25.df.get(w, 0) else 1.0 for w in words]
+        if without:
+            gone = {
+                self.doc_index[k]
+                for c in without
+                for k in (("guide", c), ("bundle", c))
+                if k in self.doc_index
+            }
+            rest = [self._joined_of(i) for i in list(self.doc_texts) if i not in gone]
+            weights = [
+                1.0 if not any(w in j for j in rest) else v for w, v in zip(words, weights, strict=True)
+            ]
+        return tuple(weights)
 
-    def defining_words(self, words: Sequence[str]) -> tuple[bool, ...]:
+    def defining_words(self, words: Sequence[str], without: Sequence[str] = ()) -> tuple[bool, ...]:
         """Per word: is it a word of some entry's name (with formal terms added)? Such words tell
-        services apart (生产 in 食品生产许可 vs 食品经营许可); 怎么/需要 do not."""
+        services apart (生产 in 食品生产许可 vs 食品经营许可); 怎么/需要 do not. ``without``: codes of
+        entries to leave out, as if the catalogue lacked them (training on simulated near-misses)."""
         vocab = self.name_words()
-        return tuple(w in vocab for w in words)
+        gone: Counter[str] = Counter()
+        for code in without:
+            doc = self._live_doc(code)
+            if doc is not None:
+                gone.update(self.tokenizer.words(self.synonyms.expand(normalize(doc.name))))
+        return tuple(vocab.get(w, 0) - gone.get(w, 0) > 0 for w in words)
 
-    def texts_of(self, hit: Hit) -> tuple[str, str]:
-        """An entry's name and all its texts, normalised with formal terms added (for word coverage)."""
+    def _live_doc(self, code: str) -> SearchDoc | None:
+        for kind in ("guide", "bundle"):
+            idx = self.doc_index.get((kind, code))
+            if idx is not None and (kind, code) in self.doc_hash:
+                return self.docs[idx]
+        return None
+
+    def members_of(self, code: str) -> tuple[str, ...]:
+        """A bundle's guide codes (empty for a guide or an unknown code)."""
+        doc = self._live_doc(code)
+        return doc.members if doc is not None else ()
+
+    def texts_of(self, hit: Hit) -> EntryTexts:
+        """An entry's name and all its texts, normalised with formal terms added (for word coverage);
+        for a 一件事 also its guides' codes and texts."""
         idx = self.doc_index[(hit.kind, hit.code)]
+        members = self.docs[idx].members
+        member_texts = " ".join(
+            self._joined_of(self.doc_index[("guide", c)]) for c in members if ("guide", c) in self.doc_hash
+        )
+        return EntryTexts(normalize(hit.name), self._joined_of(idx), member_texts, members)
+
+    def _joined_of(self, idx: int) -> str:
         joined = self._joined.get(idx)
         if joined is None:
             joined = " ".join(
                 self.synonyms.expand(normalize(self.texts[t])) for t in self.doc_texts.get(idx, [])
             )
             self._joined[idx] = joined
-        return normalize(hit.name), joined
+        return joined
 
     def search(self, query: str, top_k: int = 3, region: str | None = None) -> SearchResult:
         result = self.rank(query, region=region, limit=max(top_k, 3))
@@ -169,12 +216,14 @@ class Retriever(IndexedCatalogue):
                 tids = np.array(self.doc_texts.get(d, []), dtype=np.int64)
                 if len(tids) == 0:
                     continue
-                dense = bm = 0.0
+                dense = bm = name_dense = top3 = 0.0
                 best_text = tids[0]
                 if q_vec is not None:
                     sims = self.vectors.exact(q_vec, tids)
                     dense = float(sims.max())
                     best_text = tids[int(sims.argmax())]
+                    name_dense = float(sims[0])  # an entry's first text is its name
+                    top3 = float(np.sort(sims)[-3:].mean())
                 if bm25_all is not None:
                     scores = bm25_all[tids]
                     bm = float(scores.max()) / bm25_max
@@ -194,6 +243,8 @@ class Retriever(IndexedCatalogue):
                         dense,
                         bm,
                         self.texts[int(best_text)],
+                        name_dense,
+                        top3,
                     )
                 )
         hits.sort(key=lambda h: (-h.score, h.code))

@@ -51,7 +51,7 @@ from nlu.normalize import normalize
 
 log = get_logger(__name__)
 
-INDEX_FORMAT = 3  # bump when the saved index layout changes
+INDEX_FORMAT = 4  # bump when the saved index layout changes
 COMPACT_MIN_TEXTS = 1000  # a delta of fewer changed texts is never compacted…
 COMPACT_SHARE = 0.01  # …nor one below this share of the main segment
 REBUILD_SHARE = 0.5  # at start, more entries changed than this share: build afresh instead
@@ -62,8 +62,10 @@ def entry_texts(entry: Entry) -> list[str]:
 
 
 def doc_of(entry: Entry) -> SearchDoc:
-    regions = tuple(entry.regions) if isinstance(entry, ServiceGuide) else ()
-    return SearchDoc(kind_of(entry), entry.code, entry.name, entry.department, regions)
+    if isinstance(entry, ServiceGuide):
+        return SearchDoc(kind_of(entry), entry.code, entry.name, entry.department, tuple(entry.regions))
+    members = tuple(g.code for g in entry.guides)  # a 一件事's guides
+    return SearchDoc(kind_of(entry), entry.code, entry.name, entry.department, (), members)
 
 
 def region_names(entries: Iterable[Entry]) -> dict[str, str]:

@@ -78,11 +78,12 @@ def test_quality_gate_on_the_default_model(real_retriever, sample_entries):
     assert fused["in_scope_to_none"] <= 0.03
     assert fused["hit1"] > report.groups["test/team"]["bm25"]["hit1"]  # fusion must beat lexical alone
     # public wording, the learned re-ranker/decision (trained on the dev part only); measured
-    # 2026-12-01: hit@1 0.936, hit@3 0.994, bundles 0.876, out-of-scope answered 0.118 (8 of 68; was 0.191
-    # before the defining-word features and the 46 dev near-misses), in→none 0.015
+    # 2026-12-01 after the 一件事-guide, name-cosine and simulated near-miss features: hit@1 0.975,
+    # hit@3 0.996, bundles 0.944, out-of-scope answered 0.029 (2 of 68; the gate is 0.03, one
+    # question more is allowed here for machines whose cosines differ by a few thousandths), in→none 0.006
     public = report.groups["test/public"]
     learned, static = public["learned"], public["fused"]
-    assert learned["hit1"] >= 0.925 and learned["hit3"] >= 0.99
-    assert learned["bundle_hit1"] >= 0.85
+    assert learned["hit1"] >= 0.96 and learned["hit3"] >= 0.99
+    assert learned["bundle_hit1"] >= 0.92
     assert learned["in_scope_to_none"] <= 0.02
-    assert learned["oos_answered"] <= 0.135 and learned["oos_answered"] < static["oos_answered"]
+    assert learned["oos_answered"] <= 0.045 and learned["oos_answered"] < static["oos_answered"]

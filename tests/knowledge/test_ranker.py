@@ -7,19 +7,25 @@ import json
 import numpy as np
 import pytest
 
-from knowledge.eval_sets import eval_files
-from knowledge.learning import choose_thresholds, training_fingerprint
+from knowledge.eval_sets import EvalItem, eval_files
+from knowledge.evaluation import Ranked
+from knowledge.learning import choose_thresholds, left_out, query_of, training_fingerprint
 from knowledge.ranker import (
     QUERY_FEATURES,
     RANK_FEATURES,
     RANKER_FILE,
+    TOP_K,
+    EntryTexts,
     LearnedDecision,
     Linear,
     Query,
     bundle_cue,
     candidate_features,
+    candidates,
+    list_items,
 )
 from knowledge.retrieval import Hit
+from knowledge.schema import Bundle
 
 
 def _zero(n: int, bias: float = 0.0, **weights: float) -> Linear:
@@ -36,14 +42,45 @@ def _hits() -> list[Hit]:
     ]
 
 
-def _texts(hit: Hit) -> tuple[str, str]:
-    return hit.name, {"A": "食品经营许可 开饭店", "B": "小餐饮 小吃店", "C": "开饭店 一起办 执照 许可 消防"}[hit.code]
+_JOINED = {"A": "食品经营许可 开饭店", "B": "小餐饮 小吃店", "C": "开饭店 一起办 执照 许可 消防"}
+
+
+def _texts(hit: Hit) -> EntryTexts:
+    if hit.kind == "bundle":  # 开办餐饮店一件事 joins both guides
+        return EntryTexts(hit.name, _JOINED[hit.code], _JOINED["A"] + " " + _JOINED["B"], ("A", "B"))
+    return EntryTexts(hit.name, _JOINED.get(hit.code, hit.name))
 
 
 def test_bundle_cues():
     assert bundle_cue("营业执照、税务、社保都要改吗，能一起变更不")
     assert bundle_cue("要跑几个部门")
     assert not bundle_cue("身份证丢了怎么补办")
+
+
+def test_list_items_counts_what_a_situation_names():
+    assert list_items("公司改了名字，执照、税务、社保、公积金都要去改吗") == 4
+    assert list_items("营业执照和药品许可要分开跑吗") == 2
+    assert list_items("我和老公今年买了房") == 0  # 和 between people is no list
+    assert list_items("身份证丢了") == 0
+    assert bundle_cue("养老金、医保、公积金提取要一家家跑吗")
+
+
+def test_a_bundle_covers_what_its_guides_cover_and_joins_when_they_rank_high():
+    q = Query(("小吃店", "消防", "一起"), True, False, items=2)
+    rows = candidate_features(q, _hits(), _texts)
+    cov, seen = RANK_FEATURES.index("member_cov"), RANK_FEATURES.index("member_hits")
+    assert rows[2, cov] == pytest.approx(1.0)  # 小吃店 (小餐饮's) and 消防 (its own), 一起 (its own)
+    assert rows[0, cov] == rows[0, RANK_FEATURES.index("text_cov")]  # a guide: its own texts only
+    assert rows[2, seen] == pytest.approx(1.0 + 1 / 2) and rows[0, seen] == 0.0
+    assert (
+        rows[2, RANK_FEATURES.index("bundle_list")] == 0.5
+        and rows[0, RANK_FEATURES.index("guide_list")] == 0.5
+    )
+    # the bundle far down the fused list joins the re-ranked candidates when two of its guides lead
+    others = [Hit("guide", f"G{i}", f"事项{i}", "d", 0.5 - i / 100) for i in range(TOP_K)]
+    hits = [_hits()[0], _hits()[1], *others, _hits()[2]]
+    assert candidates(hits, _texts)[-1].code == "C" and len(candidates(hits, _texts)) == TOP_K + 1
+    assert all(h.code != "C" for h in candidates([_hits()[0], *others, _hits()[2]], _texts))
 
 
 def test_features_see_words_the_entry_does_not_cover():
@@ -90,6 +127,16 @@ def test_thresholds_keep_in_scope_rejections_within_one_percent():
     assert 0.35 < answer_above <= 0.9
 
 
+def test_the_answer_threshold_keeps_out_of_scope_answers_within_the_gate():
+    kinds = ["in_scope"] * 100 + ["near_miss"] * 100
+    p_in = np.ones(200)
+    right = np.array([1] * 100 + [0] * 100)
+    p_top = np.concatenate([np.full(100, 0.95), np.linspace(0.0, 0.9, 100)])  # near-misses up to 0.9
+    _, answer_above = choose_thresholds(p_in, p_top, right, kinds)
+    answered = (p_top[100:] >= answer_above).mean()
+    assert answered <= 0.02 and answer_above <= 0.95  # the lowest threshold that holds the gate
+
+
 def test_the_shipped_decision_was_trained_on_the_current_dev_part():
     data = json.loads(RANKER_FILE.read_text(encoding="utf-8"))
     for model in ("e5-small",):
@@ -103,7 +150,9 @@ def test_word_coverage_follows_a_published_entry_without_retraining(stub_retriev
     guide = next(e for e in sample_entries if e.name == "居民身份证补领")
     hit = Hit("guide", guide.code, guide.name, guide.department, 0.0)
     assert "火车站被扒走" not in stub_retriever.texts_of(hit)[1]
-    changed = guide.model_copy(update={"similar_questions": [*guide.similar_questions, "证件在火车站被扒走了"]})
+    changed = guide.model_copy(
+        update={"similar_questions": [*guide.similar_questions, "证件在火车站被扒走了"]}
+    )
     stub_retriever.upsert(changed)
     assert "火车站被扒走" in stub_retriever.texts_of(hit)[1]
 
@@ -133,3 +182,27 @@ def test_defining_words_come_from_the_published_names(stub_retriever, sample_ent
     guide = next(e for e in sample_entries if e.name == "居民身份证补领")
     stub_retriever.upsert(guide.model_copy(update={"name": "居民身份证火车站补领"}))
     assert stub_retriever.defining_words(["火车站"]) == (True,)
+
+
+def test_a_near_miss_is_simulated_by_leaving_a_guide_out(stub_retriever, sample_entries):
+    guide = next(e for e in sample_entries if e.name == "住房公积金提取（租房）")
+    bundle = next(e for e in sample_entries if isinstance(e, Bundle) and e.guides)
+    member = next(e for e in sample_entries if e.code == bundle.guides[0].code)
+    assert stub_retriever.members_of(bundle.code) == tuple(g.code for g in bundle.guides)
+    assert stub_retriever.texts_of(Hit("bundle", bundle.code, bundle.name, "", 0.0)).members
+    res = stub_retriever.rank("租房提取公积金要什么材料", limit=1000)
+    item = EvalItem("租房提取公积金要什么材料", "in_scope", frozenset({guide.code}))
+    sim = left_out(Ranked(item, res.results, res.features), stub_retriever)
+    assert sim is not None and sim.item.kind == "near_miss" and not sim.item.expected
+    assert guide.code not in {h.code for h in sim.hits}
+    # a 一件事 including the guide left out goes too: it could not exist without it
+    item = EvalItem("问题", "in_scope", frozenset({member.code}))
+    hits = [Hit("guide", member.code, member.name, "", 0.9), Hit("bundle", bundle.code, bundle.name, "", 0.8)]
+    assert left_out(Ranked(item, hits, {"words": ["问题"]}), stub_retriever) is None  # nothing left
+    # a word only the left-out guide uses no longer names a service, and weighs as a word no text has
+    veteran = next(e for e in sample_entries if e.name == "退役军人优待证申领")
+    plain = stub_retriever.query("老人优待证怎么办", ["老人", "优待证"])
+    gone = {"words": ["老人", "优待证"], "without": (veteran.code,)}
+    q = query_of(Ranked(EvalItem("老人优待证怎么办", "in_scope", frozenset()), [], gone), stub_retriever)
+    assert plain.defining == (False, True) and q.defining == (False, False)
+    assert plain.weights[1] < 1.0 and q.weights[1] == 1.0
