@@ -196,6 +196,9 @@ class Conversation:
         self.max_chars, self.api_token = max_chars, api_token
         self.settle = 0.3  # seconds for Rasa to drop a turn the app hung up on
         self.sync_wait = late_limit  # how long telling Rasa about an app-answered turn may wait
+        # telling Rasa where the app took a conversation never adds to an overloaded Rasa's work:
+        # one such call at a time; while one is out, the others are dropped (Rasa stays a turn behind)
+        self._syncing = asyncio.Semaphore(1)
         # turns with Rasa at once: more only share its one event loop, so under a burst every
         # turn would be late; beyond these, turns wait (within their budget) or go to the app
         self._slots = asyncio.Semaphore(concurrency)
@@ -374,6 +377,13 @@ class Conversation:
         """After a turn the app answered alone: set Rasa's slots (topic, 一件事 answers, the form
         and its question) to where the app left the conversation. It waits its turn at the
         conversation's gate, so it lands after the abandoned turn's rewind and before the next turn."""
+        if self._syncing.locked():  # Rasa is behind already: one sync at a time, the rest dropped
+            log.info("dialogue server busy: not told where the app took the conversation")
+            return
+        async with self._syncing:
+            await self._sync_when_free(sender, ctx)
+
+    async def _sync_when_free(self, sender: str, ctx: Context) -> None:
         gate = self._gate(sender)
         try:
             if not await _acquire(gate.lock, self.sync_wait):
@@ -394,7 +404,7 @@ class Conversation:
                 return
             url = f"{servers[0].url}/conversations/{sender}/tracker/events"
             params = {"token": self.api_token} if self.api_token else None
-            response = await self._client.post(url, params=params, json=events, timeout=5.0)
+            response = await self._client.post(url, params=params, json=events, timeout=self.timeout)
             response.raise_for_status()
         except (httpx.HTTPError, ValueError) as exc:
             log.warning(
