@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 import numpy as np
 
@@ -46,3 +47,14 @@ STUB_THRESHOLDS = Thresholds(
     answer_above=0.5,
     margin=0.08,
 )
+
+
+def until(check, within: float = 30.0, step: float = 0.2):
+    """``check()`` again every ``step`` seconds until it gives something true or ``within`` passes."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(step)
+    return check()

@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -22,6 +21,7 @@ import pytest
 
 from assistant.settings import Settings
 from assistant.supervisor import DialogueSupervisor, port_in_use
+from tests.stubs import until
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE = Path(__file__).with_name("fake_rasa.py")
@@ -55,14 +55,6 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _until(check, within: float = 30.0, step: float = 0.2):
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    return check()
 
 
 @pytest.fixture
@@ -83,7 +75,7 @@ def _start_foreign(exe: Path, port: int, model: str, token: str) -> subprocess.P
     proc = subprocess.Popen(
         [str(exe), "run", "--port", str(port), "--model", model, "--auth-token", token], start_new_session=True
     )
-    assert _until(lambda: port_in_use(port), 10), "the fake server did not come up"
+    assert until(lambda: port_in_use(port), 10), "the fake server did not come up"
     return proc
 
 
@@ -106,7 +98,7 @@ def test_serve_stops_rasa_on_signal_and_frees_both_ports(fake_rasa, sig):
             except (httpx.HTTPError, ValueError):
                 return None
 
-        status = _until(lambda: (d := dialogue()) and d["state"] == "ready" and d, within=90)
+        status = until(lambda: (d := dialogue()) and d["state"] == "ready" and d, within=90)
         assert status, dialogue()
         rasa_pid = status["pid"]
         assert _alive(rasa_pid) and httpx.get(f"http://127.0.0.1:{app_port}/ready", timeout=5).status_code == 200
@@ -115,7 +107,7 @@ def test_serve_stops_rasa_on_signal_and_frees_both_ports(fake_rasa, sig):
     finally:
         if serve.poll() is None:
             serve.kill()
-    assert _until(lambda: not _alive(rasa_pid), 10), "Rasa was left running"
+    assert until(lambda: not _alive(rasa_pid), 10), "Rasa was left running"
     assert _can_bind(app_port) and _can_bind(rasa_port)
     assert not (var / "rasa" / "rasa.pid").exists()
 
@@ -134,7 +126,7 @@ def test_a_server_we_did_not_start_is_refused_and_left_alone(fake_rasa):
     supervisor = DialogueSupervisor(settings, "http://127.0.0.1:9/webhook")
     try:
         supervisor.start()
-        assert _until(lambda: supervisor.state != "starting", 15)
+        assert until(lambda: supervisor.state != "starting", 15)
         assert supervisor.state == "refused" and not supervisor.ready
         assert "someone-elses.tar.gz" in supervisor.detail and "ours.tar.gz" in supervisor.detail
         assert foreign.poll() is None  # not ours to stop
@@ -155,14 +147,14 @@ def test_a_server_an_earlier_run_left_is_replaced_and_a_dead_one_restarted(fake_
     supervisor = DialogueSupervisor(settings, "http://127.0.0.1:9/webhook")
     try:
         supervisor.start()
-        assert _until(lambda: supervisor.ready, 30), supervisor.status()
+        assert until(lambda: supervisor.ready, 30), supervisor.status()
         assert stale.wait(timeout=5) is not None  # the earlier run's server was stopped
         first = supervisor.status()["pid"]
         assert first != stale.pid and _alive(first)
         served = httpx.get(f"http://127.0.0.1:{port}/status", params={"token": rasa_api_token(settings)}).json()
         assert served["model_file"] == "ours.tar.gz"
         os.kill(first, signal.SIGKILL)  # it dies: restarted after the first back-off step
-        assert _until(lambda: supervisor.restarts == 1 and supervisor.ready, 30), supervisor.status()
+        assert until(lambda: supervisor.restarts == 1 and supervisor.ready, 30), supervisor.status()
         assert supervisor.status()["pid"] not in (None, first)
     finally:
         supervisor.stop()

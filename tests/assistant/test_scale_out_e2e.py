@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import flushed_redis
 from tests.connectors.fakes import free_port
+from tests.stubs import until
 
 pytestmark = [
     pytest.mark.slow,
@@ -42,13 +43,7 @@ ARTIFACTS = ROOT / "test-artifacts" / "scale-out"
 
 
 def _until(check, within: float, step: float = 0.5):
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    return check()
+    return until(check, within, step)
 
 
 def _health(url: str) -> dict | None:
