@@ -67,6 +67,7 @@ def _env(settings: Settings) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT)  # nlu.rasa_tokenizer
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("OMP_NUM_THREADS", "2")
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep (see assistant.cli)
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     return env
