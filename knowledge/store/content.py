@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,6 +100,12 @@ class ContentStore:
         self.engine = engine
         self._sessions = session_factory(engine)
         self.listeners = Listeners()
+        # what citizens see, kept between changes: read on every booking and district question,
+        # re-read after a publish or retire (this worker's, or another's through the follower)
+        self._published: dict[Kind | None, list[Entry]] = {}
+        self._changes = 0  # a read that overlapped a change is not kept
+        self._published_lock = threading.Lock()
+        self.listeners.subscribe(self._forget_published, name="published content")  # before all others
 
     # -- listeners -------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[ChangeEvent], None], name: str | None = None) -> None:
@@ -154,7 +161,23 @@ class ContentStore:
             return [self._summary(r) for r in s.scalars(stmt)]
 
     def published(self, kind: Kind | None = None) -> list[Entry]:
-        """All content citizens can see now, in code order."""
+        """All content citizens can see now, in code order (kept until the next change is heard)."""
+        with self._published_lock:
+            kept, changes = self._published.get(kind), self._changes
+        if kept is not None:
+            return list(kept)
+        entries = self._read_published(kind)
+        with self._published_lock:
+            if changes == self._changes:
+                self._published[kind] = entries
+        return list(entries)
+
+    def _forget_published(self, _event: ChangeEvent) -> None:
+        with self._published_lock:
+            self._changes += 1
+            self._published.clear()
+
+    def _read_published(self, kind: Kind | None) -> list[Entry]:
         stmt = (
             select(EntryRow, EntryVersionRow)
             .join(EntryVersionRow, EntryVersionRow.entry_id == EntryRow.id)

@@ -37,3 +37,31 @@ def test_another_workers_changes_are_heard_once_and_in_order(db_url, sample_entr
     finally:
         here.engine.dispose()
         elsewhere.engine.dispose()
+
+
+def test_what_citizens_see_is_read_once_and_follows_every_change(db_url, sample_entries):
+    """``published()`` is kept between changes (a booking reads it every turn) and is never stale:
+    this worker's publish and another worker's retire, once followed, show at the next read."""
+    from sqlalchemy import event
+
+    here, elsewhere = open_store(db_url), open_store(db_url)
+    first, second = [e for e in sample_entries if isinstance(e, ServiceGuide)][:2]
+    reads = []
+    event.listen(here.engine, "before_cursor_execute", lambda *args: reads.append(1))
+    try:
+        here.save(first, author="seed", publish=True)
+        follower = ContentFollower(here)
+        assert [g.code for g in here.published("guide")] == [first.code]
+        before = len(reads)
+        assert [g.code for g in here.published("guide")] == [first.code]
+        assert len(reads) == before  # kept: no query the second time
+
+        here.save(second, author="editor", publish=True)  # this worker's own change
+        assert {g.code for g in here.published("guide")} == {first.code, second.code}
+        elsewhere.retire(first.code, author="editor")  # another worker's
+        follower.catch_up()
+        assert [g.code for g in here.published("guide")] == [second.code]
+        assert [g.code for g in here.published()] == [second.code]  # every kind's list was dropped
+    finally:
+        here.engine.dispose()
+        elsewhere.engine.dispose()
