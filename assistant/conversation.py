@@ -23,10 +23,12 @@ Many at once, without waiting on each other:
 - at most ``concurrency`` turns are with Rasa at once (Rasa works on one message at a time in
   one event loop: under a burst, more in flight only make every one of them late);
 - Rasa that refuses connections is down for everyone: it is left alone for ``retry_after``;
-- several dialogue servers (a scale-out, their trackers and locks in Redis): each conversation
-  goes to one picked by rendezvous hashing of its sender among those up, so it stays on one
-  server while that one is up and moves to the next when it is not; a server that refuses the
-  connection (nothing was sent) is marked down and the turn goes to the next one at once;
+- several dialogue servers (a scale-out, their trackers and locks in Redis): a worker that
+  started a server of its own sends its turns there (``home``; Rasa's action calls then come
+  straight back to it); a worker without one, or whose own is down, sends each conversation to
+  one picked by rendezvous hashing of its sender among those up, so it stays on one server while
+  that one is up and moves to the next when it is not; a server that refuses the connection
+  (nothing was sent) is marked down and the turn goes to the next one at once;
 - Rasa calls back the worker that started it, which may not be the one that asked: the message's
   metadata names the asking worker (signed), and the webhook hands the call over to it, whose
   turn it is (``asked_by``, ``relay_action``), so its guard above holds across workers;
@@ -191,6 +193,7 @@ class Conversation:
         urls = [rasa_url] if isinstance(rasa_url, str) else list(rasa_url)
         self.servers = [DialogueServer(u.rstrip("/")) for u in urls if u]
         self.rasa_url = self.servers[0].url if self.servers else ""
+        self.home: DialogueServer | None = None  # this worker's own server (``supervised``)
         self.worker_url = worker_url.rstrip("/")
         self.timeout, self.retry_after, self.commit_wait = timeout, retry_after, commit_wait
         self.max_chars, self.api_token = max_chars, api_token
@@ -214,11 +217,18 @@ class Conversation:
         self._background: set[asyncio.Task] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def supervised(self, url: str, ready: Callable[[], bool]) -> None:
-        """The supervisor's word on the server it runs at ``url`` (up only while it says ready)."""
+    def supervised(self, url: str, ready: Callable[[], bool], *, home: bool = False) -> None:
+        """The supervisor's word on the server it runs at ``url`` (up only while it says ready).
+
+        ``home``: conversations' trackers and locks are shared (Redis), so any server may take any
+        turn; this worker's own server then takes its turns first, and Rasa's action calls come
+        straight back here (no hand-over to the asking worker, one hop and one copy of the
+        tracker less per action)."""
         for server in self.servers:
             if server.url == url.rstrip("/"):
                 server.ready = ready
+                if home:
+                    self.home = server
 
     # -- the turn ------------------------------------------------------------------------------
     @property
@@ -227,9 +237,13 @@ class Conversation:
         return any(server.up(now) for server in self.servers)
 
     def servers_for(self, sender: str) -> list[DialogueServer]:
-        """The servers up, the one this conversation belongs to first (rendezvous hashing)."""
+        """The servers up: this worker's own first when it has one (trackers are shared), then the
+        one this conversation belongs to (rendezvous hashing), so a worker without a server of its
+        own, or whose server is down, keeps each conversation on one server."""
         now = time.monotonic()
         ranked = sorted(self.servers, key=lambda server: _rank(server.url, sender), reverse=True)
+        if self.home is not None:
+            ranked.sort(key=lambda server: server is not self.home)  # stable: the rest keep their order
         return [server for server in ranked if server.up(now)]
 
     async def turn(

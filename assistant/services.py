@@ -108,7 +108,9 @@ class Services:
                 settings, f"{settings.own_url}/webhook", metrics=self.metrics
             )
             self.conversation.supervised(
-                settings.rasa_url, lambda: self.supervisor is not None and self.supervisor.ready
+                settings.rasa_url,
+                lambda: self.supervisor is not None and self.supervisor.ready,
+                home=bool(settings.redis_url),  # Rasa's trackers and locks are in Redis: any may go on
             )
             self.supervisor.start()
         if self._loops:

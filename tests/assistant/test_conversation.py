@@ -173,3 +173,26 @@ def test_each_conversation_keeps_to_one_of_several_servers_and_moves_when_it_is_
         [(mode, _)] = run(conv, (moved, "你好"))  # its server is gone: the next one answers at once
         assert mode == "rasa" and second.seen[-1]["sender"] == moved
         assert [s.url for s in conv.servers_for(moved)] == [second_url]  # left alone for retry_after
+
+
+def test_a_worker_with_its_own_server_sends_every_turn_there_while_it_is_up(fallback):
+    first, second = FakeRasa(), FakeRasa()
+    senders = [f"web:h{n}" for n in range(12)]
+    up = {"home": True}
+
+    async def home_then_away():
+        try:
+            at_home = [await conv.turn(s, "你好") for s in senders]
+            up["home"] = False  # its own server restarts: conversations go by hashing meanwhile
+            away = await conv.turn(senders[0], "你好")
+            return at_home, away
+        finally:
+            await conv.aclose()
+
+    with serve(second.app) as second_url, serve(first.app) as first_url:
+        conv = Conversation(fallback, [first_url, second_url], timeout=1.0, retry_after=30)
+        conv.supervised(second_url, lambda: up["home"], home=True)
+        at_home, away = asyncio.run(home_then_away())
+    assert [m for m, _ in at_home] == ["rasa"] * 12 and away[0] == "rasa"
+    assert [b["sender"] for b in second.seen if "sender" in b] == senders  # all at home
+    assert [b["sender"] for b in first.seen if "sender" in b] == [senders[0]]  # then the next one
