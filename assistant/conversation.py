@@ -55,7 +55,7 @@ import httpx
 
 from assistant.actions.protocol import from_rasa
 from assistant.dialogue.context import Context
-from assistant.dialogue.safety import RECENT, safety_replies
+from assistant.dialogue.safety import RECENT, EmergencyMemory, safety_replies
 from assistant.logs import get_logger
 from assistant.question_log import FORM_ACTION, QuestionLog, decision_of, reply_start
 from assistant.replies import Reply, unavailable
@@ -188,6 +188,8 @@ class Conversation:
         """``rasa_url``: one dialogue server or several; ``worker_url``: where Rasa and the other
         workers reach this one (set when there are several: actions come back to the asker)."""
         self.fallback = fallback
+        # the emergency each sender reported, shared like the conversations (any worker's follow-up)
+        self.recent: EmergencyMemory = fallback.recent if fallback is not None else RECENT
         self.questions = questions  # every turn is logged there (None: not recorded)
         default_check()  # the emergencies table is checked at start: a mistake stops it with file/line
         urls = [rasa_url] if isinstance(rasa_url, str) else list(rasa_url)
@@ -259,7 +261,11 @@ class Conversation:
 
     async def _turn(self, sender: str, text: str, request_id: str | None) -> tuple[Mode, list[Reply], bool]:
         """(who answered, the replies, whether a booking or complaint form took part)."""
-        urgent = safety_replies(text, sender)  # emergencies first, in every channel and mode
+        # emergencies first, in every channel and mode (off the loop when Redis holds the memory)
+        if self.recent.state.shared:
+            urgent = await anyio.to_thread.run_sync(partial(safety_replies, text, sender, recent=self.recent))
+        else:
+            urgent = safety_replies(text, sender, recent=self.recent)
         if urgent:
             return "safety", urgent, False
         if self.rasa_available:
@@ -290,7 +296,7 @@ class Conversation:
         """The turn in the question log; a failure there is logged, never the citizen's problem."""
         decision, code = decision_of(mode, replies, form=form)
         if decision == "emergency":
-            code = RECENT.get(sender)
+            code = await anyio.to_thread.run_sync(self.recent.get, sender)  # Redis, maybe
         try:
             await anyio.to_thread.run_sync(
                 partial(

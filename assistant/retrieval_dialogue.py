@@ -13,7 +13,7 @@ from assistant.dialogue.context import Context, ConversationMemory
 from assistant.dialogue.core import DialogueCore
 from assistant.dialogue.forms import FormRunner
 from assistant.dialogue.payloads import parse_payload
-from assistant.dialogue.safety import safety_replies
+from assistant.dialogue.safety import EmergencyMemory, safety_replies
 from assistant.replies import Reply, human_handoff, unavailable
 from knowledge.store import ContentStore
 from knowledge.unanswered import UnansweredLog
@@ -33,11 +33,12 @@ class RetrievalDialogue(DialogueCore):
     ) -> None:
         super().__init__(retriever, store, unanswered)
         self.memory = memory or ConversationMemory()
+        self.recent = EmergencyMemory(self.memory.state)  # shared like the conversations
         self.forms: FormRunner | None = None  # attached once the actions exist (build_actions)
 
     def respond(self, sender: str, text: str) -> list[Reply]:
         """One turn without Rasa: emergencies first, then hand-off and forms by their words."""
-        urgent = safety_replies(text, sender)
+        urgent = safety_replies(text, sender, recent=self.recent)
         if urgent:
             return urgent
         ctx = self.memory.get(sender)

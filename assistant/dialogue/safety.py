@@ -8,11 +8,9 @@ fallback can start a form or a search on "楼下着火了".
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections import OrderedDict
 
 from assistant.replies import HOTLINE, Button, Reply, payload
+from foundation.shared_state import LocalState, SharedState
 from nlu.safety import Emergency, SafetyCheck, default_check
 
 
@@ -37,44 +35,45 @@ _FOLLOW_UP = re.compile(
     r"下不去|出不去|打不通|没人接|还没来|还在里面|困住了|不敢|怎么办|该怎么做|然后呢|接下来"
 )
 RECENT_SECONDS = 600
+_KEY = "emergency:"
 
 
-class _Recent:
-    """The emergency each sender reported last, for its follow-ups ("我们住在12楼，下不去怎么办")."""
+class EmergencyMemory:
+    """The emergency each sender reported last, for ``RECENT_SECONDS``, so that its follow-up
+    ("我们住在12楼，下不去怎么办") gets the same numbers and steps. Kept in the shared state: with
+    several workers (Redis) the follow-up is recognised by whichever worker it reaches."""
 
-    def __init__(self, size: int = 10_000) -> None:
-        self._items: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.size = size
+    def __init__(self, state: SharedState | None = None) -> None:
+        self.state = state or LocalState(max_keys=10_000)
 
     def remember(self, sender: str, kind: str) -> None:
-        with self._lock:
-            self._items[sender] = (kind, time.monotonic())
-            self._items.move_to_end(sender)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+        self.state.put(_KEY + sender, kind, RECENT_SECONDS)
 
     def get(self, sender: str) -> str | None:
-        with self._lock:
-            found = self._items.get(sender)
-        return found[0] if found and time.monotonic() - found[1] < RECENT_SECONDS else None
+        return self.state.get(_KEY + sender)
 
 
-RECENT = _Recent()
+RECENT = EmergencyMemory()  # one process without a shared state (tests, the terminal chat)
 
 
 def safety_replies(
-    text: str, sender: str | None = None, check: SafetyCheck | None = None
+    text: str,
+    sender: str | None = None,
+    check: SafetyCheck | None = None,
+    recent: EmergencyMemory | None = None,
 ) -> list[Reply] | None:
     """The emergency answer when ``text`` reports one (or follows one up), else None."""
     check = check or default_check()
+    recent = recent or RECENT
     found = check.detect(text)
     if found:
         if sender:
-            RECENT.remember(sender, found.id)
+            recent.remember(sender, found.id)
         return [emergency_reply(found, check)]
-    kind = RECENT.get(sender) if sender else None
-    if kind and len(text) <= 40 and _FOLLOW_UP.search(text) and not text.lstrip().startswith("/"):
+    if not sender or len(text) > 40 or not _FOLLOW_UP.search(text) or text.lstrip().startswith("/"):
+        return None
+    kind = recent.get(sender)
+    if kind:
         emergency = next((k for k in check.kinds if k.id == kind), None)
         if emergency is not None:
             return [emergency_reply(emergency, check)]

@@ -54,3 +54,26 @@ def test_a_follow_up_of_an_emergency_gets_its_advice_again(stub_retriever, loade
     assert "119" in again and "湿毛巾" in again
     other = dialogue.respond("web:s5", "我们住在12楼，下不去怎么办")[0].text  # nobody reported a fire
     assert "119" not in other
+
+
+def test_the_follow_up_reaching_another_worker_gets_the_advice_too(stub_retriever, loaded_store, redis_url):
+    """Two workers on one Redis: the fire is reported to one, "下不去怎么办" reaches the other."""
+    from assistant.dialogue.context import ConversationMemory
+    from assistant.dialogue.safety import RECENT
+    from foundation.shared_state import RedisState
+
+    states = [RedisState(redis_url), RedisState(redis_url)]
+    try:
+        reporting, other = (
+            Conversation(RetrievalDialogue(stub_retriever, loaded_store, memory=ConversationMemory(s)), "")
+            for s in states
+        )
+        [(mode, _)] = run(reporting, ("web:s6", "楼下着火了，烟很大"))
+        assert mode == "safety" and RECENT.get("web:s6") is None  # in Redis, not in this process
+        [(mode, replies)] = run(other, ("web:s6", "我们住在12楼，下不去怎么办"))
+        assert mode == "safety" and "119" in replies[0].text and "湿毛巾" in replies[0].text
+        [(mode, replies)] = run(other, ("web:s7", "我们住在12楼，下不去怎么办"))  # nobody reported a fire
+        assert mode != "safety" and "119" not in replies[0].text
+    finally:
+        for state in states:
+            state.close()
