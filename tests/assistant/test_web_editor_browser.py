@@ -113,6 +113,7 @@ def test_yaml_view_reports_syntax_errors_in_chinese_and_fills_the_form(page, sit
     _open(page, url, "户口簿补领")
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
     badge = page.locator("#root td .status").first
+    badge.wait_for()  # the list renders after the search answers: on a slow machine, later
     assert badge.evaluate("e => e.getClientRects().length") == 1  # 已发布 on one line
     page.locator("#f-materials-0").scroll_into_view_if_needed()
     shot(page, "admin-7-form-phone", full=False)
