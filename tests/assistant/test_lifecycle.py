@@ -55,8 +55,6 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-
-
 @pytest.fixture
 def fake_rasa(tmp_path, monkeypatch):
     """An executable ``rasa`` (the fake) and a var folder with a 'trained model' in it."""

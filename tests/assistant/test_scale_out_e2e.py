@@ -42,10 +42,6 @@ PHONE = "13812345678"
 ARTIFACTS = ROOT / "test-artifacts" / "scale-out"
 
 
-def _until(check, within: float, step: float = 0.5):
-    return until(check, within, step)
-
-
 def _health(url: str) -> dict | None:
     try:
         return httpx.get(f"{url}/health", timeout=3).json()
@@ -118,7 +114,7 @@ def deployment(model, real_retriever, sample_entries, postgres_url, tmp_path):
         env.pop("YICHUANG_RASA_BIN", None)
         workers.append(Worker(n, var, env))
     try:
-        assert _until(lambda: all(w.ready() for w in workers), within=240), [_health(w.url) for w in workers]
+        assert until(lambda: all(w.ready() for w in workers), within=240, step=0.5), [_health(w.url) for w in workers]
         yield workers, postgres_url
     finally:
         for w in workers:
@@ -166,7 +162,7 @@ def _published_on_one_found_on_the_other(one: Worker, two: Worker) -> float:
         results = httpx.post(f"{two.url}/api/search", json={"q": phrase}, timeout=10).json()["results"]
         return bool(results) and results[0]["code"] == code
 
-    assert _until(found, within=10, step=0.05)
+    assert until(found, within=10, step=0.05)
     return time.monotonic() - started
 
 
@@ -199,7 +195,7 @@ def test_two_workers_two_rasa_on_postgresql_and_redis(deployment, capsys):
     os.kill(rasa, signal.SIGKILL)  # a Rasa and a worker die in the middle of both forms
     os.kill(one.proc.pid, signal.SIGKILL)
     one.proc.wait(timeout=10)
-    assert _until(lambda: not _alive(rasa), within=10)
+    assert until(lambda: not _alive(rasa), within=10, step=0.5)
 
     asked = _say(two, booking, form["buttons"][0]["payload"])[-1]["text"]  # the time: the form goes on
     assert "姓名" in asked, asked
