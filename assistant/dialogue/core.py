@@ -36,6 +36,7 @@ from nlu.phrasebook import Phrasebook, default_phrasebook
 
 _CORRECTION = re.compile(
     r"^(?:哦|噢|啊|呃|嗯|唉|哎)?(?:不是|不对|不是说|搞错了|说错了)(?P<wrong>.{0,12}?)(?:而)?是(?P<right>.{2,})$|^我(?:说|问|指)的是(?P<only>.{2,})$"
+    r"|^(?:哦|噢|啊|呃|嗯|唉|哎)?(?:不对|搞错了|说错了)(?P<restated>.{4,})$"
 )
 _RETURN = re.compile(
     r"^(?:那|还有|回到|再说说|再问下|再问一下|说回)?(?P<what>.{1,12}?)(?:的)?那个(?:事|事情|呢|吧)?(?P<rest>.*)$"
@@ -256,7 +257,7 @@ class DialogueCore:
         m = _CORRECTION.match(norm.replace(" ", ""))
         if not m:
             return None
-        right = m["right"] or m["only"]
+        right = m["right"] or m["only"] or m["restated"]
         focus = self.entry(ctx.code)
         subject = ""
         if isinstance(focus, ServiceGuide):
@@ -273,9 +274,15 @@ class DialogueCore:
         if result.decision == "none" and not subject:
             return None
         # the subject only narrows the search: the hit the corrected words name best wins
-        # ("哦不对，是二手房" after 新建商品房: 二手房转移登记, not the 不动产权证书 of the subject)
-        best = max(self.overlap(right, self.entry(h.code)) for h in hits)
-        top = next(h for h in hits if self.overlap(right, self.entry(h.code)) == best)
+        # ("哦不对，是二手房" after 新建商品房: 二手房转移登记, not the 不动产权证书 of the subject);
+        # a service of the same subject counts two words more ("不是头一回办，是旧证到期了要换"
+        # after 残疾人证新办: 残疾人证换领, not 居民身份证换领 for its "到期"); ties: the search's order
+        def fit(hit) -> int:
+            entry = self.entry(hit.code)
+            same = focus is not None and self.overlap(focus.name, entry) >= 2
+            return self.overlap(right, entry) + 2 * same
+
+        top = max(hits, key=fit)
         return self.show(ctx, top.kind, top.code, result.region, self.book.aspect_of(right), right)
 
     def same_subject(self, ctx: Context, norm: str, focus) -> list[Reply] | None:
@@ -321,9 +328,7 @@ class DialogueCore:
                 if aspect in ("time", "fee", "place", "phone", "steps")
                 else [bundle_intro(entry)]
             )
-        if aspect:
-            return [answer_followup(entry, aspect, text, None, self.districts())]
-        return [guide_answer(entry)]
+        return self.show(ctx, kind, code, None, aspect, text)  # "刚才贷款那个，最多能贷多少": its FAQ
 
     def overlap(self, words: str, entry) -> int:
         if entry is None:

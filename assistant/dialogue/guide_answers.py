@@ -47,9 +47,11 @@ def _bigrams(text: str) -> set[str]:
     return {chars[i : i + 2] for i in range(len(chars) - 1)}
 
 
-def content_words(text: str) -> list[str]:
-    """The two-character words of a question that carry its content ("要体检不" → 体检)."""
-    return sorted(b for b in _bigrams(text) if not (set(b) & _FUNCTION_CHARS))
+def content_words(text: str, guide: ServiceGuide | None = None) -> list[str]:
+    """The two-character words of a question that carry its content ("要体检不" → 体检); with
+    ``guide``, not those of its own name ("认证" in a question about 资格认证 says nothing new)."""
+    own = _bigrams(" ".join([guide.name, *guide.aliases])) if guide is not None else set()
+    return sorted(b for b in _bigrams(text) if not (set(b) & _FUNCTION_CHARS) and b not in own)
 
 
 def best_faq(guide: ServiceGuide, question: str, floor: float = 0.45, matched: str = "") -> tuple[str, str] | None:
@@ -175,20 +177,21 @@ def answer_followup(
         return _not_said(guide, "必须在多久之内办理", f"（办好需要的时间：{_limit(guide)}。）")
     if aspect == "attend":
         lines = _matching(
-            guide, words=("本人", "到场", "双方", "共同", "亲自", "委托", "代办", "代理", "监护人", "陪同")
+            guide,
+            words=("本人", "到场", "双方", "共同", "亲自", "委托", "代办", "代理", "代为", "代领", "监护人", "陪同"),
         )
         if lines:
             return _said(guide, lines, "谁要到场，指南里这样写：")
         return _not_said(guide, "是否必须本人到场", f"需要到现场 {guide.visits_needed} 次。")
     if aspect == "conditions" and not guide.conditions:
-        words = tuple(content_words(text))
+        words = tuple(content_words(text, guide))
         lines = _matching(guide, words=words) if words else []
         return _said(guide, lines, "指南里相关的内容：") if lines else _not_said(guide, "特别的办理条件")
     if aspect in FIELD_ASPECTS:
         return guide_detail(guide, aspect, region)
     if district_named(text, districts | {h.district for h in guide.halls}):  # "东城区呢"
         return _place(guide, text, region, districts)
-    words = tuple(content_words(text))
+    words = tuple(content_words(text, guide))
     lines = _matching(guide, words=words) if words else []
     if lines:
         return _said(guide, lines[:6], "指南里相关的内容：")

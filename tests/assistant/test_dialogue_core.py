@@ -20,6 +20,13 @@ RESIDENCE = "370199-000101010000-GG-010-01"
 LICENCE_RENEW = "370199-000103001000-XK-001-01"
 RESTAURANT = "YJS-370199-002"
 SOLE_TRADER = "370199-000501003000-QR-003-01"
+DISABILITY_NEW = "370199-001001001000-QR-001-01"
+DISABILITY_RENEW = "370199-001001002000-QR-002-01"
+SIMPLE_DEREG = "370199-000501005000-QT-005-01"
+PLAIN_DEREG = "370199-000501006000-QT-006-01"
+FUND_LOAN = "370199-000301005000-GG-005-01"
+PENSION_CHECK = "370199-000201005000-GG-005-01"
+MATERNITY = "370199-000202007000-JF-007-01"
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +109,34 @@ def test_correction_goes_to_the_other_service_of_the_same_subject(core):
     ctx = at(ID_LOST)
     answer = say(core, ctx, "不是补办，是到期了要换")
     assert ctx.code == ID_RENEW and "居民身份证换领" in answer
+
+
+def test_a_correction_stays_with_the_subject_unless_it_names_another(core):
+    # 残疾人证 stays 残疾人证 although "到期了要换" is the wording of the ID card's renewal
+    ctx = at(DISABILITY_NEW)
+    assert "残疾人证换领" in say(core, ctx, "不是头一回办，是旧证到期了要换") and ctx.code == DISABILITY_RENEW
+
+
+def test_a_correction_without_the_word_shi(core):
+    ctx = at(SIMPLE_DEREG)
+    say(core, ctx, "哦不对，公司还有几笔欠款没结清，那咋注销")
+    assert ctx.code == PLAIN_DEREG
+
+
+def test_returning_to_a_topic_answers_its_faq(core):
+    ctx = at(NO_CRIME, "guide", FUND_LOAN)
+    answer = say(core, ctx, "再问下刚才贷款那个，最多能贷多少")
+    assert ctx.code == FUND_LOAN and "60万元" in answer
+
+
+def test_words_of_the_guides_own_name_do_not_make_an_answer(core):
+    # the guide says one authenticates every year, not what happens when one forgets
+    answer = say(core, at(PENSION_CHECK), "要是忘了认证，养老金会停发吗")
+    assert "没有写明" in answer
+
+
+def test_who_goes_in_colloquial_words(core):
+    assert "用人单位" in say(core, at(MATERNITY), "要我自己去跑吗")
 
 
 def test_return_to_an_earlier_topic_then_its_follow_up(core):
