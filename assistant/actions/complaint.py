@@ -62,6 +62,16 @@ def _opening_category(text: str) -> str | None:
     return None
 
 
+_WHEN_ANSWERED = re.compile(
+    r"(?:多久|几天|多长时间|什么时候|啥时候|多快).{0,6}(?:回复|答复|回电|处理|办结|解决|有结果|有人管|有人来)"
+    r"|(?:回复|答复|处理|办结|解决).{0,4}(?:要多久|多久|几天|多长时间)"
+)
+WHEN_ANSWERED = (
+    "提交后立刻生成工单并转给承办部门，回执里写明承诺响应和办结的日期（按工作日计算，紧急的当天处理）；"
+    "可凭工单号随时查询进度。"
+)
+
+
 def register(actions: ActionRegistry, complaints: ComplaintService, dialogue: RetrievalDialogue) -> None:
     store = dialogue.store
 
@@ -121,6 +131,8 @@ def register(actions: ActionRegistry, complaints: ComplaintService, dialogue: Re
                     hotline = hotline_answer(normalize(t.text).replace(" ", ""))
                     if hotline:
                         return Result().say(hotline).set(**{slot: None})
+                    if _WHEN_ANSWERED.search(t.text):  # "反映了以后多久能有回复"
+                        return Result().say(Reply(WHEN_ANSWERED)).set(**{slot: None})
                     asked = slot == "complaint_contact" or bool(
                         re.search(r"手机|电话|号码|泄露|隐私", t.text)
                     )

@@ -137,7 +137,10 @@ class DialogueCore:
         if result.decision == "clarify" and bundle is not None and wants_bundle:  # "开个面馆要跑哪些手续"
             return self.show(ctx, bundle.kind, bundle.code, result.region)
         if result.decision == "clarify" and not confident_only:
-            return [clarify([(h.kind, h.code, h.name) for h in result.options()])]
+            options = result.options()
+            if len(options) == 1:  # "您是不是想问：教师资格认定"; "还要去体检吗" next is about it
+                ctx.focus(options[0].kind, options[0].code)
+            return [clarify([(h.kind, h.code, h.name) for h in options])]
         if self.unanswered is not None:
             self.unanswered.record_miss(result, source=source, sender=sender)
         return [no_match()]

@@ -49,6 +49,15 @@ def test_a_complaint_in_the_fallback_uses_the_first_message(client):
     assert re.search(r"GD\d{6}[A-Z2-9]{8}", filed)
 
 
+def test_asking_when_the_complaint_is_answered_at_the_phone_step(client):
+    s = "web:fb4"
+    msg = say(client, "我要投诉，东城区和平路40号的早餐店天天把油污倒进下水道", s)[-1]
+    assert "手机号" in msg["text"]
+    when = say(client, "反映了以后多久能有回复", s)
+    assert "办结" in when[0]["text"] and "加密" not in when[0]["text"]  # not the phone's privacy
+    assert "手机号" in when[-1]["text"]  # and the phone is asked again
+
+
 def test_stop_inside_a_fallback_form(client):
     s = "web:fb3"
     say(client, "我要反映问题", s)
