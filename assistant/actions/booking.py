@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from assistant.actions.in_form import asks_about_booking, in_form_answer, strip_booking_words
 from assistant.actions.protocol import ActionRegistry, Result, Tracker, validated
 from assistant.actions.service import clear_forms, context_of
-from assistant.replies import Button, Reply, payload
+from assistant.replies import Button, Reply, about, guide_detail, payload
 from assistant.retrieval_dialogue import RetrievalDialogue, parse_payload
 from connectors.booking.protocol import (
     BOOKING_NUMBER_RE,
@@ -118,6 +118,31 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         # "身份证" is part of 首次申领 and of 换领 alike: the citizen is asked, never given one of them
         return bookable(best[0]) if len(best) == 1 else None
 
+    def unbookable_named(text: str) -> ServiceGuide | None:
+        """A service named outright that cannot be booked (no appointment, or no hall takes one)."""
+        words = strip_booking_words(text)
+        found = dialogue.retriever.search(words or text, top_k=1)
+        if found.decision != "answer" or not found.results or found.results[0].kind != "guide":
+            return None
+        guide = dialogue.entry(found.results[0].code)
+        if not isinstance(guide, ServiceGuide) or bookable(guide.code) is not None:
+            return None
+        return guide if dialogue.overlap(words, guide) >= 3 else None  # its name, in the citizen's words
+
+    def not_bookable(guide: ServiceGuide, result: Result) -> Result:
+        halls = guide_detail(guide, "place").text.partition("\n")[2]
+        if guide.online_url and guide.online_depth.value != "不可网办":
+            how = f"可以网上办理（{guide.online_depth.value}），入口：{guide.online_url}；也可以直接到大厅办理："
+        else:
+            how = "直接到大厅办理就行："
+        lead = "暂时不能在线预约" if guide.bookable else "不需要预约"  # bookable, but no hall takes one yet
+        reply = Reply(
+            f"【{guide.name}】{lead}，{how}\n{halls}",
+            [Button("要带什么", payload("ask_detail", code=guide.code, aspect="materials"))],
+            about=about(guide),
+        )
+        return result.set(service_kind="guide", service_code=guide.code).say(reply)
+
     @actions.register("action_prepare_booking")
     def prepare(t: Tracker) -> Result:
         result = clear_forms(Result())
@@ -137,6 +162,10 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
             guide = named_service(t.entity("service"))
         if guide is None and ctx.kind == "guide":
             guide = bookable(ctx.code)
+        if guide is None and t.text and not t.text.startswith("/"):
+            other = unbookable_named(t.text)
+            if other is not None:  # "我想预约去打公积金缴存证明": say so, and how to do it instead
+                return not_bookable(other, result).then("action_listen")
         if guide is None:
             return result
         result.set(booking_service=guide.code)
@@ -377,8 +406,9 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
 
     @actions.register("validate_query_booking_form")
     def validate_query(t: Tracker) -> Result:
-        """Looking up by phone alone (as the API allows): "不记得预约号" or a phone instead of the number."""
-        if t.slot("requested_slot") == "booking_number" and not BOOKING_NUMBER_RE.search(
+        """Looking up by phone alone (as the API allows): "不记得预约号" or a phone instead of the number,
+        also in the message that opens the form ("我忘了预约号，手机号是…，帮我查查")."""
+        if t.slot("requested_slot") in (None, "booking_number") and not BOOKING_NUMBER_RE.search(
             t.text.upper().replace(" ", "")
         ):
             phone = find_mobile(t.text)

@@ -83,6 +83,9 @@ class FormRunner:
             result = self._run(prepare, sender, slots, text, intent, ents, form=None)
             if result["followup"] == "action_listen":  # no form after all: the message was answered
                 self._end(ctx)
+                answered = result["slots"]
+                if answered.get("service_code"):  # and what it was about is the topic now
+                    ctx.focus(answered.get("service_kind") or "guide", answered["service_code"])
                 return result["replies"]
             replies += result["replies"]
             slots.update(result["slots"])

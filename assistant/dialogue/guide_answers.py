@@ -108,12 +108,14 @@ def _hours(guide: ServiceGuide, text: str, region: str | None) -> Reply:
     if day is None:
         return _said(guide, [f"{h.name}：{h.hours}" for h in halls], "办公时间：")
     lines = []
+    where = bool(re.search(r"哪|地址|地方", text))  # "周六去哪个大厅能打": the address of those open
     for h in halls:
         hours = h.hours
         open_that_day = (
             day in hours or (day == "周六" and "周六日" in hours) or "周一至周日" in hours or "每天" in hours
         )
-        lines.append(f"{h.name}：{'可以办理' if open_that_day else day + '不办公'}（{hours}）")
+        name = f"{h.name}（{h.address}）" if where and open_that_day else h.name
+        lines.append(f"{name}：{'可以办理' if open_that_day else day + '不办公'}（{hours}）")
     lead = f"{day}能不能办要看大厅："
     if all("不办公" in line for line in lines):
         lead = f"{day}不办公，请在工作日前往："

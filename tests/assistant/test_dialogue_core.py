@@ -80,6 +80,11 @@ def test_saturday_per_hall(core):
     assert "车辆管理所：可以办理" in answer and "东城区机动车登记服务站：周六不办公" in answer
 
 
+def test_which_hall_on_saturday_gives_the_address_of_those_open(core):
+    answer = say(core, at(LICENCE_RENEW), "周六去哪个大厅能办")
+    assert "高新区车管路1号" in answer and "东城区机动车登记服务站：周六不办公" in answer
+
+
 def test_the_hall_in_a_named_district(core):
     answer = say(core, at(ID_RENEW), "西城区哪里能办")
     assert "西城区" in answer and "东城区" not in answer

@@ -58,6 +58,13 @@ def test_asking_when_the_complaint_is_answered_at_the_phone_step(client):
     assert "手机号" in when[-1]["text"]  # and the phone is asked again
 
 
+def test_a_service_that_takes_no_booking_is_said_so_and_stays_the_topic(client):
+    s = "web:fb5"
+    msg = say(client, "我想预约去打公积金缴存证明", s)[-1]
+    assert "住房公积金缴存证明打印】不需要预约" in msg["text"] and "选择办理大厅" not in msg["text"]
+    assert "金融街20号" in say(client, "那周六去哪个大厅能打", s)[-1]["text"]
+
+
 def test_stop_inside_a_fallback_form(client):
     s = "web:fb3"
     say(client, "我要反映问题", s)

@@ -95,6 +95,12 @@ def test_a_booking_is_looked_up_by_phone_alone(client):
     assert "13812345678" not in reply[0]["text"]  # nothing booked: "没有找到", never the number in clear
 
 
+def test_the_phone_in_the_message_that_opens_the_lookup_is_used(client):
+    text = "我忘了预约号，手机号是13800000018，帮我查查"  # nothing requested yet: the form opens
+    checked, _ = call(client, "validate_query_booking_form", slots={}, text=text)
+    assert checked["lookup_phone"] == "13800000018" and checked["booking_number"]
+
+
 def test_a_service_typed_at_the_service_step_is_confirmed_by_name(client):
     slots = {"requested_slot": "booking_service"}
     checked, msg = call(client, "validate_booking_form", slots=slots, text="结婚登记",
