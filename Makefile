@@ -82,7 +82,7 @@ run: setup model kb rasa-env train web-vendor
 
 test: setup model rasa-env browser
 	$(BIN)/ruff check foundation assistant nlu knowledge connectors tests benchmarks
-	YICHUANG_REQUIRE_RASA=1 YICHUANG_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q
+	YICHUANG_REQUIRE_RASA=1 YICHUANG_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q --durations=25
 
 eval: setup model kb
 	$(BIN)/yichuang eval

@@ -44,6 +44,7 @@ _RETURN = re.compile(
 _PREVIOUS = ("刚才那个", "上一个", "前面那个", "之前那个", "刚刚那个", "刚才的")
 _QUESTION_END = re.compile(r"(不|没|吧|吗|呢|么|没有)$")
 _ONLY_X_NE = re.compile(r"^(?:那|还有|那么)?.{2,10}呢$")
+_REQUIREMENT = re.compile(r"^(?:那|那么)?(?:是不是|是否|要不要|需不需要|用不用|还要|还得|得先|要先|必须)")
 SHORT = 14
 _PLAIN_FIELDS = ("place", "online", "materials", "steps", "time", "fee", "phone")  # answered side by side
 
@@ -178,7 +179,7 @@ class DialogueCore:
             return False
         asks = (
             bool(_QUESTION_END.search(compact)) and len(_QUESTION_END.sub("", compact)) >= 2
-        )  # "要体检不", not "不"
+        ) or bool(_REQUIREMENT.match(compact))  # "要体检不", not "不"; "是不是得先有那边的准迁证"
         if confident:  # "消防安全检查怎么办" is a new question even if 安全 is in the guide in focus
             return asks and len(compact) <= 6
         words = content_words(norm)

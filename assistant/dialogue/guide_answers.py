@@ -180,7 +180,7 @@ def answer_followup(
     if aspect == "attend":
         lines = _matching(
             guide,
-            words=("本人", "到场", "双方", "共同", "亲自", "委托", "代办", "代理", "代为", "代领", "监护人", "陪同"),
+            words=("本人", "到场", "双方", "共同", "亲自", "委托", "代办", "代理", "代为", "代领", "监护人", "陪同", "权利人", "利害关系人", "受托人"),
         )
         if lines:
             return _said(guide, lines, "谁要到场，指南里这样写：")
