@@ -213,7 +213,7 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         return Result().say(Reply(f"请选择办理大厅（{lead}）", buttons))
 
     @actions.register("action_ask_booking_date")
-    def ask_date(t: Tracker) -> Result:
+    def ask_date(t: Tracker, lead: str = "请选择办理日期（只列出还有空位的工作日）：") -> Result:
         free = slots_of(t, t.slot("booking_hall"))
         days = sorted({s.day for s in free})[:5]
         if not days:
@@ -221,12 +221,15 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
                 Reply(f"抱歉，这个大厅未来 {DAYS_AHEAD} 天都约满了，请换一个大厅或拨打 12345。")
             )
         buttons = [Button(day_label(d), d.isoformat()) for d in days]
-        return Result().say(Reply("请选择办理日期（只列出还有空位的工作日）：", buttons))
+        return Result().say(Reply(lead, buttons))
 
     @actions.register("action_ask_booking_time")
     def ask_time(t: Tracker) -> Result:
         day = date.fromisoformat(t.slot("booking_date"))
         free = slots_of(t, t.slot("booking_hall"), day)[:8]
+        if not free:  # the day's last times went to other citizens meanwhile: another day, not an empty list
+            asked = ask_date(t, f"{day_label(day)}的号刚刚约满了，请换一天（只列出还有空位的工作日）：")
+            return asked.set(booking_date=None, booking_time=None, requested_slot="booking_date")
         buttons = [Button(f"{s.start}-{s.end}（余{s.free}）", s.start) for s in free]
         return Result().say(Reply(f"{day_label(day)}还有这些时段可约，请选择：", buttons))
 

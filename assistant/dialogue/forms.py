@@ -165,7 +165,9 @@ class FormRunner:
         slots["requested_slot"] = slot
         action = f"action_ask_{slot}"
         if action in self.actions.names:
-            return self._run(action, sender, slots, "", "", [], form=ctx.form["name"])["replies"]
+            asked = self._run(action, sender, slots, "", "", [], form=ctx.form["name"])
+            slots.update(asked["slots"])  # it may ask another slot instead (a day just booked out)
+            return asked["replies"]
         response = domain()["responses"].get(f"utter_ask_{slot}", [{"text": "请继续。"}])[0]
         buttons = [Button(b["title"], b["payload"]) for b in response.get("buttons", [])]
         return [Reply(response["text"], buttons)]

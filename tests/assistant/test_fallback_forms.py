@@ -65,6 +65,44 @@ def test_a_service_that_takes_no_booking_is_said_so_and_stays_the_topic(client):
     assert "金融街20号" in say(client, "那周六去哪个大厅能打", s)[-1]["text"]
 
 
+def test_a_day_booked_out_before_the_confirmation_asks_another_day_not_an_empty_list(client):
+    """Other citizens take every time of the chosen day between offering a time and 确认: the form
+    says so and offers other days (never "还有这些时段可约" with nothing to pick), then books."""
+    from datetime import date
+
+    from connectors.booking.protocol import BookingRequest, SlotFullError
+
+    s = "web:fb-day-out"
+    msg = say(client, "我要预约办结婚登记", s)[-1]
+    picked = []
+    for _ in range(3):  # hall, day, time: the first button each time
+        picked.append(msg["buttons"][0]["payload"])
+        msg = say(client, picked[-1], s)[-1]
+    hall, day, _start = picked
+    say(client, "张三", s)
+    assert "确认" in say(client, "13812345670", s)[-1]["text"]
+    booking = client.app.state.services.booking
+    guide = next(g for g in client.app.state.services.store.published("guide") if g.name == "内地居民结婚登记")
+    the_day, n = date.fromisoformat(day), 0
+    for slot in booking.free_slots(hall, guide.code, the_day, the_day):
+        while True:  # everyone else fills that day
+            n += 1
+            try:
+                booking.book(BookingRequest(guide.code, guide.name, hall, the_day, slot.start, "李四",
+                                            f"137{n:08d}"))  # fmt: skip
+            except SlotFullError:
+                break
+    asked = say(client, "/affirm", s)[-1]
+    assert "约满" in asked["text"] and asked["buttons"]
+    days = [b["payload"] for b in asked["buttons"]]
+    assert day not in days
+    times = say(client, days[0], s)[-1]
+    assert "时段" in times["text"] and times["buttons"]
+    confirm = say(client, times["buttons"][0]["payload"], s)[-1]["text"]
+    assert "确认" in confirm and "138****5670" in confirm  # name and phone kept
+    assert re.search(r"YY\d{6}[A-Z2-9]{10}", say(client, "/affirm", s)[-1]["text"])
+
+
 def test_stop_inside_a_fallback_form(client):
     s = "web:fb3"
     say(client, "我要反映问题", s)

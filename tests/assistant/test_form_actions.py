@@ -95,6 +95,29 @@ def test_a_booking_is_looked_up_by_phone_alone(client):
     assert "13812345678" not in reply[0]["text"]  # nothing booked: "没有找到", never the number in clear
 
 
+def test_a_day_with_no_time_left_asks_another_day(client):
+    from connectors.booking.protocol import BookingRequest, SlotFullError
+
+    booking = client.app.state.services.booking
+    hall = booking.halls(MARRIAGE)[0].id
+    today = booking.now().date()
+    day = min(s.day for s in booking.free_slots(hall, MARRIAGE, today, today + timedelta(days=14)))
+    n = 0
+    for slot in booking.free_slots(hall, MARRIAGE, day, day):
+        while True:  # other citizens took the whole day
+            n += 1
+            try:
+                booking.book(BookingRequest(MARRIAGE, "内地居民结婚登记", hall, day, slot.start, "李四",
+                                            f"137{n:08d}"))  # fmt: skip
+            except SlotFullError:
+                break
+    slots = {"booking_service": MARRIAGE, "booking_hall": hall, "booking_date": day.isoformat(),
+             "requested_slot": "booking_time"}  # fmt: skip
+    asked, msg = call(client, "action_ask_booking_time", slots=slots)
+    assert asked["booking_date"] is None and asked["requested_slot"] == "booking_date"
+    assert "约满" in msg[0]["text"] and day.isoformat() not in [b["payload"] for b in msg[0]["buttons"]]
+
+
 def test_the_phone_in_the_message_that_opens_the_lookup_is_used(client):
     text = "我忘了预约号，手机号是13800000018，帮我查查"  # nothing requested yet: the form opens
     checked, _ = call(client, "validate_query_booking_form", slots={}, text=text)
