@@ -71,6 +71,16 @@ def _halls(guide: ServiceGuide, region: str | None, limit: int = 2) -> list[Hall
     return halls[:limit]
 
 
+def hall_lines(guide: ServiceGuide, region: str | None = None, limit: int = 4) -> str:
+    """The guide's halls, those of ``region`` first, one per line."""
+    return "\n".join(_hall_line(h) for h in _halls(guide, region, limit))
+
+
+def handled_online(guide: ServiceGuide) -> bool:
+    """The guide has an online entry that takes the application (partly or wholly)."""
+    return bool(guide.online_url) and guide.online_depth.value != "不可网办"
+
+
 def _hall_line(h: Hall) -> str:
     """One hall per line (the web page shows its phone as a call button and its address on a map)."""
     return f"· {h.name}：{h.address}，{h.hours}，电话 {h.phone}"
@@ -135,7 +145,7 @@ def guide_answer(guide: ServiceGuide, region: str | None = None) -> Reply:
         lines.append(PLACE_HEADING)
         lines.extend(_hall_line(h) for h in halls)
     lines.append(f"时限：{_limit(guide)}；收费：{guide.fee}")
-    if guide.online_depth.value != "不可网办" and guide.online_url:
+    if handled_online(guide):
         lines.append(f"网上办理（{guide.online_depth.value}）：{guide.online_url}")
     return Reply("\n".join(lines), _guide_buttons(guide), about=about(guide))
 
@@ -152,16 +162,11 @@ def guide_detail(guide: ServiceGuide, aspect: Aspect, region: str | None = None)
     elif aspect == "fee":
         text = f"{name}收费：{guide.fee}。"
     elif aspect == "place":
-        halls = _halls(guide, region, limit=4)
-        text = (
-            name
-            + "办理地点：\n"
-            + "\n".join(_hall_line(h) for h in halls)
-        )
+        text = name + "办理地点：\n" + hall_lines(guide, region)
     elif aspect == "phone":
         text = f"{name}咨询电话：{guide.consult_phone or HOTLINE}；监督投诉电话：{guide.complaint_phone or HOTLINE}。"
     elif aspect == "online":
-        if guide.online_url and guide.online_depth.value != "不可网办":
+        if handled_online(guide):
             text = f"{name}可以网上办理（{guide.online_depth.value}），入口：{guide.online_url}"
         else:
             text = f"{name}目前需要到窗口办理。"

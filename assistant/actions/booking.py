@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from assistant.actions.in_form import asks_about_booking, in_form_answer, strip_booking_words
 from assistant.actions.protocol import ActionRegistry, Result, Tracker, validated
 from assistant.actions.service import clear_forms, context_of
-from assistant.replies import Button, Reply, about, guide_detail, payload
+from assistant.replies import Button, Reply, about, hall_lines, handled_online, payload
 from assistant.retrieval_dialogue import RetrievalDialogue, parse_payload
 from connectors.booking.protocol import (
     BOOKING_NUMBER_RE,
@@ -130,14 +130,13 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         return guide if dialogue.overlap(words, guide) >= 3 else None  # its name, in the citizen's words
 
     def not_bookable(guide: ServiceGuide, result: Result) -> Result:
-        halls = guide_detail(guide, "place").text.partition("\n")[2]
-        if guide.online_url and guide.online_depth.value != "不可网办":
+        if handled_online(guide):
             how = f"可以网上办理（{guide.online_depth.value}），入口：{guide.online_url}；也可以直接到大厅办理："
         else:
             how = "直接到大厅办理就行："
         lead = "暂时不能在线预约" if guide.bookable else "不需要预约"  # bookable, but no hall takes one yet
         reply = Reply(
-            f"【{guide.name}】{lead}，{how}\n{halls}",
+            f"【{guide.name}】{lead}，{how}\n{hall_lines(guide)}",
             [Button("要带什么", payload("ask_detail", code=guide.code, aspect="materials"))],
             about=about(guide),
         )

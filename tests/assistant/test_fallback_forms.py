@@ -15,6 +15,22 @@ def client(app_client, stub_retriever):
     return app_client(stub_retriever)
 
 
+def marriage_booking_up_to_confirm(client, s: str, phone: str) -> list[str]:
+    """A 结婚登记 booking with the first hall, day and time offered, up to 确认: those three payloads."""
+    msg = say(client, "我要预约办结婚登记", s)[-1]
+    picked = []
+    for _ in range(3):  # hall, day, time: the first button each time
+        picked.append(msg["buttons"][0]["payload"])
+        msg = say(client, picked[-1], s)[-1]
+    say(client, "张三", s)
+    assert "确认" in say(client, phone, s)[-1]["text"]
+    return picked
+
+
+def marriage_guide(client):
+    return next(g for g in client.app.state.services.store.published("guide") if g.name == "内地居民结婚登记")
+
+
 def test_slot_order_and_the_closing_actions_come_from_the_rasa_project():
     assert domain()["forms"]["booking_form"]["required_slots"][:2] == ["booking_service", "booking_hall"]
     assert submit_actions()["booking_form"] == "action_submit_booking"
@@ -73,16 +89,8 @@ def test_a_day_booked_out_before_the_confirmation_asks_another_day_not_an_empty_
     from connectors.booking.protocol import BookingRequest, SlotFullError
 
     s = "web:fb-day-out"
-    msg = say(client, "我要预约办结婚登记", s)[-1]
-    picked = []
-    for _ in range(3):  # hall, day, time: the first button each time
-        picked.append(msg["buttons"][0]["payload"])
-        msg = say(client, picked[-1], s)[-1]
-    hall, day, _start = picked
-    say(client, "张三", s)
-    assert "确认" in say(client, "13812345670", s)[-1]["text"]
-    booking = client.app.state.services.booking
-    guide = next(g for g in client.app.state.services.store.published("guide") if g.name == "内地居民结婚登记")
+    hall, day, _start = marriage_booking_up_to_confirm(client, s, "13812345670")
+    booking, guide = client.app.state.services.booking, marriage_guide(client)
     the_day, n = date.fromisoformat(day), 0
     for slot in booking.free_slots(hall, guide.code, the_day, the_day):
         while True:  # everyone else fills that day
@@ -118,16 +126,8 @@ def test_a_slot_taken_before_the_confirmation_asks_only_the_time_again(client):
     from connectors.booking.protocol import BookingRequest, SlotFullError
 
     s = "web:fb-race"
-    msg = say(client, "我要预约办结婚登记", s)[-1]
-    picked = []
-    for _ in range(3):  # hall, day, time: the first button each time
-        picked.append(msg["buttons"][0]["payload"])
-        msg = say(client, picked[-1], s)[-1]
-    hall, day, start = picked
-    say(client, "张三", s)
-    assert "确认" in say(client, "13812345678", s)[-1]["text"]
-    booking = client.app.state.services.booking
-    guide = next(g for g in client.app.state.services.store.published("guide") if g.name == "内地居民结婚登记")
+    hall, day, start = marriage_booking_up_to_confirm(client, s, "13812345678")
+    booking, guide = client.app.state.services.booking, marriage_guide(client)
     for n in range(200):  # everyone else fills that slot
         try:
             booking.book(BookingRequest(guide.code, guide.name, hall, date.fromisoformat(day), start,
