@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from knowledge.checklist import Checklist
-from knowledge.schema import Bundle, BundleQuestion, Hall, ServiceGuide
+from knowledge.schema import Bundle, BundleQuestion, Hall, Material, ServiceGuide
 
 Aspect = Literal["materials", "steps", "time", "fee", "place", "phone", "online", "conditions"]
 HOTLINE = "12345"
@@ -93,20 +93,24 @@ def days_phrase(total: int | None) -> str:
 
 
 def _materials(guide: ServiceGuide) -> list[str]:
-    lines = []
-    for m in guide.materials:
-        forms = "、".join(f.value for f in m.forms)
-        count = f" {m.copies} 份" if m.copies > 1 else ""
-        marks = []
-        if m.exempt:
-            marks.append(f"免提交，系统调取{m.e_licence}")
-        if m.can_defer:
-            marks.append("可容缺后补")
-        if not m.required:
-            marks.append(f"{m.condition}时需要")
-        tail = f"（{'；'.join(marks)}）" if marks else ""
-        lines.append(f"· {m.name}：{forms}{count}{tail}")
-    return lines
+    return [f"· {material_line(m)}" for m in guide.materials]
+
+
+def material_line(m: Material) -> str:
+    """One material as the citizen needs it: form, copies, when needed, where it comes from."""
+    forms = "、".join(f.value for f in m.forms)
+    count = f" {m.copies} 份" if m.copies > 1 else ""
+    marks = []
+    if m.exempt:
+        marks.append(f"免提交，系统调取{m.e_licence}")
+    if m.can_defer:
+        marks.append("可容缺后补")
+    if not m.required:
+        marks.append(f"{m.condition}时需要")
+    if m.note:
+        marks.append(m.note)
+    tail = f"（{'；'.join(marks)}）" if marks else ""
+    return f"{m.name}：{forms}{count}{tail}"
 
 
 def _limit(guide: ServiceGuide) -> str:
@@ -163,6 +167,8 @@ def guide_detail(guide: ServiceGuide, aspect: Aspect, region: str | None = None)
         text = f"{name}收费：{guide.fee}。"
     elif aspect == "place":
         text = name + "办理地点：\n" + hall_lines(guide, region)
+        if guide.online_url and guide.online_depth.value == "全程网办":  # "去哪打": no need to go at all
+            text += f"\n也可以全程网办，不用跑大厅：{guide.online_url}"
     elif aspect == "phone":
         text = f"{name}咨询电话：{guide.consult_phone or HOTLINE}；监督投诉电话：{guide.complaint_phone or HOTLINE}。"
     elif aspect == "online":

@@ -91,6 +91,13 @@ class Phrasebook:
         """Every aspect the message asks about ("身份证，丢了，补办，多少钱，在哪": place and fee)."""
         return [a.id for a in self.aspects if any(w in normalized for w in a.words)]
 
+    def without_aspects(self, normalized: str) -> str:
+        """The message without its aspect words ("120平的房子契税交多少" → "120平的房子契税")."""
+        rest = normalized.replace(" ", "")
+        for word in sorted({w for a in self.aspects for w in a.words}, key=len, reverse=True):
+            rest = rest.replace(word, "")
+        return rest
+
     def aspect_name(self, aspect: str) -> str:
         return next((a.name for a in self.aspects if a.id == aspect), aspect)
 

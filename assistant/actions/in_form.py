@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-from assistant.dialogue.guide_answers import answer_followup
 from assistant.replies import HOTLINE, Reply
 from knowledge.schema import ServiceGuide
 from nlu.clauses import is_question
@@ -58,7 +57,7 @@ def in_form_answer(dialogue, text: str, guide: ServiceGuide | None, asks_contact
         return hotline
     aspect = dialogue.book.aspect_of(norm)
     if aspect and isinstance(guide, ServiceGuide):
-        reply = answer_followup(guide, aspect, text, None, dialogue.districts())
+        reply = dialogue.guide_followup(guide, aspect, text)
         reply.text += "\n（问完了我们接着预约。）"
         reply.buttons = []
         return reply

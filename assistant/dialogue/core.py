@@ -10,9 +10,18 @@ is a hint only (a "deny" that asks "不收钱吧" is a follow-up, not a goodbye)
 from __future__ import annotations
 
 import re
+import time
 
 from assistant.dialogue.context import Context
-from assistant.dialogue.guide_answers import answer_followup, best_faq, content_words, guide_lines
+from assistant.dialogue.guide_answers import (
+    answer_followup,
+    best_faq,
+    common_words,
+    content_words,
+    guide_lines,
+    named_materials,
+    specific_lines,
+)
 from assistant.dialogue.payloads import parse_payload
 from assistant.dialogue.safety import safety_replies
 from assistant.dialogue.small_talk import ANYTHING_ELSE, small_talk
@@ -46,6 +55,8 @@ _QUESTION_END = re.compile(r"(不|没|吧|吗|呢|么|没有)$")
 _ONLY_X_NE = re.compile(r"^(?:那|还有|那么)?.{2,10}呢$")
 _REQUIREMENT = re.compile(r"^(?:那|那么)?(?:是不是|是否|要不要|需不需要|用不用|还要|还得|得先|要先|必须)")
 SHORT = 14
+COMMON_WORDS_TTL = 600.0  # seconds: the words most guides share change slowly, one publish at a time
+_ABOUT_IT = ("hours", "place", "phone", "fee", "time", "validity", "deadline", "attend")  # of the entry in focus
 _PLAIN_FIELDS = ("place", "online", "materials", "steps", "time", "fee", "phone")  # answered side by side
 
 
@@ -62,6 +73,7 @@ class DialogueCore:
         self.unanswered = unanswered  # misses go to the editors' queue
         self.book = phrasebook or default_phrasebook()
         self.walk = Walkthrough(self.entry)
+        self._common: tuple[float, frozenset[str]] | None = None
 
     # -- lookups ---------------------------------------------------------------------------
     def entry(self, code: str | None):
@@ -74,6 +86,23 @@ class DialogueCore:
 
     def districts(self) -> set[str]:
         return {h.district for g in self.store.published("guide") for h in g.halls}
+
+    def common(self) -> frozenset[str]:
+        """The words most published guides share (``guide_answers.common_words``), kept a while."""
+        now = time.monotonic()
+        if self._common is None or now - self._common[0] > COMMON_WORDS_TTL:
+            self._common = (now, common_words(self.store.published("guide")))
+        return self._common[1]
+
+    def expand(self, text: str) -> str:
+        """``text`` normalised, with the formal terms of its colloquial words (外地户口 → 非本市户籍)."""
+        norm = normalize(text)
+        return self.retriever.synonyms.expand(norm) if hasattr(self.retriever, "synonyms") else norm
+
+    def guide_followup(self, guide: ServiceGuide, aspect, text: str, region=None, matched: str = "") -> Reply:
+        return answer_followup(
+            guide, aspect, text, region, self.districts(), matched, expanded=self.expand(text), common=self.common()
+        )
 
     # -- one turn --------------------------------------------------------------------------
     def turn(
@@ -128,7 +157,8 @@ class DialogueCore:
         if result.decision == "answer" or (top is not None and self.names(norm, self.entry(top.code))):
             # answered, or named outright ("离婚登记要两个人都去吗")
             return self.show(ctx, top.kind, top.code, result.region, aspect, text, top.matched)
-        if aspect and focus is None and len(norm) <= 12:  # "要带什么?" with nothing in context
+        if aspect and focus is None and len(norm) <= 12 and not content_words(self.book.without_aspects(norm)):
+            # "要带什么?" with nothing in context (not "120平的房子契税交多少")
             name = self.book.aspect_name(aspect)
             return [Reply(f"请问您想了解哪个事项的{name}？告诉我事项名称就行，比如“护照怎么办”。")]
         if intent in ("deny", "affirm", "stop", "goodbye", "thanks") or self.book.has(norm, self.book.stop):
@@ -166,6 +196,8 @@ class DialogueCore:
         top = result.results[0] if result.results else None
         if top is not None and top.code == focus.code:
             return aspect is not None or len(norm) <= SHORT
+        if isinstance(focus, ServiceGuide) and len(norm) <= SHORT and named_materials(focus, norm):
+            return True  # "无房证明要去哪开" while on 公租房: the material it needs, not a new service
         compact = norm.replace(" ", "")
         other = self.entry(top.code) if top is not None else None
         if _ONLY_X_NE.match(compact) and self.names(norm, other):  # "那身份证呢": another entry
@@ -174,6 +206,8 @@ class DialogueCore:
         if confident and self.names(norm, other):
             return False
         if aspect:
+            if aspect not in _ABOUT_IT and len(norm) > 12 and self.new_subject(norm, focus):
+                return False  # "那外国人来华的工作许可怎么办" after 护照: another subject, not its 流程
             return not confident or len(norm) <= 12
         if len(norm) > SHORT or not isinstance(focus, ServiceGuide):
             return False
@@ -182,9 +216,26 @@ class DialogueCore:
         ) or bool(_REQUIREMENT.match(compact))  # "要体检不", not "不"; "是不是得先有那边的准迁证"
         if confident:  # "消防安全检查怎么办" is a new question even if 安全 is in the guide in focus
             return asks and len(compact) <= 6
+        lines = guide_lines(focus)
         words = content_words(norm)
-        mentioned = any(w in line for w in words for line in guide_lines(focus))
+        common = self.common()  # "外国人来华的工作许可": 工作 of 窗口工作人员, in every guide, says nothing
+        mentioned = any(w in line for w in words if w not in common for line in lines) or (
+            any(w in line for w in words for line in lines) and not self.new_subject(norm, focus)
+        )
         return mentioned or asks
+
+    def new_subject(self, norm: str, focus) -> bool:
+        """Does the message bring several content words that the entry in focus never uses?"""
+        common = self.common()
+        words = [w for w in content_words(norm) if w not in common]
+        if isinstance(focus, ServiceGuide):
+            halls = [f"{h.name}{h.address}{h.hours}" for h in focus.halls]
+            said = " ".join([focus.name, *focus.aliases, focus.result or "", *guide_lines(focus), *halls])
+        else:
+            said = " ".join([focus.name, *focus.aliases, focus.summary or ""])
+        said = self.expand(said)
+        new = [w for w in words if w not in said]
+        return len(new) >= 3 and len(new) == len(words)
 
     def names(self, norm: str, entry) -> bool:
         """Does the message name ``entry`` (its name, an alias or its result) outright?"""
@@ -206,7 +257,7 @@ class DialogueCore:
         if isinstance(focus, ServiceGuide):
             if aspect:
                 return [self.answer_aspects(focus, aspect, text, region, matched)]
-            return [answer_followup(focus, aspect, text, region, self.districts(), matched)]
+            return [self.guide_followup(focus, aspect, text, region, matched)]
         pending = self.walk.pending_question(ctx, focus)
         if pending is not None and self.book.has(normalize(text).replace(" ", ""), self.book.bundle_cues):
             # "退休相关的手续能一起办吗" while in it: yes, and on with its questions
@@ -238,9 +289,13 @@ class DialogueCore:
             return [self.answer_aspects(entry, aspect, text, region, matched)]
         reply = guide_answer(entry, region)
         faq = best_faq(entry, text, floor=0.5, matched=matched) if text else None
+        head, _, rest = reply.text.partition("\n")
         if faq:  # "首套房契税交多少": the FAQ that answers it first, then the guide
-            head, _, rest = reply.text.partition("\n")
             reply.text = f"{head}\n{faq[1]}\n{rest}"
+        elif text and (lines := [x for x in specific_lines(entry, self.expand(text), self.common()) if x.split("：", 1)[-1] not in rest]):
+            # "外地户口能申请吗": the statements its words point at first ("非本市户籍的" needs …)
+            said = "\n".join(f"· {line}" for line in lines)
+            reply.text = f"{head}\n和您问的相关：\n{said}\n{rest}"
         return [reply]
 
     def answer_aspects(self, guide: ServiceGuide, aspect: str, text: str, region, matched: str = "") -> Reply:
@@ -248,8 +303,8 @@ class DialogueCore:
         that qualify each other (有效期/多久之内/谁到场/条件) are answered alone, as asked."""
         asked = [a for a in self.book.aspects_of(normalize(text).replace(" ", "")) if a in _PLAIN_FIELDS]
         if aspect not in _PLAIN_FIELDS or len(asked) < 2:
-            return answer_followup(guide, aspect, text, region, self.districts(), matched)
-        replies = [answer_followup(guide, a, text, region, self.districts()) for a in asked[:3]]
+            return self.guide_followup(guide, aspect, text, region, matched)
+        replies = [self.guide_followup(guide, a, text, region) for a in asked[:3]]
         head = f"【{guide.name}】"
         lines = [replies[0].text] + [r.text.removeprefix(head) for r in replies[1:]]
         first = replies[0]

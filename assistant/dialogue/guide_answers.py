@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import re
 
-from assistant.replies import HOTLINE, Reply, _guide_buttons, _halls, _limit, about, guide_detail
+from assistant.replies import (
+    HOTLINE,
+    Reply,
+    _guide_buttons,
+    _halls,
+    _limit,
+    about,
+    guide_detail,
+    material_line,
+)
 from knowledge.schema import Hall, ServiceGuide
 from nlu.normalize import normalize
 
@@ -19,6 +28,8 @@ _FUNCTION_CHARS = set("要吗不吧呢的了能可以是么什怎我你那这还
 _DEADLINE = re.compile(
     r"[\d一二两三四五六七八九十半]+\s*(个)?(日|天|工作日|个月|月|年|周)(内|之内|以内)|逾期|届满前|期满前|之日起|超过[一二两三\d]+个?月"
 )
+_SECTION_WORDS = frozenset({"材料", "条件", "流程", "收费", "理条", "办理"})  # guide_lines' own headings
+_CONTRIBUTION = re.compile(r"([1一]年|每年|每个?月|[1一]个月|按年|按月).{0,4}[交缴]|缴费|交费标准|档次|交多少年")
 _WEEKEND = {
     "周六": ("周六", "星期六", "礼拜六"),
     "周日": ("周日", "周天", "星期天", "星期日", "礼拜天", "礼拜日"),
@@ -52,6 +63,38 @@ def content_words(text: str, guide: ServiceGuide | None = None) -> list[str]:
     ``guide``, not those of its own name ("认证" in a question about 资格认证 says nothing new)."""
     own = _bigrams(" ".join([guide.name, *guide.aliases])) if guide is not None else set()
     return sorted(b for b in _bigrams(text) if not (set(b) & _FUNCTION_CHARS) and b not in own)
+
+
+def specific_lines(guide: ServiceGuide, text: str, common: frozenset[str] = frozenset(), limit: int = 4) -> list[str]:
+    """The statements of the guide that the question's own words point at ("讨薪可以申请免费律师吗"
+    → the condition about 讨薪; "外地户口能申请吗", expanded to 非本市户籍, → the material needed
+    then): conditions, materials with a condition or a note, and FAQs that share a content word
+    of ``text`` which is neither the guide's own name nor one most guides use (``common``: 工作
+    of 窗口工作人员 says nothing). The lines sharing most words first."""
+    words = [w for w in content_words(text, guide) if w not in common and w not in _SECTION_WORDS]
+    if not words:
+        return []
+    lines = [f"办理条件：{c}" for c in guide.conditions]
+    for m in guide.materials:
+        if (m.condition and not m.required) or m.note:
+            cond = f"（{m.condition}时需要）" if not m.required and m.condition else ""
+            note = f"，{m.note}" if m.note else ""
+            lines.append(f"材料：{m.name}{cond}{note}")
+    lines += [f"问：{f.question} 答：{f.answer}" for f in guide.faqs]
+    scored = [(sum(w in line for w in words), -i, line) for i, line in enumerate(lines)]
+    return [line for n, _, line in sorted(scored, reverse=True) if n][:limit]
+
+
+def common_words(guides) -> frozenset[str]:
+    """The content words that the lines of most guides share (工作人员, 材料齐全, 本市): matching
+    a question on them finds every guide, so ``specific_lines`` leaves them out."""
+    counts: dict[str, int] = {}
+    guides = list(guides)
+    for guide in guides:
+        for word in {w for line in guide_lines(guide) for w in content_words(line)}:
+            counts[word] = counts.get(word, 0) + 1
+    floor = max(3, len(guides) // 8)
+    return frozenset(w for w, n in counts.items() if n >= floor)
 
 
 def best_faq(guide: ServiceGuide, question: str, floor: float = 0.45, matched: str = "") -> tuple[str, str] | None:
@@ -122,6 +165,28 @@ def _hours(guide: ServiceGuide, text: str, region: str | None) -> Reply:
     return _said(guide, lines, lead)
 
 
+def named_materials(guide: ServiceGuide, text: str) -> list:
+    """The guide's materials that ``text`` names outright ("无房证明要去哪开")."""
+    compact = normalize(text).replace(" ", "")
+    return [m for m in guide.materials if len(m.name) >= 3 and normalize(m.name).replace(" ", "") in compact]
+
+
+def _contributory(guide: ServiceGuide) -> bool:
+    """A 参保/缴存 service: "一年交多少" asks what is paid into it, not the handling fee."""
+    return bool(re.search(r"保险|参保|医保|社保|缴存|公积金", guide.name))
+
+
+def _contribution(guide: ServiceGuide) -> Reply:
+    lines = [
+        line
+        for line in guide_lines(guide)
+        if not line.startswith("收费：") and re.search(r"\d+\s*元|缴费|档次|费率|缴费基数", line)
+    ]
+    if lines:
+        return _said(guide, lines[:4], f"办理本身{guide.fee}；每年（每月）要缴多少，指南里这样写：")
+    return _not_said(guide, "每年（每月）要缴多少（缴费标准）", f"办理本身{guide.fee}。")
+
+
 def _place(guide: ServiceGuide, text: str, region: str | None, districts: set[str]) -> Reply:
     named = district_named(text, districts | {h.district for h in guide.halls})
     if named:
@@ -156,12 +221,21 @@ def answer_followup(
     region: str | None = None,
     districts: set[str] = frozenset(),
     matched: str = "",
+    *,
+    expanded: str = "",
+    common: frozenset[str] = frozenset(),
 ) -> Reply:
     """The answer to ``text``, a follow-up about ``guide``; ``aspect`` from the phrasebook or None;
-    ``matched``: the guide's text the search found nearest to ``text``."""
+    ``matched``: the guide's text the search found nearest to ``text``; ``expanded``: ``text``
+    with the formal terms of its colloquial words (外地户口 → 非本市户籍), for matching the
+    guide's statements; ``common``: the words most guides share (``common_words``)."""
+    expanded = expanded or text
     faq = best_faq(guide, text, matched=matched)
     if faq and aspect not in ("materials", "steps", "place", "hours"):
         return Reply(f"【{guide.name}】{faq[1]}", _guide_buttons(guide), about=about(guide))
+    named = named_materials(guide, text)
+    if named and aspect in (None, "place", "steps", "conditions"):  # "无房证明要去哪开": what the guide says of it
+        return _said(guide, [material_line(m) for m in named], "这份材料，指南里这样写：")
     if aspect == "hours":
         return _hours(guide, text, region)
     if aspect == "place":
@@ -189,12 +263,23 @@ def answer_followup(
         words = tuple(content_words(text, guide))
         lines = _matching(guide, words=words) if words else []
         return _said(guide, lines, "指南里相关的内容：") if lines else _not_said(guide, "特别的办理条件")
+    if aspect == "fee" and _CONTRIBUTION.search(normalize(text).replace(" ", "")) and _contributory(guide):
+        return _contribution(guide)
     if aspect in FIELD_ASPECTS:
-        return guide_detail(guide, aspect, region)
+        reply = guide_detail(guide, aspect, region)
+        if aspect in ("fee", "time", "online", "phone", "conditions"):
+            # "讨薪可以申请免费律师吗": and the 讨薪 condition; "外地户口能申请吗": the material then
+            lines = [line for line in specific_lines(guide, expanded, common) if line.split("：", 1)[-1] not in reply.text]
+            if lines:
+                reply.text += "\n另外，指南里和您问的相关的内容：\n" + "\n".join(f"· {line}" for line in lines)
+        return reply
     if district_named(text, districts | {h.district for h in guide.halls}):  # "东城区呢"
         return _place(guide, text, region, districts)
-    words = tuple(content_words(text, guide))
+    words = tuple(w for w in content_words(expanded, guide) if w not in common and w not in _SECTION_WORDS)
     lines = _matching(guide, words=words) if words else []
+    if not lines:  # "老人的身份证找不到了怎么办": 身份证 is in most guides, and in this one's answer
+        words = tuple(content_words(text, guide))
+        lines = _matching(guide, words=words) if words else []
     if lines:
         return _said(guide, lines[:6], "指南里相关的内容：")
     if faq:

@@ -27,6 +27,12 @@ PLAIN_DEREG = "370199-000501006000-QT-006-01"
 FUND_LOAN = "370199-000301005000-GG-005-01"
 PENSION_CHECK = "370199-000201005000-GG-005-01"
 MATERNITY = "370199-000202007000-JF-007-01"
+PASSPORT = "370199-000102001000-XK-001-01"
+FUND_PROOF = "370199-000301006000-GG-006-01"
+PENSION_RESIDENT = "370199-000201001000-GG-001-01"
+LEGAL_AID = "370199-001901001000-JF-001-01"
+MEDICAL_RESIDENT = "370199-000202001000-GG-001-01"
+PUBLIC_RENTAL = "370199-001101001000-JF-001-01"
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +231,39 @@ def test_a_message_asking_fee_and_place_gets_both(core):
     """ "多少钱，在哪办": the fee and the halls, not only the first aspect found."""
     text = say(core, at(ID_LOST), "补办多少钱，在哪办")
     assert "40元" in text and "和平路90号" in text
+
+
+def test_a_field_answer_adds_the_statement_the_question_points_at(core):
+    # 法律援助: "农民工讨薪等可免予经济状况审查" is what "讨薪" asks about, beside 不收费
+    answer = say(core, at(LEGAL_AID), "讨薪可以申请免费律师吗")
+    assert "不收费" in answer and "免予经济状况审查" in answer
+
+
+def test_a_condition_for_other_residents_is_found_through_the_formal_term(core):
+    # 外地户口 is 非本市户籍 in the guide: the material needed then
+    answer = say(core, at(PUBLIC_RENTAL), "外地户口能申请吗")
+    assert "劳动合同和社保缴费证明" in answer and "非本市户籍" in answer
+
+
+def test_what_is_paid_into_an_insurance_is_not_the_handling_fee(core):
+    pension = say(core, at(PENSION_RESIDENT), "一年交多少")
+    assert "300元至5000元" in pension
+    medical = say(core, at(MEDICAL_RESIDENT), "一年要交多少钱")  # the guide gives no premium
+    assert "没有写明" in medical and "不收费" in medical
+
+
+def test_a_material_of_the_guide_in_focus_keeps_the_topic(core):
+    ctx = at(PUBLIC_RENTAL)
+    answer = say(core, ctx, "无房证明要去哪开")
+    assert ctx.code == PUBLIC_RENTAL and "在线查询不动产登记信息" in answer
+
+
+def test_another_subject_is_not_read_as_a_follow_up(core):
+    # nothing of 外国人/来华/工作许可 is in the passport guide; 工作 (of 窗口工作人员) is in every guide
+    answer = say(core, at(PASSPORT), "那外国人来华的工作许可怎么办")
+    assert "普通护照申领" not in answer
+
+
+def test_where_to_go_says_when_no_trip_is_needed(core):
+    answer = say(core, at(FUND_PROOF), "去哪打")
+    assert "金融街20号" in answer and "全程网办" in answer
