@@ -205,6 +205,8 @@ class DialogueCore:
         confident = result.decision == "answer"
         if confident and self.names(norm, other):
             return False
+        if self.names_another_subject(norm, focus, other):
+            return False  # "对了，医保怎么给孩子办" after 出生登记: 医保 is the other's, not the birth's
         if aspect:
             if aspect not in _ABOUT_IT and len(norm) > 12 and self.new_subject(norm, focus):
                 return False  # "那外国人来华的工作许可怎么办" after 护照: another subject, not its 流程
@@ -223,6 +225,18 @@ class DialogueCore:
             any(w in line for w in words for line in lines) and not self.new_subject(norm, focus)
         )
         return mentioned or asks
+
+    def names_another_subject(self, norm: str, focus, other) -> bool:
+        """Does the message name (in the synonyms' formal terms) the subject of ``other`` that the
+        entry in focus never speaks of?"""
+        if other is None or not hasattr(self.retriever, "synonyms"):
+            return False
+        terms = self.retriever.synonyms.formal_terms(norm)
+        if not terms:
+            return False
+        own = self.expand(" ".join([focus.name, *focus.aliases, *(guide_lines(focus) if isinstance(focus, ServiceGuide) else [])]))
+        theirs = self.expand(" ".join([other.name, *other.aliases]))
+        return any(t in theirs and t not in own for t in terms)
 
     def new_subject(self, norm: str, focus) -> bool:
         """Does the message bring several content words that the entry in focus never uses?"""
@@ -292,11 +306,18 @@ class DialogueCore:
         head, _, rest = reply.text.partition("\n")
         if faq:  # "首套房契税交多少": the FAQ that answers it first, then the guide
             reply.text = f"{head}\n{faq[1]}\n{rest}"
-        elif text and (lines := [x for x in specific_lines(entry, self.expand(text), self.common()) if x.split("：", 1)[-1] not in rest]):
+        elif text and (lines := self.pointed_at(entry, text, rest)):
             # "外地户口能申请吗": the statements its words point at first ("非本市户籍的" needs …)
             said = "\n".join(f"· {line}" for line in lines)
             reply.text = f"{head}\n和您问的相关：\n{said}\n{rest}"
         return [reply]
+
+    def pointed_at(self, guide: ServiceGuide, text: str, shown: str) -> list[str]:
+        """The statements a first question's own words point at, beyond what found the guide
+        (its name, aliases, 相似问) and what the answer shows anyway."""
+        known = self.expand(" ".join([guide.name, *guide.aliases, *guide.similar_questions]))
+        lines = specific_lines(guide, self.expand(text), self.common(), known=known)
+        return [line for line in lines if line.split("：", 1)[-1] not in shown]
 
     def answer_aspects(self, guide: ServiceGuide, aspect: str, text: str, region, matched: str = "") -> Reply:
         """One answer per field asked about: "多少钱，在哪" gets the fee and the halls. Aspects

@@ -65,13 +65,20 @@ def content_words(text: str, guide: ServiceGuide | None = None) -> list[str]:
     return sorted(b for b in _bigrams(text) if not (set(b) & _FUNCTION_CHARS) and b not in own)
 
 
-def specific_lines(guide: ServiceGuide, text: str, common: frozenset[str] = frozenset(), limit: int = 4) -> list[str]:
+def specific_lines(
+    guide: ServiceGuide, text: str, common: frozenset[str] = frozenset(), limit: int = 4, known: str = ""
+) -> list[str]:
     """The statements of the guide that the question's own words point at ("讨薪可以申请免费律师吗"
     → the condition about 讨薪; "外地户口能申请吗", expanded to 非本市户籍, → the material needed
     then): conditions, materials with a condition or a note, and FAQs that share a content word
     of ``text`` which is neither the guide's own name nor one most guides use (``common``: 工作
-    of 窗口工作人员 says nothing). The lines sharing most words first."""
-    words = [w for w in content_words(text, guide) if w not in common and w not in _SECTION_WORDS]
+    of 窗口工作人员 says nothing), nor in ``known`` (the words that found the guide: "我想给孩子
+    上户口" asks for the guide, not for its FAQ about 孩子). The lines sharing most words first."""
+    words = [
+        w
+        for w in content_words(text, guide)
+        if w not in common and w not in _SECTION_WORDS and w not in known
+    ]
     if not words:
         return []
     lines = [f"办理条件：{c}" for c in guide.conditions]
@@ -280,7 +287,8 @@ def answer_followup(
     if not lines:  # "老人的身份证找不到了怎么办": 身份证 is in most guides, and in this one's answer
         words = tuple(content_words(text, guide))
         lines = _matching(guide, words=words) if words else []
-    if lines:
+    if lines:  # the lines sharing most of the question's words first
+        lines.sort(key=lambda line: -sum(w in line for w in words))
         return _said(guide, lines[:6], "指南里相关的内容：")
     if faq:
         return Reply(f"【{guide.name}】{faq[1]}", _guide_buttons(guide), about=about(guide))

@@ -267,3 +267,16 @@ def test_another_subject_is_not_read_as_a_follow_up(core):
 def test_where_to_go_says_when_no_trip_is_needed(core):
     answer = say(core, at(FUND_PROOF), "去哪打")
     assert "金融街20号" in answer and "全程网办" in answer
+
+
+def test_naming_another_services_subject_leaves_the_topic(core):
+    # 医保 (城乡居民基本医疗保险) is nowhere in the birth registration guide
+    replies = core.turn(at(BIRTH), "对了，医保怎么给孩子办")
+    shown = "\n".join([r.text for r in replies] + [b.title for r in replies for b in r.buttons])
+    assert "城乡居民基本医疗保险" in shown and "【出生登记" not in shown
+
+
+def test_a_first_question_gets_no_faq_for_the_words_that_found_the_guide(core):
+    # "孩子" found 出生登记; its FAQ about 孩子随父还是随母 is not what was asked
+    answer = say(core, Context(), "我想给孩子上户口")
+    assert "出生登记" in answer and "随父还是随母" not in answer
