@@ -176,7 +176,9 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
             local = [h for h in booking.halls(guide.code, district) if h.district == district]
             if len(local) == 1:
                 result.set(booking_hall=local[0].id)
-        wish = {"date": t.entity("date") or text, "time": t.entity("time") or text}
+        # the whole words first: the model may tag "周三" of "下周三" (this week's, not next)
+        day_words = text if text and parse_day(text, booking.now().date()) else t.entity("date")
+        wish = {"date": day_words, "time": t.entity("time") or text}
         wish = {
             k: v
             for k, v in wish.items()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from nlu.dates import parse_day
 from tests.assistant.test_actions import call
 
 MARRIAGE = "370199-000701001000-QR-001-01"
@@ -215,3 +216,12 @@ def test_the_whole_words_name_the_service_not_a_part_rasa_extracted(client):
     assert slots["booking_service"] == ID_RENEW and "居民身份证换领" in msg[0]["text"]
     slots, _ = call(client, "action_prepare_booking", text="/book", intent="book", entities=service)
     assert not slots.get("booking_service")  # "身份证" alone: ask which, never pick one
+
+
+def test_the_whole_words_give_the_day_not_the_part_rasa_tagged(client):
+    """Rasa may tag "周三" of "下周三": on a Wednesday that would be today, not next week's."""
+    today = client.app.state.services.booking.now().date()
+    wednesday = today - timedelta(days=today.weekday()) + timedelta(weeks=1, days=2)
+    day = [{"entity": "date", "value": "周三"}]
+    slots, _ = call(client, "action_prepare_booking", text="下周三上午在西城区预约换身份证", intent="book", entities=day)
+    assert parse_day(slots["booking_wish"]["date"], today) == wednesday
