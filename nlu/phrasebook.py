@@ -40,6 +40,7 @@ class Phrasebook:
     stop: tuple[str, ...]
     have: tuple[str, ...]
     bundle_cues: tuple[str, ...]
+    new_topic: tuple[str, ...]  # "换个事问下": whatever follows is not about the entry in focus
     no: tuple[str, ...]
     yes: tuple[str, ...]
     option_words: dict[str, tuple[str, ...]]  # option label → what citizens say
@@ -77,6 +78,7 @@ class Phrasebook:
             stop=r.words(top, root, "stop"),
             have=r.words(top, root, "have"),
             bundle_cues=r.words(top, root, "bundle_cues"),
+            new_topic=r.words(top, root, "new_topic"),
             no=r.words(top, root, "no"),
             yes=r.words(top, root, "yes"),
             option_words=r.pairs(top, root, "option_words", "option"),

@@ -60,6 +60,13 @@ _ABOUT_IT = ("hours", "place", "phone", "fee", "time", "validity", "deadline", "
 _PLAIN_FIELDS = ("place", "online", "materials", "steps", "time", "fee", "phone")  # answered side by side
 
 
+def _gapped(name: str) -> re.Pattern:
+    """A name of two parts with words between them that say nothing ("临时的那种身份证"), never
+    content ("二手电动车过户" is not 二手车过户)."""
+    halves = [re.escape(name[:i]) + r"[的那种这个类样些一]{1,4}" + re.escape(name[i:]) for i in range(2, len(name) - 1)]
+    return re.compile("|".join(halves))
+
+
 class DialogueCore:
     def __init__(
         self,
@@ -154,9 +161,13 @@ class DialogueCore:
         if focus is not None and self.is_followup(norm, aspect, result, focus):
             matched = top.matched if top is not None and top.code == focus.code else ""
             return self.followup(ctx, focus, aspect, text, result.region, matched)
-        if result.decision == "answer" or (top is not None and self.names(norm, self.entry(top.code))):
-            # answered, or named outright ("离婚登记要两个人都去吗")
-            return self.show(ctx, top.kind, top.code, result.region, aspect, text, top.matched)
+        named = None if result.decision == "answer" else self.named_hit(norm, result.results)
+        if named is not None and named[0].kind == "guide" and self.wants_bundle(norm, intent, result):
+            named = None  # "二手房交易要办哪些手续": the 一件事, not the one guide it names
+        if result.decision == "answer" or named is not None:
+            # answered, or named outright ("离婚登记要两个人都去吗", "临时的那种身份证多少钱")
+            hit = named[0] if named is not None else top
+            return self.show(ctx, hit.kind, hit.code, result.region, aspect, text, hit.matched)
         if aspect and focus is None and len(norm) <= 12 and not content_words(self.book.without_aspects(norm)):
             # "要带什么?" with nothing in context (not "120平的房子契税交多少")
             name = self.book.aspect_name(aspect)
@@ -164,8 +175,7 @@ class DialogueCore:
         if intent in ("deny", "affirm", "stop", "goodbye", "thanks") or self.book.has(norm, self.book.stop):
             return [Reply(ANYTHING_ELSE)]
         bundle = next((h for h in result.results[:3] if h.kind == "bundle"), None)
-        wants_bundle = intent == "start_bundle" or self.book.has(norm.replace(" ", ""), self.book.bundle_cues)
-        if result.decision == "clarify" and bundle is not None and wants_bundle:  # "开个面馆要跑哪些手续"
+        if result.decision == "clarify" and self.wants_bundle(norm, intent, result):  # "开个面馆要跑哪些手续"
             return self.show(ctx, bundle.kind, bundle.code, result.region)
         if result.decision == "clarify" and not confident_only:
             options = result.options()
@@ -194,19 +204,29 @@ class DialogueCore:
     def is_followup(self, norm: str, aspect: str | None, result, focus) -> bool:
         """A message about the entry in focus rather than a new question."""
         top = result.results[0] if result.results else None
+        compact = norm.replace(" ", "")
+        if self.book.has(compact, self.book.new_topic):
+            return False  # "换个事问下 准生证在哪办"
+        named = self.named_hit(norm, result.results, expand=False)  # 上户口 is not 出生登记 named
+        if named is not None and named[0].code != focus.code and len(named[1]) >= 4 and named[1] not in self.said_of(focus):
+            # "临时的那种身份证多少钱" after 身份证补领: the service it names (not a subject word
+            # such as 上户口 in "还没上户口，能先参保吗", a condition of the one in focus)
+            return False
         if top is not None and top.code == focus.code:
             return aspect is not None or len(norm) <= SHORT
         if isinstance(focus, ServiceGuide) and len(norm) <= SHORT and named_materials(focus, norm):
             return True  # "无房证明要去哪开" while on 公租房: the material it needs, not a new service
-        compact = norm.replace(" ", "")
         other = self.entry(top.code) if top is not None else None
         if _ONLY_X_NE.match(compact) and self.names(norm, other):  # "那身份证呢": another entry
             return False
         confident = result.decision == "answer"
-        if confident and self.names(norm, other):
-            return False
+        named = self.names(norm, other)
+        if named and (confident or named not in self.said_of(focus)):
+            return False  # "换个事问下 准生证在哪办" after 优待证: 准生证 is 生育登记's, not the card's
         if self.names_another_subject(norm, focus, other):
             return False  # "对了，医保怎么给孩子办" after 出生登记: 医保 is the other's, not the birth's
+        if aspect and self.new_subject(self.book.without_aspects(norm), focus):
+            return False  # "那学历认证去哪做" after 就业报到: 学历认证 is nowhere in it
         if aspect:
             if aspect not in _ABOUT_IT and len(norm) > 12 and self.new_subject(norm, focus):
                 return False  # "那外国人来华的工作许可怎么办" after 护照: another subject, not its 流程
@@ -214,8 +234,10 @@ class DialogueCore:
         if len(norm) > SHORT or not isinstance(focus, ServiceGuide):
             return False
         asks = (
-            bool(_QUESTION_END.search(compact)) and len(_QUESTION_END.sub("", compact)) >= 2
-        ) or bool(_REQUIREMENT.match(compact))  # "要体检不", not "不"; "是不是得先有那边的准迁证"
+            (bool(_QUESTION_END.search(compact)) and len(_QUESTION_END.sub("", compact)) >= 2)
+            or bool(_REQUIREMENT.match(compact))
+            or "还是" in compact
+        )  # "要体检不", not "不"; "是不是得先有那边的准迁证"; "给的是纸的还是电子的"
         if confident:  # "消防安全检查怎么办" is a new question even if 安全 is in the guide in focus
             return asks and len(compact) <= 6
         lines = guide_lines(focus)
@@ -226,6 +248,15 @@ class DialogueCore:
         )
         return mentioned or asks
 
+    def said_of(self, focus) -> str:
+        """Everything the entry in focus says (its names, statements and halls), formal terms added."""
+        if isinstance(focus, ServiceGuide):
+            halls = [f"{h.name}{h.address}{h.hours}" for h in focus.halls]
+            said = " ".join([focus.name, *focus.aliases, focus.result or "", *guide_lines(focus), *halls])
+        else:
+            said = " ".join([focus.name, *focus.aliases, focus.summary or ""])
+        return self.expand(said).replace(" ", "")
+
     def names_another_subject(self, norm: str, focus, other) -> bool:
         """Does the message name (in the synonyms' formal terms) the subject of ``other`` that the
         entry in focus never speaks of?"""
@@ -234,36 +265,45 @@ class DialogueCore:
         terms = self.retriever.synonyms.formal_terms(norm)
         if not terms:
             return False
-        own = self.expand(" ".join([focus.name, *focus.aliases, *(guide_lines(focus) if isinstance(focus, ServiceGuide) else [])]))
+        own = self.said_of(focus)
         theirs = self.expand(" ".join([other.name, *other.aliases]))
         return any(t in theirs and t not in own for t in terms)
 
     def new_subject(self, norm: str, focus) -> bool:
-        """Does the message bring several content words that the entry in focus never uses?"""
+        """Does the message bring several content words that the entry in focus never uses, and
+        none that it does?"""
         common = self.common()
         words = [w for w in content_words(norm) if w not in common]
-        if isinstance(focus, ServiceGuide):
-            halls = [f"{h.name}{h.address}{h.hours}" for h in focus.halls]
-            said = " ".join([focus.name, *focus.aliases, focus.result or "", *guide_lines(focus), *halls])
-        else:
-            said = " ".join([focus.name, *focus.aliases, focus.summary or ""])
-        said = self.expand(said)
+        said = self.said_of(focus)
         new = [w for w in words if w not in said]
         return len(new) >= 3 and len(new) == len(words)
 
-    def names(self, norm: str, entry) -> bool:
-        """Does the message name ``entry`` (its name, an alias or its result) outright?"""
-        if entry is None:
+    def wants_bundle(self, norm: str, intent: str | None, result) -> bool:
+        """A 一件事 is among the candidates and the message asks for the whole of it."""
+        if not any(h.kind == "bundle" for h in result.results[:3]):
             return False
-        compact = (
-            self.retriever.synonyms.expand(norm).replace(" ", "")
-            if hasattr(self.retriever, "synonyms")
-            else norm
-        )
+        return intent == "start_bundle" or self.book.has(norm.replace(" ", ""), self.book.bundle_cues)
+
+    def named_hit(self, norm: str, hits, expand: bool = True) -> tuple | None:
+        """(hit, name) of the candidate the message names outright, the longest name winning
+        ("临时的那种身份证" names 临时身份证 over 身份证); ``expand``: its colloquial words count
+        as their formal terms (上户口 as 出生登记)."""
+        named = [(h, n) for h in hits[:3] if (n := self.names(norm, self.entry(h.code), expand))]
+        return max(named, key=lambda pair: len(pair[1])) if named else None
+
+    def names(self, norm: str, entry, expand: bool = True) -> str | None:
+        """The name, alias or result of ``entry`` that the message names outright, if any."""
+        if entry is None:
+            return None
+        compact = (self.expand(norm) if expand else norm).replace(" ", "")
         names = [entry.name, *entry.aliases] + (
             [entry.result] if isinstance(entry, ServiceGuide) and entry.result else []
         )
-        return any(len(n) >= 2 and normalize(n).replace(" ", "") in compact for n in names)
+        names = [n for n in (normalize(n).replace(" ", "") for n in names) if len(n) >= 2]
+        found = next((n for n in names if n in compact), None)
+        if found is None:  # "临时的那种身份证": 临时身份证 with words between its parts
+            found = next((n for n in names if 4 <= len(n) <= 6 and _gapped(n).search(compact)), None)
+        return found
 
     def followup(
         self, ctx: Context, focus, aspect: str | None, text: str, region: str | None, matched: str = ""

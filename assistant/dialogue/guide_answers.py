@@ -132,6 +132,8 @@ def guide_lines(guide: ServiceGuide) -> list[str]:
     lines += [f"流程：{s.name}，{s.description}" for s in guide.steps if s.description]
     lines += [f"问：{f.question} 答：{f.answer}" for f in guide.faqs]
     lines.append(f"收费：{guide.fee}")
+    if guide.result:
+        lines.append(f"办理结果：{guide.result}")
     if guide.summary:
         lines.append(guide.summary)
     return lines

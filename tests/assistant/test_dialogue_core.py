@@ -33,6 +33,9 @@ PENSION_RESIDENT = "370199-000201001000-GG-001-01"
 LEGAL_AID = "370199-001901001000-JF-001-01"
 MEDICAL_RESIDENT = "370199-000202001000-GG-001-01"
 PUBLIC_RENTAL = "370199-001101001000-JF-001-01"
+ID_TEMPORARY = "370199-000101004000-QR-004-01"
+EMPLOYMENT_CARD = "370199-000201011000-GG-011-01"
+VETERAN_CARD = "370199-001801001000-GG-001-01"
 
 
 @pytest.fixture(scope="module")
@@ -280,3 +283,30 @@ def test_a_first_question_gets_no_faq_for_the_words_that_found_the_guide(core):
     # "孩子" found 出生登记; its FAQ about 孩子随父还是随母 is not what was asked
     answer = say(core, Context(), "我想给孩子上户口")
     assert "出生登记" in answer and "随父还是随母" not in answer
+
+
+def test_saying_the_topic_changes_is_never_a_follow_up(core):
+    # 准生证 is an alias of 生育登记; nothing of it is in the veterans' card guide
+    ctx = at(VETERAN_CARD)
+    answer = say(core, ctx, "换个事问下 准生证在哪办")
+    assert ctx.code != VETERAN_CARD and "退役军人优待证" not in answer
+
+
+def test_a_service_named_with_words_between_its_parts(core):
+    ctx = at(ID_LOST)
+    answer = say(core, ctx, "临时的那种身份证多少钱")
+    assert ctx.code == ID_TEMPORARY and "10元" in answer
+
+
+def test_words_between_the_parts_that_change_the_subject_do_not_name_it(core):
+    assert core.names("二手电动车过户怎么办", core.entry("370199-000103004000-XK-004-01")) is None
+
+
+def test_an_either_or_question_is_answered_from_the_result(core):
+    # 就业创业证申领: the result is 就业创业证（电子证）
+    assert "电子证" in say(core, at(EMPLOYMENT_CARD), "给的是纸的还是电子的")
+
+
+@pytest.mark.parametrize("text", ["谢谢你啊小同志 帮了大忙了", "谢谢师傅"])
+def test_thanks_with_a_form_of_address_is_small_talk(core, text):
+    assert "不客气" in say(core, at(ID_RENEW), text)
