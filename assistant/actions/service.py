@@ -19,7 +19,7 @@ from assistant.dialogue.forms import STARTS
 from assistant.dialogue.safety import safety_replies
 from assistant.replies import Reply, guide_detail, human_handoff
 from assistant.retrieval_dialogue import RetrievalDialogue
-from knowledge.schema import ServiceGuide
+from knowledge.schema import Bundle, ServiceGuide
 
 DOMAIN = Path(__file__).resolve().parent.parent / "rasa" / "domain.yml"
 
@@ -126,7 +126,10 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue) -> None:
                     "请先告诉我您要办的“一件事”（比如“我想开个小饭馆”），我列出清单后再帮您划掉已有的材料。"
                 )
             )
-        replies = dialogue.tick(ctx, t.text)
+        bundle = dialogue.entry(ctx.code)
+        # "社保卡已经有了" may answer the question still open ("是否已有社会保障卡？"): that first
+        replies = dialogue.walk.typed_answer(ctx, bundle, t.text) if isinstance(bundle, Bundle) else None
+        replies = replies or dialogue.tick(ctx, t.text)
         if replies is None:
             return Result().say(
                 Reply("没有在您的清单里找到这份材料，请说出清单上的材料名称，比如“营业执照我已经有了”。")

@@ -185,3 +185,13 @@ def test_booking_hall_picked_by_number_in_any_digits(client, typed):
         assert checked == {"booking_hall": halls[1].id}
     else:
         assert checked == {"booking_hall": None} and "大厅" in msg[0]["text"]
+
+
+def test_having_something_the_pending_question_asks_about_answers_it(client):
+    """ "社保卡已经有了", read as ticking a material, answers "是否已有本市社会保障卡？"."""
+    slots, _ = call(client, "action_answer_service", text='/choose{"kind": "bundle", "code": "YJS-370199-017"}')
+    for text in ("户口不用迁，一直在本市", "不需要转"):
+        slots, _ = call(client, "action_bundle_step", slots=slots, text=text, intent="inform")
+    slots, replies = call(client, "action_tick_item", slots=slots, text="社保卡已经有了", intent="tick_item")
+    assert "没有在您的清单里找到" not in replies[0]["text"]
+    assert replies[-1].get("checklist"), replies
