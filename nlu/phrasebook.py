@@ -96,7 +96,7 @@ class Phrasebook:
     def without_aspects(self, normalized: str) -> str:
         """The message without its aspect words ("120平的房子契税交多少" → "120平的房子契税")."""
         rest = normalized.replace(" ", "")
-        for word in sorted({w for a in self.aspects for w in a.words}, key=len, reverse=True):
+        for word in _longest_first(self.aspects):
             rest = rest.replace(word, "")
         return rest
 
@@ -114,6 +114,11 @@ class Phrasebook:
         ):
             rest = rest.replace(word, "")
         return rest
+
+
+@cache
+def _longest_first(aspects: tuple[Aspect, ...]) -> tuple[str, ...]:
+    return tuple(sorted({w for a in aspects for w in a.words}, key=len, reverse=True))
 
 
 @cache

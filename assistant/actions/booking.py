@@ -176,9 +176,7 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
             local = [h for h in booking.halls(guide.code, district) if h.district == district]
             if len(local) == 1:
                 result.set(booking_hall=local[0].id)
-        # the whole words first: the model may tag "周三" of "下周三" (this week's, not next)
-        day_words = text if text and parse_day(text, booking.now().date()) else t.entity("date")
-        wish = {"date": day_words, "time": t.entity("time") or text}
+        wish = {"date": day_said(t.entity("date"), text), "time": t.entity("time") or text}
         wish = {
             k: v
             for k, v in wish.items()
@@ -187,6 +185,15 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         if wish:
             result.set(booking_wish=wish)
         return result
+
+    def day_said(entity: str | None, text: str) -> str:
+        """The day as said: Rasa's date entity with the words before it that change the week
+        (it may tag "周三" of "下周三", this week's instead of next), else the whole message."""
+        if not entity:
+            return text
+        at = text.find(entity)
+        before = re.search(r"(下下个?|下个?|这个?|本)$", text[:at]) if at > 0 else None
+        return (before[0] if before else "") + entity
 
     def district_in(text: str, options: list[HallInfo]) -> str | None:
         return next(

@@ -10,7 +10,9 @@ is a hint only (a "deny" that asks "不收钱吧" is a follow-up, not a goodbye)
 from __future__ import annotations
 
 import re
+import threading
 import time
+from functools import cache
 
 from assistant.dialogue.context import Context
 from assistant.dialogue.guide_answers import (
@@ -52,6 +54,7 @@ _RETURN = re.compile(
 )
 _PREVIOUS = ("刚才那个", "上一个", "前面那个", "之前那个", "刚刚那个", "刚才的")
 _QUESTION_END = re.compile(r"(不|没|吧|吗|呢|么|没有)$")
+_EITHER_OR = re.compile(r"[^还是]{2}还是[^还是]{2}")  # "纸的还是电子的"
 _ONLY_X_NE = re.compile(r"^(?:那|还有|那么)?.{2,10}呢$")
 _REQUIREMENT = re.compile(r"^(?:那|那么)?(?:是不是|是否|要不要|需不需要|用不用|还要|还得|得先|要先|必须)")
 SHORT = 14
@@ -60,9 +63,10 @@ _ABOUT_IT = ("hours", "place", "phone", "fee", "time", "validity", "deadline", "
 _PLAIN_FIELDS = ("place", "online", "materials", "steps", "time", "fee", "phone")  # answered side by side
 
 
+@cache
 def _gapped(name: str) -> re.Pattern:
-    """A name of two parts with words between them that say nothing ("临时的那种身份证"), never
-    content ("二手电动车过户" is not 二手车过户)."""
+    """A name of two parts with one to four empty words between them ("临时的那种身份证": 的, 那,
+    种, 这, 个, 类, 样, 些, 一), never a word of content ("二手电动车过户" is not 二手车过户)."""
     halves = [re.escape(name[:i]) + r"[的那种这个类样些一]{1,4}" + re.escape(name[i:]) for i in range(2, len(name) - 1)]
     return re.compile("|".join(halves))
 
@@ -81,6 +85,7 @@ class DialogueCore:
         self.book = phrasebook or default_phrasebook()
         self.walk = Walkthrough(self.entry)
         self._common: tuple[float, frozenset[str]] | None = None
+        self._common_lock = threading.Lock()  # one rebuild at a time when the words expire
 
     # -- lookups ---------------------------------------------------------------------------
     def entry(self, code: str | None):
@@ -96,10 +101,13 @@ class DialogueCore:
 
     def common(self) -> frozenset[str]:
         """The words most published guides share (``guide_answers.common_words``), kept a while."""
-        now = time.monotonic()
-        if self._common is None or now - self._common[0] > COMMON_WORDS_TTL:
-            self._common = (now, common_words(self.store.published("guide")))
-        return self._common[1]
+        kept = self._common
+        if kept is not None and time.monotonic() - kept[0] <= COMMON_WORDS_TTL:
+            return kept[1]
+        with self._common_lock:
+            if self._common is kept:  # not rebuilt meanwhile by another turn
+                self._common = (time.monotonic(), common_words(self.store.published("guide")))
+            return self._common[1]
 
     def expand(self, text: str) -> str:
         """``text`` normalised, with the formal terms of its colloquial words (外地户口 → 非本市户籍)."""
@@ -222,7 +230,7 @@ class DialogueCore:
         confident = result.decision == "answer"
         named = self.names(norm, other)
         if named and (confident or named not in self.said_of(focus)):
-            return False  # "换个事问下 准生证在哪办" after 优待证: 准生证 is 生育登记's, not the card's
+            return False  # "准生证在哪办" after 优待证: 准生证 is 生育登记's, not the card's
         if self.names_another_subject(norm, focus, other):
             return False  # "对了，医保怎么给孩子办" after 出生登记: 医保 is the other's, not the birth's
         if aspect and self.new_subject(self.book.without_aspects(norm), focus):
@@ -236,8 +244,8 @@ class DialogueCore:
         asks = (
             (bool(_QUESTION_END.search(compact)) and len(_QUESTION_END.sub("", compact)) >= 2)
             or bool(_REQUIREMENT.match(compact))
-            or "还是" in compact
-        )  # "要体检不", not "不"; "是不是得先有那边的准迁证"; "给的是纸的还是电子的"
+            or (bool(_EITHER_OR.search(compact)) and not self.book.has(compact, self.book.stop))
+        )  # "要体检不", not "不"; "是不是得先有那边的准迁证"; "给的是纸的还是电子的", not "还是算了吧"
         if confident:  # "消防安全检查怎么办" is a new question even if 安全 is in the guide in focus
             return asks and len(compact) <= 6
         lines = guide_lines(focus)

@@ -81,20 +81,15 @@ def specific_lines(
     ]
     if not words:
         return []
-    lines = [f"办理条件：{c}" for c in guide.conditions]
-    for m in guide.materials:
-        if (m.condition and not m.required) or m.note:
-            cond = f"（{m.condition}时需要）" if not m.required and m.condition else ""
-            note = f"，{m.note}" if m.note else ""
-            lines.append(f"材料：{m.name}{cond}{note}")
-    lines += [f"问：{f.question} 答：{f.answer}" for f in guide.faqs]
+    plain = {f"材料：{m.name}" for m in guide.materials}  # a material with nothing said of it
+    lines = [line for line in guide_lines(guide) if line.startswith(("办理条件：", "材料：", "问：")) and line not in plain]
     scored = [(sum(w in line for w in words), -i, line) for i, line in enumerate(lines)]
     return [line for n, _, line in sorted(scored, reverse=True) if n][:limit]
 
 
 def common_words(guides) -> frozenset[str]:
-    """The content words that the lines of most guides share (工作人员, 材料齐全, 本市): matching
-    a question on them finds every guide, so ``specific_lines`` leaves them out."""
+    """The content words that the lines of many guides share (工作人员, 材料齐全, 本市): matching
+    a question on them finds every guide, so the follow-up decisions and answers leave them out."""
     counts: dict[str, int] = {}
     guides = list(guides)
     for guide in guides:
@@ -182,7 +177,7 @@ def named_materials(guide: ServiceGuide, text: str) -> list:
 
 def _contributory(guide: ServiceGuide) -> bool:
     """A 参保/缴存 service: "一年交多少" asks what is paid into it, not the handling fee."""
-    return bool(re.search(r"保险|参保|医保|社保|缴存|公积金", guide.name))
+    return bool(re.search(r"参保|缴存|缴纳|缴费|参加.*(医保|保险)", guide.name))
 
 
 def _contribution(guide: ServiceGuide) -> Reply:
@@ -192,8 +187,8 @@ def _contribution(guide: ServiceGuide) -> Reply:
         if not line.startswith("收费：") and re.search(r"\d+\s*元|缴费|档次|费率|缴费基数", line)
     ]
     if lines:
-        return _said(guide, lines[:4], f"办理本身{guide.fee}；每年（每月）要缴多少，指南里这样写：")
-    return _not_said(guide, "每年（每月）要缴多少（缴费标准）", f"办理本身{guide.fee}。")
+        return _said(guide, lines[:4], f"办理本身{guide.fee or '是否收费未写明'}；每年（每月）要缴多少，指南里这样写：")
+    return _not_said(guide, "每年（每月）要缴多少（缴费标准）", f"办理本身{guide.fee or '是否收费也未写明'}。")
 
 
 def _place(guide: ServiceGuide, text: str, region: str | None, districts: set[str]) -> Reply:

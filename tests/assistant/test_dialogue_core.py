@@ -310,3 +310,13 @@ def test_an_either_or_question_is_answered_from_the_result(core):
 @pytest.mark.parametrize("text", ["谢谢你啊小同志 帮了大忙了", "谢谢师傅"])
 def test_thanks_with_a_form_of_address_is_small_talk(core, text):
     assert "不客气" in say(core, at(ID_RENEW), text)
+
+
+def test_words_too_broad_for_their_meaning_stay_out(core):
+    # a certificate of payments is not a fee question; "还是算了吧" is not an either-or question;
+    # "办完这个还要办别的事吗" is about the service in focus
+    assert core.book.aspect_of("缴费证明在哪打印") != "fee"
+    assert "工本费20元" not in say(core, at(ID_RENEW), "还是算了吧")
+    ctx = at(ID_RENEW)
+    say(core, ctx, "办完这个还要办别的事吗")
+    assert ctx.code == ID_RENEW

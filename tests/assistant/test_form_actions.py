@@ -225,3 +225,4 @@ def test_the_whole_words_give_the_day_not_the_part_rasa_tagged(client):
     day = [{"entity": "date", "value": "周三"}]
     slots, _ = call(client, "action_prepare_booking", text="下周三上午在西城区预约换身份证", intent="book", entities=day)
     assert parse_day(slots["booking_wish"]["date"], today) == wednesday
+
