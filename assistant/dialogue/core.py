@@ -52,6 +52,8 @@ _CORRECTION = re.compile(
 _RETURN = re.compile(
     r"^(?:那|还有|回到|再说说|再问下|再问一下|说回)?(?P<what>.{1,12}?)(?:的)?那个(?:事|事情|呢|吧)?(?P<rest>.*)$"
 )
+_BACK_TO = re.compile(r"^(?:还是|那|那就|咱们)?(?:说回|回到|再回到|回头说|再说回|接着说)(?:到)?(?P<what>.{2,})$")
+_STEM = re.compile(r"(申领|申请|办理|登记|核发|认定|补领|换领|注册|签发|开具)$")  # a service name's action
 _PREVIOUS = ("刚才那个", "上一个", "前面那个", "之前那个", "刚刚那个", "刚才的")
 _QUESTION_END = re.compile(r"(不|没|吧|吗|呢|么|没有)$")
 _EITHER_OR = re.compile(r"[^还是]{2}还是[^还是]{2}")  # "纸的还是电子的"
@@ -297,6 +299,13 @@ class DialogueCore:
         ("临时的那种身份证" names 临时身份证 over 身份证); ``expand``: its colloquial words count
         as their formal terms (上户口 as 出生登记)."""
         named = [(h, n) for h in hits[:3] if (n := self.names(norm, self.entry(h.code), expand))]
+        if not named:  # "那个高龄津贴呢": 高龄津贴申领 without its 申领, when no other candidate shares it
+            stems = [(h, _STEM.sub("", normalize(h.name).replace(" ", ""))) for h in hits[:3]]
+            named = [
+                (h, stem)
+                for h, stem in stems
+                if len(stem) >= 4 and stem in norm.replace(" ", "") and sum(stem in normalize(o.name) for o, _ in stems) == 1
+            ]
         return max(named, key=lambda pair: len(pair[1])) if named else None
 
     def names(self, norm: str, entry, expand: bool = True) -> str | None:
@@ -436,7 +445,7 @@ class DialogueCore:
         if any(w in compact for w in _PREVIOUS):
             target = earlier[0]
         else:
-            m = _RETURN.match(compact)
+            m = _BACK_TO.match(compact) or _RETURN.match(compact)  # "还是说回过户 要带啥"
             if not m or not m["what"]:
                 return None
             scored = [(self.overlap(m["what"], self.entry(code)), (kind, code)) for kind, code in earlier]

@@ -320,3 +320,9 @@ def test_words_too_broad_for_their_meaning_stay_out(core):
     ctx = at(ID_RENEW)
     say(core, ctx, "办完这个还要办别的事吗")
     assert ctx.code == ID_RENEW
+
+
+def test_back_to_an_earlier_topic_with_shuo_hui(core):
+    ctx = at("370199-000103005000-XK-005-01", "guide", "370199-000103004000-XK-004-01")
+    answer = say(core, ctx, "还是说回过户 要带啥")
+    assert ctx.code == "370199-000103004000-XK-004-01" and "二手车销售统一发票" in answer
