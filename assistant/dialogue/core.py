@@ -258,11 +258,13 @@ class DialogueCore:
         )
         return mentioned or asks
 
-    def said_of(self, focus) -> str:
-        """Everything the entry in focus says (its names, statements and halls), formal terms added."""
+    def said_of(self, focus, steps: bool = True) -> str:
+        """Everything the entry in focus says (its names, statements and halls), formal terms added;
+        ``steps=False``: without its 流程, whose wording most guides share."""
         if isinstance(focus, ServiceGuide):
             halls = [f"{h.name}{h.address}{h.hours}" for h in focus.halls]
-            said = " ".join([focus.name, *focus.aliases, focus.result or "", *guide_lines(focus), *halls])
+            lines = [line for line in guide_lines(focus) if steps or not line.startswith("流程：")]
+            said = " ".join([focus.name, *focus.aliases, focus.result or "", *lines, *halls])
         else:
             said = " ".join([focus.name, *focus.aliases, focus.summary or ""])
         return self.expand(said).replace(" ", "")
@@ -282,11 +284,10 @@ class DialogueCore:
     def new_subject(self, norm: str, focus) -> bool:
         """Does the message bring several content words that the entry in focus never uses, and
         none that it does?"""
-        common = self.common()
-        words = [w for w in content_words(norm) if w not in common]
-        said = self.said_of(focus)
+        words = content_words(norm)
+        said = self.said_of(focus, steps=False)  # 工作 of 窗口工作人员 is no word the guide uses
         new = [w for w in words if w not in said]
-        return len(new) >= 3 and len(new) == len(words)
+        return len(new) >= 3 and len(new) == len(words)  # "照片要多大尺寸": 照片 is a material of it
 
     def wants_bundle(self, norm: str, intent: str | None, result) -> bool:
         """A 一件事 is among the candidates and the message asks for the whole of it."""

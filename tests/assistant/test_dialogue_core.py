@@ -326,3 +326,10 @@ def test_back_to_an_earlier_topic_with_shuo_hui(core):
     ctx = at("370199-000103005000-XK-005-01", "guide", "370199-000103004000-XK-004-01")
     answer = say(core, ctx, "还是说回过户 要带啥")
     assert ctx.code == "370199-000103004000-XK-004-01" and "二手车销售统一发票" in answer
+
+
+def test_a_question_about_a_material_of_the_guide_in_focus_stays_with_it(core):
+    # 照片 is a material of 居民身份证补领 (and of many guides): "多大尺寸" is asked about it
+    ctx = at(ID_LOST)
+    say(core, ctx, "照片要多大尺寸")
+    assert ctx.code == ID_LOST
