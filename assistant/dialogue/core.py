@@ -230,8 +230,8 @@ class DialogueCore:
         if _ONLY_X_NE.match(compact) and self.names(norm, other):  # "那身份证呢": another entry
             return False
         confident = result.decision == "answer"
-        named = self.names(norm, other)
-        if named and (confident or named not in self.said_of(focus)):
+        other_name = self.names(norm, other)
+        if other_name and (confident or other_name not in self.said_of(focus)):
             return False  # "准生证在哪办" after 优待证: 准生证 is 生育登记's, not the card's
         if self.names_another_subject(norm, focus, other):
             return False  # "对了，医保怎么给孩子办" after 出生登记: 医保 is the other's, not the birth's
