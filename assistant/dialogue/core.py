@@ -16,6 +16,8 @@ from functools import cache
 
 from assistant.dialogue.context import Context
 from assistant.dialogue.guide_answers import (
+    HYPOTHETICAL,
+    PROVISIONAL,
     answer_followup,
     best_faq,
     common_words,
@@ -60,16 +62,27 @@ _EITHER_OR = re.compile(r"[^还是]{2}还是[^还是]{2}")  # "纸的还是电�
 _ONLY_X_NE = re.compile(r"^(?:那|还有|那么)?.{2,10}呢$")
 _REQUIREMENT = re.compile(r"^(?:那|那么)?(?:是不是|是否|要不要|需不需要|用不用|还要|还得|得先|要先|必须)")
 SHORT = 14
+LIKELY_LEAD = "您问的应该是这个事项（如果不是，请换个说法再问，或转人工）："
 COMMON_WORDS_TTL = 600.0  # seconds: the words most guides share change slowly, one publish at a time
 _ABOUT_IT = ("hours", "place", "phone", "fee", "time", "validity", "deadline", "attend")  # of the entry in focus
 _PLAIN_FIELDS = ("place", "online", "materials", "steps", "time", "fee", "phone")  # answered side by side
+
+
+_EMPTY_WORDS = "的那种这个类样些一"
+LIKELY_IN_SCOPE = 0.2  # the learned decision's in-scope probability a lone candidate needs to be shown
+
+
+@cache
+def _split(name: str) -> re.Pattern:
+    """A name of two parts with one to three characters between them (``_gapped`` allows only empty words)."""
+    return re.compile("|".join(re.escape(name[:i]) + r"(.{1,3}?)" + re.escape(name[i:]) for i in range(2, len(name) - 1)))
 
 
 @cache
 def _gapped(name: str) -> re.Pattern:
     """A name of two parts with one to four empty words between them ("临时的那种身份证": 的, 那,
     种, 这, 个, 类, 样, 些, 一), never a word of content ("二手电动车过户" is not 二手车过户)."""
-    halves = [re.escape(name[:i]) + r"[的那种这个类样些一]{1,4}" + re.escape(name[i:]) for i in range(2, len(name) - 1)]
+    halves = [re.escape(name[:i]) + f"[{_EMPTY_WORDS}]{{1,4}}" + re.escape(name[i:]) for i in range(2, len(name) - 1)]
     return re.compile("|".join(halves))
 
 
@@ -189,12 +202,37 @@ class DialogueCore:
             return self.show(ctx, bundle.kind, bundle.code, result.region)
         if result.decision == "clarify" and not confident_only:
             options = result.options()
+            if len(options) == 1 and self.likely(norm, result):
+                # "我今年刚退休 原来单位交的那个公基金能都取出来不": one candidate, in the citizen's own
+                # words; shown, and said to be a guess (a clarify with one button answers nothing)
+                hit = options[0]
+                replies = self.show(ctx, hit.kind, hit.code, result.region, aspect, text, hit.matched)
+                replies[0].text = f"{LIKELY_LEAD}\n{replies[0].text}"
+                return replies
             if len(options) == 1:  # "您是不是想问：教师资格认定"; "还要去体检吗" next is about it
                 ctx.focus(options[0].kind, options[0].code)
             return [clarify([(h.kind, h.code, h.name) for h in options])]
         if self.unanswered is not None:
             self.unanswered.record_miss(result, source=source, sender=sender)
         return [no_match()]
+
+    def likely(self, norm: str, result) -> bool:
+        """Is the lone candidate of a clarify what the message asks for? A guide, likely in scope
+        (the learned decision's reading), whose name the message does not name with other words
+        inside it ("二手电动车过户" is not 二手车过户 said loosely: it is another thing)."""
+        hit = result.results[0]
+        if hit.kind != "guide" or result.features.get("p_in_scope", 0.0) < LIKELY_IN_SCOPE:
+            return False
+        entry = self.entry(hit.code)
+        if not isinstance(entry, ServiceGuide):
+            return False
+        compact = norm.replace(" ", "")
+        names = {normalize(n).replace(" ", "") for n in [entry.name, *entry.aliases, entry.result or ""]}
+        for name in (n for n in names if len(n) >= 4):
+            m = _split(name).search(compact)
+            if m and any(c not in _EMPTY_WORDS for group in m.groups() if group for c in group):
+                return False
+        return True
 
     def asks_about_service(self, ctx: Context, text: str) -> bool:
         """A message read as a complaint that asks about a service instead ("周六车管所上班吗",
@@ -222,8 +260,13 @@ class DialogueCore:
             # "临时的那种身份证多少钱" after 身份证补领: the service it names (not a subject word
             # such as 上户口 in "还没上户口，能先参保吗", a condition of the one in focus)
             return False
+        if isinstance(focus, ServiceGuide) and PROVISIONAL.search(compact) and result.decision != "answer":
+            return True  # "铺面的租房合同还没签下来 能先办吗": its materials, not a lease service
         if top is not None and top.code == focus.code:
-            return aspect is not None or len(norm) <= SHORT
+            # "要是忘了认证 养老金会不会给停了": a question with words beyond the guide's name asks
+            # about it, not for the whole guide again
+            asks = is_question(compact) and (bool(HYPOTHETICAL.match(compact)) or self.asks_beyond(norm, focus))
+            return aspect is not None or len(norm) <= SHORT or asks
         if isinstance(focus, ServiceGuide) and len(norm) <= SHORT and named_materials(focus, norm):
             return True  # "无房证明要去哪开" while on 公租房: the material it needs, not a new service
         other = self.entry(top.code) if top is not None else None
@@ -257,6 +300,13 @@ class DialogueCore:
             any(w in line for w in words for line in lines) and not self.new_subject(norm, focus)
         )
         return mentioned or asks
+
+    def asks_beyond(self, norm: str, focus) -> bool:
+        """Does the message bring a content word beyond the names and 相似问 of the entry in focus?"""
+        if not isinstance(focus, ServiceGuide):
+            return False
+        known = self.expand(" ".join([focus.name, *focus.aliases, *focus.similar_questions])).replace(" ", "")
+        return any(w not in known for w in content_words(norm, focus) if w not in self.common())
 
     def said_of(self, focus, steps: bool = True) -> str:
         """Everything the entry in focus says (its names, statements and halls), formal terms added;
@@ -307,7 +357,12 @@ class DialogueCore:
                 for h, stem in stems
                 if len(stem) >= 4 and stem in norm.replace(" ", "") and sum(stem in normalize(o.name) for o, _ in stems) == 1
             ]
-        return max(named, key=lambda pair: len(pair[1])) if named else None
+        if not named:
+            return None
+        best = max(named, key=lambda pair: len(pair[1]))
+        if any(n == best[1] and h.code != best[0].code for h, n in named):
+            return None  # "考驾照在哪报名": 机动车驾驶证 is what 换证 and 补证 both give, naming neither
+        return best
 
     def names(self, norm: str, entry, expand: bool = True) -> str | None:
         """The name, alias or result of ``entry`` that the message names outright, if any."""

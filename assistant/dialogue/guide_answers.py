@@ -30,6 +30,26 @@ _DEADLINE = re.compile(
 )
 _SECTION_WORDS = frozenset({"材料", "条件", "流程", "收费", "理条", "办理"})  # guide_lines' own headings
 _CONTRIBUTION = re.compile(r"([1一]年|每年|每个?月|[1一]个月|按年|按月).{0,4}[交缴]|缴费|交费标准|档次|交多少年")
+# "一个月给多少钱", "能领几个月的": what the citizen receives, not the handling fee
+_RECEIVE = re.compile(
+    r"(能|会|可以|[1一]个?月|每个?月|[1一]年|每年|大概|总共|一共|给我)(给|领|发|补|拿|报|赔)(多少|几个月|几年|几)"
+    r"|(领|发|补贴|补助|报销|赔)(多少|几个月)"
+)
+_PAID_IN = re.compile(r"[交缴收花付]")  # "要给多少钱" with 交/缴 is what is paid, not received
+_AMOUNT = re.compile(r"\d+\s*(元|万)|标准|金额|额度|比例")
+# "多长时间要认证一回": how often, not how long it takes
+_FREQUENCY = re.compile(r"(多久|多长时间|多少天|几个月|几年)[^，。？?]{0,6}(一次|一回|一趟)|每隔多久|隔多久|每年都")
+_PERIODIC = re.compile(r"每年|每月|每个月|每季度|每半年|每\d|定期|周期")
+# "批下来以后排队多久能住进去": the time after the result, not the processing time
+_AFTER = re.compile(r"(批下来|办下来|办好|审核通过|批了|批准|拿到|办完)(了)?(以后|之后|后)")
+HYPOTHETICAL = re.compile(r"^(要是|如果|万一|假如|假设|若是)")  # "要是忘了认证 会不会给停了"
+# "租房合同还没签下来 能先办吗": can it be handled before a material is ready (容缺受理)
+PROVISIONAL = re.compile(r"(还没|没有|暂时没|不全|没齐|没带).{0,14}(能|可以|可不可以)先(办|申请|交|报|受理)|先办后补|(能|可以)后补|容缺")
+_MAKE_UP = re.compile(r"容缺|后补|补交|补齐|先行受理|承诺制")
+_ELIGIBLE = re.compile(r"能(领|办|申请|报|享受|参加|交)|可以(领|办|申请|报|享受)|行不行|能不能|符合|够不够|算不算")
+# who applies, said in the conditions ("由其遗属申领"), beside the words of who must attend
+_APPLICANT = ("遗属", "家属", "亲属", "继承人", "法定代理人")
+_DELEGATE = ("委托", "代办", "代理", "代为", "代领", "受托人", "授权", "监护人")
 _WEEKEND = {
     "周六": ("周六", "星期六", "礼拜六"),
     "周日": ("周日", "周天", "星期天", "星期日", "礼拜天", "礼拜日"),
@@ -242,6 +262,12 @@ def answer_followup(
         return _said(guide, [material_line(m) for m in named], "这份材料，指南里这样写：")
     if aspect == "hours":
         return _hours(guide, text, region)
+    district = district_named(text, districts | {h.district for h in guide.halls})
+    if district and aspect in (None, "place", "conditions"):
+        # "我们村算西城区的 能申请不": what the conditions and FAQs say of that district first
+        said = [line for line in guide_lines(guide) if district in line and line.startswith(("问：", "办理条件："))]
+        if said:
+            return _said(guide, said, f"关于{district}，指南里这样写：")
     if aspect == "place":
         return _place(guide, text, region, districts)
     if aspect == "validity":
@@ -256,10 +282,7 @@ def answer_followup(
             return _said(guide, lines, "关于要在多久之内办，指南里这样写：")
         return _not_said(guide, "必须在多久之内办理", f"（办好需要的时间：{_limit(guide)}。）")
     if aspect == "attend":
-        lines = _matching(
-            guide,
-            words=("本人", "到场", "双方", "共同", "亲自", "委托", "代办", "代理", "代为", "代领", "监护人", "陪同", "权利人", "利害关系人", "受托人"),
-        )
+        lines = _attendance(guide)
         if lines:
             return _said(guide, lines, "谁要到场，指南里这样写：")
         return _not_said(guide, "是否必须本人到场", f"需要到现场 {guide.visits_needed} 次。")
@@ -267,17 +290,32 @@ def answer_followup(
         words = tuple(content_words(text, guide))
         lines = _matching(guide, words=words) if words else []
         return _said(guide, lines, "指南里相关的内容：") if lines else _not_said(guide, "特别的办理条件")
-    if aspect == "fee" and _CONTRIBUTION.search(normalize(text).replace(" ", "")) and _contributory(guide):
+    compact = normalize(text).replace(" ", "")
+    if PROVISIONAL.search(compact) and aspect in (None, "conditions", "materials"):
+        lines = [material_line(m) for m in guide.materials if m.can_defer] + _matching(guide, pattern=_MAKE_UP)
+        if lines:
+            reply = _said(guide, lines, "材料没备齐时，这些可以先受理、后补交（容缺后补）：")
+            return _with_related(reply, guide, expanded, common)
+        return _with_related(_not_said(guide, "可以容缺后补的材料"), guide, expanded, common)
+    if aspect == "fee" and _CONTRIBUTION.search(compact) and _contributory(guide):
         return _contribution(guide)
+    if aspect in (None, "fee", "time") and _RECEIVE.search(compact) and not _PAID_IN.search(compact):
+        return _amount(guide)
+    if aspect in (None, "time") and _FREQUENCY.search(compact):
+        lines = _matching(guide, pattern=_PERIODIC)
+        if lines:
+            return _said(guide, lines, "多久办一次，指南里这样写：")
+        return _not_said(guide, "多久要办一次")
+    if aspect == "time" and _AFTER.search(compact):
+        reply = _not_said(guide, "办好之后还要等多久", f"办理时限（办好本身要多久）：{_limit(guide)}。")
+        return _with_related(reply, guide, expanded, common)
     if aspect in FIELD_ASPECTS:
         reply = guide_detail(guide, aspect, region)
         if aspect in ("fee", "time", "online", "phone", "conditions"):
             # "讨薪可以申请免费律师吗": and the 讨薪 condition; "外地户口能申请吗": the material then
-            lines = [line for line in specific_lines(guide, expanded, common) if line.split("：", 1)[-1] not in reply.text]
-            if lines:
-                reply.text += "\n另外，指南里和您问的相关的内容：\n" + "\n".join(f"· {line}" for line in lines)
+            reply = _with_related(reply, guide, expanded, common)
         return reply
-    if district_named(text, districts | {h.district for h in guide.halls}):  # "东城区呢"
+    if district:  # "东城区呢"
         return _place(guide, text, region, districts)
     words = tuple(w for w in content_words(expanded, guide) if w not in common and w not in _SECTION_WORDS)
     lines = _matching(guide, words=words) if words else []
@@ -290,4 +328,41 @@ def answer_followup(
     if faq:
         return Reply(f"【{guide.name}】{faq[1]}", _guide_buttons(guide), about=about(guide))
     topic = "“" + "、".join(words[:3]) + "”" if words else "这一点"
+    if HYPOTHETICAL.match(compact):
+        topic = "这种情况"
+    if guide.conditions and _ELIGIBLE.search(compact):  # "他是三级的 能领吗": the conditions to judge by
+        return _not_said(guide, topic, f"办理条件是：{'；'.join(guide.conditions)}。")
     return _not_said(guide, topic)
+
+
+def _with_related(reply: Reply, guide: ServiceGuide, expanded: str, common: frozenset[str]) -> Reply:
+    """``reply`` and the statements the question's own words point at that it does not show."""
+    lines = [line for line in specific_lines(guide, expanded, common) if line.split("：", 1)[-1] not in reply.text]
+    if lines:
+        reply.text += "\n另外，指南里和您问的相关的内容：\n" + "\n".join(f"· {line}" for line in lines)
+    return reply
+
+
+def _amount(guide: ServiceGuide) -> Reply:
+    """ "一个月给多少钱": the amounts or standards the guide states, or that it does not say."""
+    lines = [line for line in guide_lines(guide) if not line.startswith("收费：") and _AMOUNT.search(line)]
+    if lines:
+        return _said(guide, lines[:4], "能领多少，指南里这样写：")
+    return _not_said(guide, "能领多少（发放标准或金额）", f"办理本身{guide.fee or '是否收费也未写明'}。")
+
+
+def _attendance(guide: ServiceGuide) -> list[str]:
+    """The statements on who must attend or may act for the applicant; a material counts only
+    when it speaks of acting for someone ("本人银行卡" says nothing of who goes)."""
+    attend = ("本人", "到场", "双方", "共同", "亲自", "陪同", "权利人", "利害关系人", *_DELEGATE)
+    lines = []
+    for line in guide_lines(guide):
+        if line.startswith("材料："):
+            hit = any(w in line for w in _DELEGATE)
+        elif line.startswith("办理条件："):
+            hit = any(w in line for w in (*attend, *_APPLICANT))
+        else:
+            hit = any(w in line for w in attend)
+        if hit:
+            lines.append(line)
+    return lines

@@ -36,6 +36,11 @@ PUBLIC_RENTAL = "370199-001101001000-JF-001-01"
 ID_TEMPORARY = "370199-000101004000-QR-004-01"
 EMPLOYMENT_CARD = "370199-000201011000-GG-011-01"
 VETERAN_CARD = "370199-001801001000-GG-001-01"
+FUNERAL_GRANT = "370199-000201013000-JF-013-01"
+FUND_RETIRE = "370199-000301004000-GG-004-01"
+DISABILITY_SUBSIDY = "370199-000701008000-JF-008-01"
+HOMESTEAD = "370199-002001001000-XK-001-01"
+USED_CAR = "370199-000103004000-XK-004-01"
 
 
 @pytest.fixture(scope="module")
@@ -333,3 +338,77 @@ def test_a_question_about_a_material_of_the_guide_in_focus_stays_with_it(core):
     ctx = at(ID_LOST)
     say(core, ctx, "照片要多大尺寸")
     assert ctx.code == ID_LOST
+
+
+def test_what_the_citizen_receives_is_not_the_handling_fee(core):
+    # 丧葬补助金: the guide gives no amount ("按月发放" says how, not how much)
+    answer = say(core, at(FUNERAL_GRANT), "大概能给多少钱啊")
+    assert "没有写明能领多少" in answer and "按月发放" not in answer
+    assert "没有写明能领多少" in say(core, at(DISABILITY_SUBSIDY), "一个月给多少钱")
+    assert "收费：不收费" in say(core, at(FUNERAL_GRANT), "办这个要交钱吗")
+
+
+def test_how_often_is_not_how_long_it_takes(core):
+    answer = say(core, at(PENSION_CHECK), "嗯 那这个多长时间要认证一回")
+    assert "每年认证一次" in answer and "即办" not in answer
+
+
+def test_who_may_go_comes_from_the_conditions_never_from_a_material(core):
+    assert "由其遗属申领" in say(core, at(FUNERAL_GRANT), "我腿脚不好 我儿子替我去办行不行")
+    answer = say(core, at(FUND_RETIRE), "我闺女替我去取行不行")  # "本人银行卡" says nothing of who goes
+    assert "没有写明是否必须本人到场" in answer and "本人银行卡" not in answer
+
+
+def test_an_eligibility_question_the_guide_does_not_settle_gets_the_conditions(core):
+    answer = say(core, at(DISABILITY_SUBSIDY), "他是三级的 能领那个护理的吗")
+    assert "残疾等级为一、二级" in answer
+
+
+def test_what_the_guide_says_of_a_named_district_comes_first(core):
+    answer = say(core, at(HOMESTEAD), "我们村算西城区的 能申请不")
+    assert "不受理宅基地建房申请" in answer
+
+
+def test_the_wait_after_the_result_is_not_the_processing_time(core):
+    answer = say(core, at(PUBLIC_RENTAL), "批下来以后排队多久能住进去")
+    assert "没有写明办好之后还要等多久" in answer and "45 个工作日" in answer
+
+
+def test_a_material_not_ready_yet_asks_what_may_be_handed_in_later(core):
+    ctx = at(SOLE_TRADER)
+    answer = say(core, ctx, "铺面的租房合同还没签下来 能先办吗")
+    assert ctx.code == SOLE_TRADER and "经营场所使用证明" in answer and "容缺后补" in answer
+
+
+def test_a_hypothetical_about_the_guide_in_focus_is_answered_not_the_whole_guide(core):
+    answer = say(core, at(PENSION_CHECK), "要是忘了认证 养老金会不会给停了")
+    assert "没有写明这种情况" in answer and "需要带的材料" not in answer
+
+
+def test_how_long_a_licence_lasts_is_its_validity(core):
+    answer = say(core, at(SOLE_TRADER), "执照办下来能用几年")
+    assert "没有写明营业执照的有效期" in answer
+
+
+def _lone(core, code: str, p_in: float):
+    from knowledge.ranking import Hit, SearchResult
+
+    entry = core.entry(code)
+    hit = Hit("guide", code, entry.name, entry.department, 0.45)
+    return SearchResult("", "", "clarify", [hit], features={"p_in_scope": p_in, "close": 1})
+
+
+def test_a_lone_candidate_in_the_citizens_own_words_is_shown_as_a_guess(core, monkeypatch):
+    from assistant.dialogue.core import LIKELY_LEAD
+
+    monkeypatch.setattr(core.retriever, "search", lambda text, top_k=3: _lone(core, FUND_RETIRE, 0.5))
+    ctx = Context()
+    answer = say(core, ctx, "我今年刚退休 原来单位交的那个公基金能都取出来不")
+    assert answer.startswith(LIKELY_LEAD) and "退休证明" in answer and ctx.code == FUND_RETIRE
+
+
+def test_a_lone_candidate_stays_a_question_when_unlikely_or_named_with_other_words(core, monkeypatch):
+    monkeypatch.setattr(core.retriever, "search", lambda text, top_k=3: _lone(core, FUND_RETIRE, 0.1))
+    assert say(core, Context(), "我今年刚退休 原来单位交的那个公基金能都取出来不").startswith("您是不是想问")
+    monkeypatch.setattr(core.retriever, "search", lambda text, top_k=3: _lone(core, USED_CAR, 0.6))
+    assert say(core, Context(), "二手电动车过户怎么办").startswith("您是不是想问")  # 电动 inside 二手车过户
