@@ -216,6 +216,9 @@ def bundle_detail(checklist: Checklist, guides: dict[str, ServiceGuide], aspect:
         lines = [name + "各事项的收费："] + [f"· {g.name}：{g.fee}" for g in applicable]
     elif aspect == "phone":
         lines = [name + "各事项的咨询电话："] + [f"· {g.name}：{g.consult_phone or HOTLINE}" for g in applicable]
+    elif aspect == "materials":  # asked before the questions are all answered: so far
+        lines = [name + "按您目前的回答，要准备这些材料（问题都答完后，清单会更准）："]
+        lines += [f"· {m.name}{'（免提交）' if m.exempt else ''}" for m in checklist.materials if not m.done]
     elif aspect == "steps":
         lines = [name + "按这个顺序办理（一次申请，统一窗口受理）："]
         lines += [f"{i}. {g.name}（{g.department}）" for i, g in enumerate(applicable, start=1)]

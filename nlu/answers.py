@@ -9,6 +9,7 @@ answers "是否超过 300 平方米").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from nlu.normalize import normalize
@@ -64,6 +65,47 @@ def _topic_polarity(folded: str, question: str, book: Phrasebook) -> bool | None
     return None
 
 
+def _named_option(folded: str, options: Sequence[Option], book: Phrasebook) -> str | None:
+    """The option the words name: its label ("个体工商户") or a word for it ("个体户")."""
+    for value, label in sorted(options, key=lambda o: -len(o[1])):
+        if len(label) > 1 and (_fold(label) in folded or _fold(value) == folded):
+            return value
+    for value, label in options:
+        if any(w in folded for w in book.option_words.get(_fold(label), ())):
+            return value
+    return None
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def stated(
+    text: str, question: str, options: Sequence[Option], answer_type: str = "yes_no", book: Phrasebook | None = None
+) -> str | None:
+    """The option a message states before the question was asked (the first message of a 一件事:
+    "打算个体户开个绘本馆" states 个体工商户, "二代残疾证早就有了" answers "是否已持有第二代残疾人证？").
+    Stricter than ``match_option``: only statements count, never a clause that asks ("要还完贷款吗"),
+    and a bare yes or no states nothing."""
+    book = book or default_phrasebook()
+    clauses = [c for c in re.split(r"[\s，,。！!；;？?]+", normalize(text)) if c]
+    statements = [c for c in clauses if not any(cue in c for cue in QUESTION_CUES) and not book.aspect_of(c)]
+    asked = _fold(question).split("是否", 1)[-1]
+    for clause in statements:
+        named = _named_option(clause, options, book)
+        if named is not None:
+            return named
+        if answer_type == "choice":
+            continue
+        topical = _topic_polarity(clause, question, book)
+        if topical is not None:
+            return _polar(options, topical)
+        shared = _bigrams(clause) & (_bigrams(asked) - _PLAIN_BIGRAMS - {"已持", "持有", "已经"})
+        if len(shared) >= 2 and book.has(clause, book.have):
+            return _polar(options, True)
+    return None
+
+
 def match_option(
     text: str,
     question: str,
@@ -75,12 +117,9 @@ def match_option(
     folded = _fold(text)
     if not folded:
         return None
-    for value, label in sorted(options, key=lambda o: -len(o[1])):
-        if len(label) > 1 and (_fold(label) in folded or _fold(value) == folded):
-            return value
-    for value, label in options:
-        if any(w in folded for w in book.option_words.get(_fold(label), ())):
-            return value
+    named = _named_option(folded, options, book)
+    if named is not None:
+        return named
     if answer_type == "choice":
         best, score = None, 0.0
         for value, label in options:

@@ -28,6 +28,7 @@ from connectors.booking.protocol import (
     SlotFullError,
 )
 from knowledge.schema import ServiceGuide
+from nlu.clauses import is_question
 from nlu.dates import PARTS, parse_day, parse_time
 from nlu.normalize import normalize
 from nlu.numbers import parse_choice
@@ -41,14 +42,20 @@ FORGOT_NUMBER = (
 )
 STOPPED = "好的，已经停止，刚才填的内容不会提交。还有别的能帮您吗？"
 DAYS_AHEAD = 14
+# the day and time said beside the service ("下周三上午去东城区补办"): no word of the service
+_WHEN = re.compile(
+    r"(下下个?|下个?|这个?|本)?(周|星期|礼拜)[一二三四五六日天1-7]|大后天|今天|明天|后天"
+    r"|[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}[日号]|上午|下午|早上|中午|晚上"
+    r"|[\d一二三四五六七八九十]{1,3}点(半|[\d]{1,2}分?)?"
+)
 
 
 def clean_name(text: str) -> str | None:
     """A person's name from "我叫张三" / "姓名：李华" / "王小明"; None when it is not one."""
     name = re.sub(r"^(我叫|我是|姓名[是:：]?|名字[是叫:：]?|叫)", "", text.strip()).strip(" ，。,.")
     if re.fullmatch(r"[\u4e00-\u9fa5·]{2,15}|[A-Za-z][A-Za-z .'-]{1,29}", name) and not re.search(
-        r"什么|怎么|吗|呢|预约|不知道", name
-    ):
+        r"什么|怎么|吗|呢|预约|不知道|要带|材料", name
+    ) and not is_question(name):  # "对了要带啥" is a question, never a name
         return name
     return None
 
@@ -76,6 +83,14 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         found = booking.free_slots(hall_id, t.slot("booking_service"), first, last)
         return [s for s in found if s.free > 0]
 
+    def service_words(text: str) -> str:
+        """What names the service in a booking request: without the booking words, the day, the
+        time and the district."""
+        words = _WHEN.sub(" ", strip_booking_words(text))
+        for district in sorted(dialogue.districts(), key=len, reverse=True):
+            words = words.replace(district, " ")
+        return re.sub(r"\s+", " ", words).strip(" ，,。去约")
+
     def resolve_service(text: str) -> ServiceGuide | None:
         parsed = parse_payload(text)
         if parsed and parsed[1].get("code"):
@@ -86,9 +101,11 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         named = named_service(text)
         if named is not None:
             return named
-        found = dialogue.retriever.search(strip_booking_words(text) or text, top_k=3)
-        if found.decision != "answer" or not found.results:
-            return None
+        words = service_words(text)
+        found = dialogue.retriever.search(words or text, top_k=3)
+        lone = found.decision == "clarify" and len(found.options()) == 1 and dialogue.likely(normalize(words), found)
+        if not found.results or (found.decision != "answer" and not lone):
+            return None  # "户口本丢了 下周三上午去东城区补办": 户口簿补领, the one likely candidate
         guide = bookable(found.results[0].code)
         # never swap to a similar service: 结婚登记 must not become 离婚登记
         said = set(normalize(strip_booking_words(text)).replace(" ", ""))
@@ -102,17 +119,25 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         if len(said) < 2:
             return None
         hits: dict[str, int] = {}
-        for guide in dialogue.store.published("guide"):
-            if not guide.bookable:
-                continue
-            for name in (guide.name, *guide.aliases):
-                key = normalize(name).replace(" ", "")
+        shared: dict[str, bool] = {}  # the best hit of a guide was a subject other services' names share
+        guides = [g for g in dialogue.store.published("guide") if g.bookable]
+        keys = {g.code: [normalize(n).replace(" ", "") for n in (g.name, *g.aliases)] for g in guides}
+        for guide in guides:
+            for key in keys[guide.code]:
                 core = strip_booking_words(key)
                 for said in variants:
                     hit = len(key) if key in said else len(said) if len(said) >= 3 and said in key else 0
-                    if not hit and len(core) >= 3 and core in said:
+                    by_core = not hit and len(core) >= 3 and core in said
+                    if by_core:
                         hit = len(core)
-                    hits[guide.code] = max(hits.get(guide.code, 0), hit)
+                    if hit > hits.get(guide.code, 0):
+                        hits[guide.code] = hit
+                        shared[guide.code] = by_core and any(
+                            core in k for code, ks in keys.items() if code != guide.code for k in ks
+                        )
+        for code in list(hits):  # a name that is only the subject ("社会保障卡" of 社会保障卡办理) names no service
+            if hits[code] and shared.get(code):
+                hits[code] = 0
         size = max(hits.values(), default=0)
         best = [code for code, hit in hits.items() if hit == size and hit]
         # "身份证" is part of 首次申领 and of 换领 alike: the citizen is asked, never given one of them
@@ -193,7 +218,8 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
             return text
         at = text.find(entity)
         before = re.search(r"(下下个?|下个?|这个?|本)$", text[:at]) if at > 0 else None
-        return (before[0] if before else "") + entity
+        said = (before[0] if before else "") + entity
+        return said if parse_day(said, booking.now().date()) else text  # an entity that is no day: the words
 
     def district_in(text: str, options: list[HallInfo]) -> str | None:
         return next(

@@ -116,7 +116,7 @@ def register(actions: ActionRegistry, complaints: ComplaintService, dialogue: Re
         for found in _ADDRESS.finditer(text):
             place = _SPEECH.split(found.group(0))[-1]  # "我要投诉小区…": words of the message, no place
             place = re.sub(r"^(?:我家|我们家|我们|家|楼下|门口|对面|附近|就在|在)+", "", place)
-            if len(_SUFFIX.sub("", place)) >= 2:  # a name before 小区/路/街: "幸福小区", not "小区"
+            if len(_SUFFIX.sub("", _SUFFIX.sub("", place))) >= 2:  # a name before 小区/路/街: "幸福小区", not "小区(里)"
                 return place
         return next((d for d in districts if d in text), None)
 

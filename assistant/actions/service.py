@@ -127,9 +127,8 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue) -> None:
                 )
             )
         bundle = dialogue.entry(ctx.code)
-        # "社保卡已经有了" may answer the question still open ("是否已有社会保障卡？"): that first
-        replies = dialogue.walk.typed_answer(ctx, bundle, t.text) if isinstance(bundle, Bundle) else None
-        replies = replies or dialogue.tick(ctx, t.text)
+        # "社保卡已经有了" may answer the question still open ("是否已有社会保障卡？")
+        replies = dialogue.in_bundle(ctx, bundle, t.text, ticking=True) if isinstance(bundle, Bundle) else None
         if replies is None:
             return Result().say(
                 Reply("没有在您的清单里找到这份材料，请说出清单上的材料名称，比如“营业执照我已经有了”。")

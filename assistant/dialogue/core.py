@@ -156,13 +156,9 @@ class DialogueCore:
         norm = normalize(text)
         focus = self.entry(ctx.code)
         if isinstance(focus, Bundle):
-            answered = self.walk.typed_answer(ctx, focus, text)
+            answered = self.in_bundle(ctx, focus, text)
             if answered:
                 return answered
-            if self.book.has(norm, self.book.have):
-                ticked = self.walk.tick(ctx, text)
-                if ticked:
-                    return ticked
         phone = focus.consult_phone if isinstance(focus, ServiceGuide) else None
         talk = small_talk(norm, self.book, phone)
         if talk:
@@ -178,6 +174,8 @@ class DialogueCore:
             return switched
         aspect = self.book.aspect_of(norm)
         if aspect == "materials" and isinstance(focus, Bundle) and len(norm) <= SHORT:
+            if self.walk.pending_question(ctx, focus) is not None:  # "要带啥" mid-walk: so far, then on
+                return self.followup(ctx, focus, aspect, text, None)
             return self.walk.step(ctx, {})
         result = self.retriever.search(text, top_k=3)
         top = result.results[0] if result.results else None
@@ -217,17 +215,18 @@ class DialogueCore:
         return [no_match()]
 
     def likely(self, norm: str, result) -> bool:
-        """Is the lone candidate of a clarify what the message asks for? A guide, likely in scope
+        """Is the lone candidate of a clarify what the message asks for? An entry likely in scope
         (the learned decision's reading), whose name the message does not name with other words
         inside it ("二手电动车过户" is not 二手车过户 said loosely: it is another thing)."""
         hit = result.results[0]
-        if hit.kind != "guide" or result.features.get("p_in_scope", 0.0) < LIKELY_IN_SCOPE:
+        if result.features.get("p_in_scope", 0.0) < LIKELY_IN_SCOPE:
             return False
         entry = self.entry(hit.code)
-        if not isinstance(entry, ServiceGuide):
+        if entry is None:
             return False
         compact = norm.replace(" ", "")
-        names = {normalize(n).replace(" ", "") for n in [entry.name, *entry.aliases, entry.result or ""]}
+        result_name = entry.result if isinstance(entry, ServiceGuide) else None
+        names = {normalize(n).replace(" ", "") for n in [entry.name, *entry.aliases, result_name or ""]}
         for name in (n for n in names if len(n) >= 4):
             m = _split(name).search(compact)
             if m and any(c not in _EMPTY_WORDS for group in m.groups() if group for c in group):
@@ -411,7 +410,7 @@ class DialogueCore:
             return [no_match()]
         ctx.focus(kind, code)
         if isinstance(entry, Bundle):
-            return self.walk.intro(ctx, entry)
+            return self.walk.intro(ctx, entry, text)
         if aspect:
             return [self.answer_aspects(entry, aspect, text, region, matched)]
         reply = guide_answer(entry, region)
@@ -558,4 +557,26 @@ class DialogueCore:
         return [no_match()]
 
     def tick(self, ctx: Context, text: str) -> list[Reply] | None:
-        return self.walk.tick(ctx, text)
+        """ "户口本我这儿有": the material ticked off, its colloquial name read as the formal one."""
+        return self.walk.tick(ctx, self.expand(text))
+
+    def in_bundle(self, ctx: Context, bundle: Bundle, text: str, ticking: bool = False) -> list[Reply] | None:
+        """A typed answer to the pending 一件事 question, or a material ticked off: "社保卡已经有了"
+        answers "是否已有社会保障卡？", "户口本我这儿有" while "是否为低保家庭？" is open ticks 居民户口簿
+        (``ticking``: Rasa read the message as ticking one off)."""
+        norm = normalize(text).replace(" ", "")
+        have = ticking or self.book.has(norm, self.book.have)
+        pending = self.walk.pending_question(ctx, bundle)
+        if have and (pending is None or not self.speaks_of(text, pending.text)):
+            ticked = self.tick(ctx, text)
+            if ticked:
+                return ticked
+        answered = self.walk.typed_answer(ctx, bundle, text)
+        if answered or not have:
+            return answered
+        return self.tick(ctx, text)
+
+    def speaks_of(self, text: str, question: str) -> bool:
+        """Does the message share a content word with the question (in the formal terms)?"""
+        asked = set(content_words(self.expand(question))) - {"是否", "已有", "持有", "已经"}
+        return bool(asked & set(content_words(self.expand(text))))

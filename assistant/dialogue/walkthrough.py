@@ -11,7 +11,7 @@ from assistant.dialogue.context import Context
 from assistant.replies import Reply, bundle_detail, bundle_intro, bundle_question, checklist_reply
 from knowledge.checklist import ChecklistError, build_checklist, material_key, materials_mentioned
 from knowledge.schema import Bundle, BundleQuestion, ServiceGuide
-from nlu.answers import implied, match_option
+from nlu.answers import implied, match_option, stated
 
 
 def options_of(question: BundleQuestion) -> list[tuple[str, str]]:
@@ -30,9 +30,39 @@ class Walkthrough:
                 found[link.code] = content
         return found
 
-    def intro(self, ctx: Context, bundle: Bundle) -> list[Reply]:
+    def intro(self, ctx: Context, bundle: Bundle, said: str = "") -> list[Reply]:
+        """The 一件事 and its first open question; what the first message already states ("打算个体户
+        开个绘本馆 有三百五十平") answers its questions, said back so the citizen can correct it."""
         ctx.pending = bundle.questions[0].id if bundle.questions else None
-        return [bundle_intro(bundle)]
+        known = self.prefill(ctx, bundle, said) if said else {}
+        if not known:
+            return [bundle_intro(bundle)]
+        answered = [
+            (q.text.rstrip("？?"), next((o.label for o in q.options if o.value == known[q.id]), known[q.id]))
+            for q in bundle.questions
+            if q.id in known
+        ]
+        lead = "按您说的：" + "；".join(f"{text}——{label}" for text, label in answered) + "。\n"
+        pending = next((q for q in bundle.questions if q.id not in ctx.answers), None)
+        intro = bundle_intro(bundle)
+        if pending is None:
+            return self.step(ctx, {"code": bundle.code}, lead=lead)
+        ctx.pending = pending.id
+        head = intro.text.split("\n先回答几个问题", 1)[0]
+        return [bundle_question(bundle, pending, f"{head}\n{lead}再回答几个问题，给您列出只属于您的材料清单。\n")]
+
+    def prefill(self, ctx: Context, bundle: Bundle, said: str) -> dict[str, str]:
+        """The answers the first message states: a quantity ("三百五十平"), an option named ("个体户"),
+        a yes it states ("二代残疾证早就有了")."""
+        questions = [(q.id, q.text, options_of(q)) for q in bundle.questions]
+        known = implied(said, "", "", [], questions)
+        for q in bundle.questions:
+            if q.id not in known:
+                value = stated(said, q.text, options_of(q), q.answer_type)
+                if value is not None:
+                    known[q.id] = value
+        ctx.answers.update(known)
+        return known
 
     def pending_question(self, ctx: Context, bundle: Bundle) -> BundleQuestion | None:
         return next((q for q in bundle.questions if q.id == ctx.pending and q.id not in ctx.answers), None)

@@ -412,3 +412,31 @@ def test_a_lone_candidate_stays_a_question_when_unlikely_or_named_with_other_wor
     assert say(core, Context(), "我今年刚退休 原来单位交的那个公基金能都取出来不").startswith("您是不是想问")
     monkeypatch.setattr(core.retriever, "search", lambda text, top_k=3: _lone(core, USED_CAR, 0.6))
     assert say(core, Context(), "二手电动车过户怎么办").startswith("您是不是想问")  # 电动 inside 二手车过户
+
+
+DISABILITY_BUNDLE = "YJS-370199-014"
+CLOSURE_BUNDLE = "YJS-370199-008"
+
+
+def test_what_the_first_message_states_answers_the_bundle_questions(core):
+    ctx = Context()
+    answer = "\n".join(r.text for r in core.show(ctx, "bundle", DISABILITY_BUNDLE, text="我爸腿脚残疾 二代残疾证早就有了 补贴和低保能一起申请吗"))
+    assert ctx.answers.get("has_card") == "是" and "按您说的" in answer
+    assert ctx.pending != "has_card"
+
+
+def test_a_material_named_while_another_question_is_open_is_ticked(core):
+    ctx = Context()
+    core.show(ctx, "bundle", DISABILITY_BUNDLE, text="残疾人的事想一起办")
+    core.walk.step(ctx, {"code": DISABILITY_BUNDLE, "question": "has_card", "answer": "是"})
+    pending = ctx.pending
+    answer = say(core, ctx, "户口本我这儿有")
+    assert "居民户口簿" in ctx.done and "划掉" in answer and ctx.answers.get(pending) is None
+
+
+def test_materials_asked_mid_walk_are_those_so_far_and_the_question_comes_again(core):
+    ctx = Context()
+    core.show(ctx, "bundle", CLOSURE_BUNDLE)
+    pending = ctx.pending
+    replies = core.turn(ctx, "要带啥")
+    assert "要准备这些材料" in replies[0].text and ctx.pending == pending and replies[-1].text.startswith("我们接着来")

@@ -13,6 +13,7 @@ from tests.assistant.test_actions import call
 MARRIAGE = "370199-000701001000-QR-001-01"
 DIVORCE = "370199-000701002000-QR-002-01"
 ID_RENEW = "370199-000101002000-QR-002-01"
+SOCIAL_CARD_NEW = "370199-000201006000-GG-006-01"
 
 
 @pytest.fixture
@@ -226,3 +227,32 @@ def test_the_whole_words_give_the_day_not_the_part_rasa_tagged(client):
     slots, _ = call(client, "action_prepare_booking", text="下周三上午在西城区预约换身份证", intent="book", entities=day)
     assert parse_day(slots["booking_wish"]["date"], today) == wednesday
 
+
+
+def test_a_subject_alone_names_no_service_when_the_words_say_which(client):
+    """社会保障卡办理 (an alias of 申领) without its 办理 is only the subject: "补一张" says 补换."""
+    slots, msg = call(client, "action_prepare_booking", text="社保卡丢了 想约下周四下午去西城区补一张", intent="book")
+    assert slots.get("booking_service") != SOCIAL_CARD_NEW
+    assert "社会保障卡申领" not in "\n".join(m["text"] for m in msg)
+
+
+def test_a_rasa_date_that_is_no_day_leaves_the_day_to_the_words(client):
+    today = client.app.state.services.booking.now().date()
+    tuesday = today - timedelta(days=today.weekday()) + timedelta(weeks=1, days=1)
+    day = [{"entity": "date", "value": "二下午"}]
+    slots, _ = call(client, "action_prepare_booking", text="下周二下午去西城区办身份证换领 帮我约个号",
+                    intent="book", entities=day)  # fmt: skip
+    assert parse_day(slots["booking_wish"]["date"], today) == tuesday
+
+
+def test_a_question_at_the_name_step_is_never_the_name(client):
+    slots = {"booking_service": ID_RENEW, "requested_slot": "booking_name"}
+    checked, msg = call(client, "validate_booking_form", slots=slots, text="对了要带啥",
+                        validate={"booking_name": "对了要带啥"})  # fmt: skip
+    assert checked == {"booking_name": None} and "身份证" in "\n".join(m["text"] for m in msg)
+
+
+def test_xiaoqu_li_is_no_complaint_location_either(client):
+    text = "我要举报 小区里有人私自搭彩钢棚 把绿地都占了 我电话13900066103"
+    _, slots, _ = run(client, "action_prepare_complaint", {}, text, "complain")
+    assert not slots.get("complaint_location")

@@ -64,3 +64,14 @@ def test_numbers_in_any_script_and_chinese_numerals():
 )
 def test_answers_that_restate_or_contradict_the_question(text, question, expected):
     assert match_option(text, question, YES_NO) == expected
+
+
+def test_a_first_message_states_only_what_it_says_not_what_it_asks():
+    from nlu.answers import stated
+
+    yes_no = [("是", "是"), ("否", "否")]
+    assert stated("二代残疾证早就有了 补贴能一起申请吗", "是否已持有第二代残疾人证？", yes_no) == "是"
+    assert stated("二手房过户 要还完贷款吗", "房屋是否还有抵押贷款未还清？", yes_no) is None  # it asks
+    entity = [("个体工商户", "个体工商户"), ("公司", "有限责任公司")]
+    assert stated("打算个体户开个绘本馆", "打算以什么形式经营？", entity, "choice") == "个体工商户"
+    assert stated("好的", "打算以什么形式经营？", entity, "choice") is None
