@@ -49,7 +49,7 @@ from nlu.phrasebook import Phrasebook, default_phrasebook
 
 _CORRECTION = re.compile(
     r"^(?:哦|噢|啊|呃|嗯|唉|哎)?(?:不是|不对|不是说|搞错了|说错了)(?P<wrong>.{0,12}?)(?:而)?是(?P<right>.{2,})$|^我(?:说|问|指)的是(?P<only>.{2,})$"
-    r"|^(?:哦|噢|啊|呃|嗯|唉|哎)?(?:不对|搞错了|说错了)(?P<restated>.{4,})$"
+    r"|^(?:哦|噢|啊|呃|嗯|唉|哎)?(?:我|是我)?(?:不对|搞错了|说错了|弄错了)(?P<restated>.{4,})$"
 )
 _RETURN = re.compile(
     r"^(?:那|还有|回到|再说说|再问下|再问一下|说回)?(?P<what>.{1,12}?)(?:的)?那个(?:事|事情|呢|吧)?(?P<rest>.*)$"
@@ -241,6 +241,8 @@ class DialogueCore:
         if self.book.has(norm, self.book.forms["complaint"]):
             return False
         if ctx.kind == "bundle" and ctx.pending:
+            return True
+        if ctx.code and _CORRECTION.match(norm):  # "我说错了，公司还欠着货款…得正常注销": a correction
             return True
         if not is_question(norm):
             return False

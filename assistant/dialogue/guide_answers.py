@@ -43,6 +43,7 @@ _PERIODIC = re.compile(r"每年|每月|每个月|每季度|每半年|每\d|定�
 # "批下来以后排队多久能住进去": the time after the result, not the processing time
 _AFTER = re.compile(r"(批下来|办下来|办好|审核通过|批了|批准|拿到|办完)(了)?(以后|之后|后)")
 HYPOTHETICAL = re.compile(r"^(要是|如果|万一|假如|假设|若是)")  # "要是忘了认证 会不会给停了"
+_IF_ANYWHERE = re.compile(r"(要是|如果|万一|假如|假设|若是).{2,}(咋办|怎么办|怎么处理|会不会|会怎样|会怎么样)")
 # "租房合同还没签下来 能先办吗": can it be handled before a material is ready (容缺受理)
 PROVISIONAL = re.compile(r"(还没|没有|暂时没|不全|没齐|没带).{0,14}(能|可以|可不可以)先(办|申请|交|报|受理)|先办后补|(能|可以)后补|容缺")
 _MAKE_UP = re.compile(r"容缺|后补|补交|补齐|先行受理|承诺制")
@@ -175,13 +176,17 @@ def _hours(guide: ServiceGuide, text: str, region: str | None) -> Reply:
     if day is None:
         return _said(guide, [f"{h.name}：{h.hours}" for h in halls], "办公时间：")
     lines = []
-    where = bool(re.search(r"哪|地址|地方", text))  # "周六去哪个大厅能打": the address of those open
+    where = bool(re.search(r"哪|地址|地方", text))
+    named = district_named(text, {h.district for h in guide.halls})
+    if named and any(h.district == named for h in guide.halls):
+        halls = [h for h in guide.halls if h.district == named]
     for h in halls:
         hours = h.hours
         open_that_day = (
             day in hours or (day == "周六" and "周六日" in hours) or "周一至周日" in hours or "每天" in hours
         )
-        name = f"{h.name}（{h.address}）" if where and open_that_day else h.name
+        # "周六去哪个大厅能办": the addresses of those open; "东城区那个在哪": that one's, open or not
+        name = f"{h.name}（{h.address}）" if where and (open_that_day or named) else h.name
         lines.append(f"{name}：{'可以办理' if open_that_day else day + '不办公'}（{hours}）")
     lead = f"{day}能不能办要看大厅："
     if all("不办公" in line for line in lines):
@@ -254,7 +259,7 @@ def answer_followup(
     with the formal terms of its colloquial words (外地户口 → 非本市户籍), for matching the
     guide's statements; ``common``: the words most guides share (``common_words``)."""
     expanded = expanded or text
-    faq = best_faq(guide, text, matched=matched)
+    faq = best_faq(guide, text, matched=matched) or best_faq(guide, expanded)  # 老婆 is 配偶 of the FAQ
     if faq and aspect not in ("materials", "steps", "place", "hours"):
         return Reply(f"【{guide.name}】{faq[1]}", _guide_buttons(guide), about=about(guide))
     named = named_materials(guide, text)
@@ -324,7 +329,9 @@ def answer_followup(
         lines = _matching(guide, words=words) if words else []
     if lines:  # the lines sharing most of the question's words first
         lines.sort(key=lambda line: -sum(w in line for w in words))
-        return _said(guide, lines[:6], "指南里相关的内容：")
+        # "公示的时候要是有人提异议了咋办": what follows then is not said, only what is related
+        lead = "指南里没有写明这种情况怎么办，相关的内容：" if _IF_ANYWHERE.search(compact) else "指南里相关的内容："
+        return _said(guide, lines[:6], lead)
     if faq:
         return Reply(f"【{guide.name}】{faq[1]}", _guide_buttons(guide), about=about(guide))
     topic = "“" + "、".join(words[:3]) + "”" if words else "这一点"

@@ -440,3 +440,28 @@ def test_materials_asked_mid_walk_are_those_so_far_and_the_question_comes_again(
     pending = ctx.pending
     replies = core.turn(ctx, "要带啥")
     assert "要准备这些材料" in replies[0].text and ctx.pending == pending and replies[-1].text.startswith("我们接着来")
+
+
+FUND_PURCHASE = "370199-000301001000-GG-001-01"
+SIMPLE_DEREG_CODE = SIMPLE_DEREG
+
+
+def test_a_spouse_in_everyday_words_finds_the_faq_about_the_spouse(core):
+    assert "结婚证" in say(core, at(FUND_PURCHASE), "我老婆的公积金也能一块取吗")
+
+
+def test_a_named_districts_hall_gets_its_address_even_when_closed_that_day(core):
+    answer = say(core, at(FUND_PURCHASE), "东城区那个管理部在哪 周六去行不行")
+    assert "和平路88号" in answer and "周六不办公" in answer and "金融街" not in answer
+
+
+def test_what_follows_a_hypothetical_is_said_to_be_unsaid(core):
+    answer = say(core, at(SIMPLE_DEREG_CODE), "公示的时候要是有人提异议了咋办")
+    assert "没有写明这种情况怎么办" in answer and "公示无异议" in answer
+
+
+def test_i_said_it_wrong_is_a_correction(core):
+    ctx = at(SIMPLE_DEREG_CODE)
+    say(core, ctx, "我说错了，公司还欠着供应商的货款，走不了简易的，得正常注销")
+    assert ctx.code == PLAIN_DEREG
+    assert core.asks_about_service(at(SIMPLE_DEREG_CODE), "我说错了，公司还欠着钱，得正常注销")
