@@ -147,13 +147,23 @@ def match_option(
     leads = any(folded.startswith(w) for w in book.yes + book.no)
     if len(folded) > 10 and not (shared - {"是否", "是不", "需要"}) and not leads:
         return None  # a long sentence about something else answers nothing
-    said = _sentence_polarity(folded, q, book)
     asked = q.split("是否", 1)[-1]  # what is asked, not its setting ("退休后" in "退休后是否在外地居住")
+    # "家里就他一个人 也没收入 想申请低保": the clause about what is asked answers, not the 没 of another
+    folded = _clauses_about(text, asked) or folded
+    said = _sentence_polarity(folded, q, book)
     if said is None and {folded[i : i + 2] for i in range(len(folded) - 1)} & (
         {asked[i : i + 2] for i in range(len(asked) - 1)} - _PLAIN_BIGRAMS
     ):  # "兼卖咖啡" to "是否兼营咖啡…？": it says what is asked
         said = True
     return _polar(options, said) if said is not None else None
+
+
+def _clauses_about(text: str, asked: str) -> str:
+    """The clauses of a several-clause answer that share a word with what is asked ("" if all or none do)."""
+    clauses = [c for c in re.split(r"[\s，,。！!；;]+", normalize(text)) if c]
+    words = _bigrams(asked) - _PLAIN_BIGRAMS
+    about = [c for c in clauses if _bigrams(c) & words]
+    return "".join(about) if about and len(about) < len(clauses) else ""
 
 
 _PLAIN_BIGRAMS = {"是否", "是不", "需要", "有没", "没有", "要不", "不要", "会不", "办理", "本人"}

@@ -75,3 +75,8 @@ def test_a_first_message_states_only_what_it_says_not_what_it_asks():
     entity = [("个体工商户", "个体工商户"), ("公司", "有限责任公司")]
     assert stated("打算个体户开个绘本馆", "打算以什么形式经营？", entity, "choice") == "个体工商户"
     assert stated("好的", "打算以什么形式经营？", entity, "choice") is None
+
+
+def test_the_clause_about_what_is_asked_answers_not_a_no_in_another():
+    yes_no = [("是", "是"), ("否", "否")]
+    assert match_option("家里就他一个人 也没收入 想申请低保", "家庭是否需要申请最低生活保障？", yes_no) == "是"
