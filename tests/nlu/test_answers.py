@@ -80,3 +80,10 @@ def test_a_first_message_states_only_what_it_says_not_what_it_asks():
 def test_the_clause_about_what_is_asked_answers_not_a_no_in_another():
     yes_no = [("是", "是"), ("否", "否")]
     assert match_option("家里就他一个人 也没收入 想申请低保", "家庭是否需要申请最低生活保障？", yes_no) == "是"
+
+
+def test_debts_in_everyday_words():
+    yes_no = [("是", "是"), ("否", "否")]
+    question = "企业是否有未结清的债权债务？"
+    assert match_option("账都清了 没欠别人的 也没人欠我们", question, yes_no) == "否"
+    assert match_option("公司还欠着供应商的货款", question, yes_no) == "是"
