@@ -86,6 +86,24 @@ def _gapped(name: str) -> re.Pattern:
     return re.compile("|".join(halves))
 
 
+class _Kept:
+    """A value built from the published entries, kept a while: they change one publish at a time."""
+
+    def __init__(self, build) -> None:
+        self.build = build
+        self.kept: tuple[float, object] | None = None
+        self.lock = threading.Lock()  # one rebuild at a time when the value expires
+
+    def get(self):
+        kept = self.kept
+        if kept is not None and time.monotonic() - kept[0] <= COMMON_WORDS_TTL:
+            return kept[1]
+        with self.lock:
+            if self.kept is kept:  # not rebuilt meanwhile by another turn
+                self.kept = (time.monotonic(), self.build())
+            return self.kept[1]
+
+
 class DialogueCore:
     def __init__(
         self,
@@ -99,8 +117,8 @@ class DialogueCore:
         self.unanswered = unanswered  # misses go to the editors' queue
         self.book = phrasebook or default_phrasebook()
         self.walk = Walkthrough(self.entry)
-        self._common: tuple[float, frozenset[str]] | None = None
-        self._common_lock = threading.Lock()  # one rebuild at a time when the words expire
+        self._common = _Kept(lambda: common_words(self.store.published("guide")))
+        self._name_words = _Kept(self._count_name_words)
 
     # -- lookups ---------------------------------------------------------------------------
     def entry(self, code: str | None):
@@ -116,13 +134,36 @@ class DialogueCore:
 
     def common(self) -> frozenset[str]:
         """The words most published guides share (``guide_answers.common_words``), kept a while."""
-        kept = self._common
-        if kept is not None and time.monotonic() - kept[0] <= COMMON_WORDS_TTL:
-            return kept[1]
-        with self._common_lock:
-            if self._common is kept:  # not rebuilt meanwhile by another turn
-                self._common = (time.monotonic(), common_words(self.store.published("guide")))
-            return self._common[1]
+        return self._common.get()
+
+    def _count_name_words(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for entry in self.store.published():
+            names = [entry.name, *entry.aliases, (entry.result if isinstance(entry, ServiceGuide) else "") or ""]
+            for word in {w for n in names for w in content_words(n)}:
+                counts[word] = counts.get(word, 0) + 1
+        return counts
+
+    def sharing(self, norm: str, hits) -> list:
+        """The candidates whose names all hold the subject a message names alone ("身份证的事": the
+        four 身份证 services, one button each), when there are several; else none."""
+        if not self.subject_only(norm):
+            return []
+        words = content_words(norm)
+        sharing = []
+        for hit in hits:
+            entry = self.entry(hit.code)
+            names = [entry.name, *entry.aliases] if entry is not None else []
+            if any(all(w in normalize(n) for w in words) for n in names):
+                sharing.append(hit)
+        return sharing[:4] if len(sharing) >= 2 else []
+
+    def subject_only(self, norm: str) -> bool:
+        """Does the message name only a subject that several entries' names share ("身份证的事":
+        身份证 of 首次申领, 换领, 补领 and 临时身份证)? Then it names none of them."""
+        counts = self._name_words.get()
+        words = content_words(norm)
+        return bool(words) and all(counts.get(w, 0) >= 2 for w in words)
 
     def expand(self, text: str) -> str:
         """``text`` normalised, with the formal terms of its colloquial words (外地户口 → 非本市户籍)."""
@@ -199,7 +240,7 @@ class DialogueCore:
         if result.decision == "clarify" and self.wants_bundle(norm, intent, result):  # "开个面馆要跑哪些手续"
             return self.show(ctx, bundle.kind, bundle.code, result.region)
         if result.decision == "clarify" and not confident_only:
-            options = result.options()
+            options = self.sharing(norm, result.results) or result.options()
             if len(options) == 1 and self.likely(norm, result):
                 # "我今年刚退休 原来单位交的那个公基金能都取出来不": one candidate, in the citizen's own
                 # words; shown, and said to be a guess (a clarify with one button answers nothing)
@@ -219,7 +260,7 @@ class DialogueCore:
         (the learned decision's reading), whose name the message does not name with other words
         inside it ("二手电动车过户" is not 二手车过户 said loosely: it is another thing)."""
         hit = result.results[0]
-        if result.features.get("p_in_scope", 0.0) < LIKELY_IN_SCOPE:
+        if result.features.get("p_in_scope", 0.0) < LIKELY_IN_SCOPE or self.subject_only(norm):
             return False
         entry = self.entry(hit.code)
         if entry is None:

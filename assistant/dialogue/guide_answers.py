@@ -122,7 +122,10 @@ def common_words(guides) -> frozenset[str]:
 
 def best_faq(guide: ServiceGuide, question: str, floor: float = 0.45, matched: str = "") -> tuple[str, str] | None:
     """The FAQ that answers ``question``: the one the search matched it to (``matched``, the
-    entry's text nearest in meaning), else the one sharing most of its words."""
+    entry's text nearest in meaning), else the one sharing most of its words. A question that
+    only names the guide ("护照") asks none of them."""
+    if not content_words(question, guide):
+        return None
     for faq in guide.faqs:
         if matched and faq.question == matched:
             return faq.question, faq.answer

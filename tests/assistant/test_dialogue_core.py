@@ -414,6 +414,30 @@ def test_a_lone_candidate_stays_a_question_when_unlikely_or_named_with_other_wor
     assert say(core, Context(), "二手电动车过户怎么办").startswith("您是不是想问")  # 电动 inside 二手车过户
 
 
+def test_a_subject_several_names_share_names_none_of_them(core, monkeypatch):
+    """"身份证的事" names what 首次申领, 换领, 补领 and 临时身份证 all hold: a question with a
+    button for each candidate holding it, never one of them shown as the likely one."""
+    from knowledge.ranking import Hit, SearchResult
+
+    hits = [Hit("guide", c, core.entry(c).name, "", s) for c, s in ((ID_LOST, 0.73), (ID_TEMPORARY, 0.5), (PASSPORT, 0.3))]
+    monkeypatch.setattr(
+        core.retriever, "search",
+        lambda text, top_k=3: SearchResult("", "", "clarify", hits, features={"p_in_scope": 0.7, "close": 1}),
+    )
+    reply = core.turn(Context(), "身份证的事")[0]
+    assert reply.text == "您是不是想问："
+    assert [b.title for b in reply.buttons][:2] == [core.entry(ID_LOST).name, core.entry(ID_TEMPORARY).name]
+
+
+def test_a_question_that_only_names_the_guide_gets_no_faq_first(core):
+    from assistant.dialogue.guide_answers import best_faq
+
+    passport = core.entry(PASSPORT)
+    asked = passport.faqs[0].question
+    assert best_faq(passport, "护照", matched=asked) is None  # the search's nearest text is a FAQ
+    assert best_faq(passport, asked, matched=asked) is not None
+
+
 DISABILITY_BUNDLE = "YJS-370199-014"
 CLOSURE_BUNDLE = "YJS-370199-008"
 
