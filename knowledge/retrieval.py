@@ -33,6 +33,7 @@ from knowledge.ranking import Hit, Mode, SearchDoc, SearchResult, Thresholds, de
 from knowledge.schema import Entry
 from nlu.clauses import LONG_MESSAGE, question_focus
 from nlu.normalize import normalize
+from nlu.pii import drop_numbers
 from nlu.synonyms import SynonymTable
 from nlu.tokenizer import ChineseTokenizer
 
@@ -84,7 +85,7 @@ class Retriever(IndexedCatalogue):
     def rank(
         self, query: str, *, region: str | None = None, mode: Mode = "fused", limit: int = 10
     ) -> SearchResult:
-        normalized = normalize(query)
+        normalized = normalize(drop_numbers(query))  # the words asked, not the phone number beside them
         terms = self.synonyms.formal_terms(normalized)
         expanded = self.synonyms.expand(normalized)
         region = region or self.detect_region(normalized)

@@ -126,15 +126,26 @@ def mask_value(kind: str, value: str) -> str:
 
 def mask_pii(text: str) -> str:
     """Replace every 身份证号/手机号/固定电话/银行卡号/name in ``text`` by a masked form."""
+    return _replace_pii(text, lambda m: mask_value(m.kind, m.value))
+
+
+def drop_numbers(text: str) -> str:
+    """``text`` without its 身份证号/手机号/固定电话/银行卡号: what a search should read
+    ("我手机13812345678，驾照丢了怎么办" asks about the licence, not about eleven digits). Names
+    stay: their cues over-match ("本人必须到场吗"), which masking may afford and a search may not."""
+    return _replace_pii(text, lambda m: " ", kinds=("id_card", "mobile", "landline", "bank_card"))
+
+
+def _replace_pii(text: str, replacement, kinds: tuple[str, ...] | None = None) -> str:
     if not text:
         return text
-    matches = find_pii(text)
+    matches = [m for m in find_pii(text) if kinds is None or m.kind in kinds]
     if not matches:
         return text
     out, last = [], 0
     for m in matches:
         out.append(text[last : m.start])
-        out.append(mask_value(m.kind, m.value))
+        out.append(replacement(m))
         last = m.end
     out.append(text[last:])
     return "".join(out)

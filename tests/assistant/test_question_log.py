@@ -71,7 +71,7 @@ def test_decisions_read_from_the_replies():
 
 
 def test_every_channel_and_decision_is_logged_masked(client):
-    say(client, "web:a", "我手机13812345678，驾照丢了怎么办")
+    say(client, "web:a", "驾照丢了怎么补，我手机13812345678")
     say(client, "web:a", "那要多少钱")
     say(client, "web:b", "身份证的事")
     say(client, "cli:c", "我要预约")
@@ -91,11 +91,11 @@ def test_every_channel_and_decision_is_logged_masked(client):
         ("web", "safety", "emergency", "fire"),
         ("web", "retrieval", "answer", DRIVING),
     ]
-    assert rows[0].text == "我手机138****5678，驾照丢了怎么办" and rows[0].reply.startswith("【机动车驾驶证遗失补证】 办理条件：")
+    assert rows[0].text == "驾照丢了怎么补，我手机138****5678" and rows[0].reply.startswith("【机动车驾驶证遗失补证】 办理条件：")
     assert rows[-1].text == "机动车驾驶证遗失补证"  # the button's title, not its payload
     questions = client.app.state.services.questions
     row = questions.around(questions.conversation_of("web:a"), datetime.now(UTC) + timedelta(seconds=1))
-    assert [r.text for r in row] == ["我手机138****5678，驾照丢了怎么办", "那要多少钱"]
+    assert [r.text for r in row] == ["驾照丢了怎么补，我手机138****5678", "那要多少钱"]
     from sqlalchemy import select
 
     from assistant.question_log import QuestionRow

@@ -21,13 +21,13 @@ def say(client, sender: str, text: str) -> list[dict]:
 
 
 def test_an_unanswered_question_comes_with_the_turns_before_it(client, ed):
-    say(client, "web:ctx", "我手机13812345678，驾照丢了怎么办")
+    say(client, "web:ctx", "驾照丢了怎么补，我手机13812345678")
     assert say(client, "web:ctx", "zzqx qqzv")[0]["miss"]  # the core's miss, filed under this conversation
     say(client, "web:other", "火星移民签证")  # another citizen's turns are not this one's context
     items = client.get("/api/admin/unanswered", headers=ed).json()
     [item] = [i for i in items if i["text"] == "zzqx qqzv"]
     assert [(t["text"], t["decision"], t["code"], t["name"]) for t in item["context"]] == [
-        ("我手机138****5678，驾照丢了怎么办", "answer", DRIVING, "机动车驾驶证遗失补证"),
+        ("驾照丢了怎么补，我手机138****5678", "answer", DRIVING, "机动车驾驶证遗失补证"),
     ]
     assert item["suggested"] == "zzqx qqzv"  # no follow-up words: its own words, tidied
 

@@ -42,6 +42,17 @@ def test_finds_guide_from_colloquial_words(retriever):
     assert "机动车驾驶证" in res.expanded_terms
 
 
+def test_a_phone_or_id_number_in_the_message_does_not_move_the_search(retriever):
+    """"我手机13812345678，驾照丢了怎么办": eleven digits say nothing of what is asked."""
+    plain = retriever.search("驾照丢了怎么办，我手机")
+    for said in ("驾照丢了怎么办，我手机13812345678", "驾照丢了怎么办，我手机138 1234 5678"):
+        with_number = retriever.search(said)
+        assert [(h.code, round(h.score, 6)) for h in with_number.results] == [
+            (h.code, round(h.score, 6)) for h in plain.results
+        ]
+        assert with_number.decision == plain.decision
+
+
 def test_published_phrase_is_found_after_in_place_update(retriever, sample_entries):
     guide = next(e for e in sample_entries if e.name == "户口簿补领")
     phrase = "家里那本红皮的簿子被狗啃了"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from nlu.pii import find_pii, id_card_valid, mask_phone, mask_pii
+from nlu.pii import drop_numbers, find_pii, id_card_valid, mask_phone, mask_pii
 
 VALID_ID = "11010519491231002X"
 
@@ -66,3 +66,9 @@ def test_names_after_a_cue_are_masked():
     assert mask_pii("联系人：李华 电话13812345678") == "联系人：李* 电话138****5678"
     assert mask_pii("姓名张三想预约") == "姓名张*想预约"
     assert mask_pii("我想办理护照") == "我想办理护照"
+
+
+def test_numbers_leave_what_a_search_reads_but_words_after_a_name_cue_stay():
+    assert drop_numbers("身份证110101199003071237丢了，电话13812345678").split() == ["身份证", "丢了，电话"]
+    assert drop_numbers("本人必须到场吗") == "本人必须到场吗"  # masking reads 必须 as a name; a search may not
+    assert drop_numbers("店面50平，办卫生许可") == "店面50平，办卫生许可"
