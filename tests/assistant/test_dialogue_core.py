@@ -414,6 +414,12 @@ def test_a_lone_candidate_stays_a_question_when_unlikely_or_named_with_other_wor
     assert say(core, Context(), "二手电动车过户怎么办").startswith("您是不是想问")  # 电动 inside 二手车过户
 
 
+def test_this_one_with_an_aspect_is_the_entry_in_focus_whatever_else_is_said(core):
+    employer_fund = "370199-000301009000-GG-009-01"  # 单位住房公积金缴存登记: 设立之日起30日内
+    answer = say(core, at(employer_fund), "公司上个月才注册下来的 这个有时间限制不 得多久之内去办")
+    assert answer.startswith("【单位住房公积金缴存登记】") and "30日内" in answer
+
+
 def test_a_subject_several_names_share_names_none_of_them(core, monkeypatch):
     """"身份证的事" names what 首次申领, 换领, 补领 and 临时身份证 all hold: a question with a
     button for each candidate holding it, never one of them shown as the likely one."""
