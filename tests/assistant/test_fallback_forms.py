@@ -144,3 +144,13 @@ def test_a_slot_taken_before_the_confirmation_asks_only_the_time_again(client):
     assert "确认" in confirm and "138****5678" in confirm  # name and phone kept, not asked again
     done = say(client, "/affirm", s)[-1]["text"]
     assert re.search(r"YY\d{6}[A-Z2-9]{10}", done)
+
+
+def test_the_booking_just_made_is_looked_up_and_cancelled_in_everyday_words():
+    from assistant.dialogue.forms import FormRunner
+    from nlu.phrasebook import default_phrasebook
+
+    forms = FormRunner(None, default_phrasebook())
+    assert forms.wanted("刚才约的那个帮我查一下", None) == ("query_booking", {})
+    assert forms.wanted("我约好的那个是哪天来着", None) == ("query_booking", {})
+    assert forms.wanted("我想取消刚才约的号", None) == ("cancel_booking", {})  # not a lookup
