@@ -9,6 +9,7 @@ def test_colloquial_words_are_expanded_to_formal_terms():
     assert "出生登记" in table.formal_terms("宝宝上户口要带什么")
     assert {"注销", "简易"} <= set(table.formal_terms("想把公司注消了 有没有简单点的法子"))  # a pinyin typo
     assert "逾期" in table.formal_terms("违章罚款晚交了会怎么样")  # what the FAQ says: 罚款逾期
+    assert "转移接续" in table.formal_terms("那边交的医保能挪过来不")
 
 
 def test_formal_term_already_present_is_not_repeated():
