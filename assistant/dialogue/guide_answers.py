@@ -24,7 +24,7 @@ from knowledge.schema import Hall, ServiceGuide
 from nlu.normalize import normalize
 
 FIELD_ASPECTS = ("materials", "steps", "time", "fee", "place", "phone", "online", "conditions")
-_FUNCTION_CHARS = set("要吗不吧呢的了能可以是么什怎我你那这还没有办得都去个一下啊呀哦嗯请问想给会和跟与或及")
+_FUNCTION_CHARS = set("要吗不吧呢的了能可以是么什怎我你那这还没有办得都去个一下啊呀哦嗯请问想给会和跟与或及啥咋俺咱嘛呗哪")
 _DEADLINE = re.compile(
     r"[\d一二两三四五六七八九十半]+\s*(个)?(日|天|工作日|个月|月|年|周)(内|之内|以内)|逾期|届满前|期满前|之日起|超过[一二两三\d]+个?月"
 )

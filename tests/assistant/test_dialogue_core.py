@@ -495,3 +495,11 @@ def test_i_said_it_wrong_is_a_correction(core):
     say(core, ctx, "我说错了，公司还欠着供应商的货款，走不了简易的，得正常注销")
     assert ctx.code == PLAIN_DEREG
     assert core.asks_about_service(at(SIMPLE_DEREG_CODE), "我说错了，公司还欠着钱，得正常注销")
+
+
+def test_dialect_words_carry_no_content():
+    """"得先办了啥才能领": 啥 is 什么, not half of a word the guide must hold ("没有写明“啥才”")."""
+    from assistant.dialogue.guide_answers import content_words
+
+    assert content_words("俺这发票咋领啊") == ["发票"]
+    assert not any("啥" in w for w in content_words("得先办了啥才能领"))

@@ -21,6 +21,7 @@ from nlu.phrasebook import Phrasebook, PhrasebookError, default_phrasebook
         ("不收钱吧", "fee"),
         ("没备案能报吗", "conditions"),
         ("那要带什么材料", "materials"),
+        ("得先办了啥才能领", "conditions"),  # 发票领用: what must come first is its condition
     ],
 )
 def test_aspect_of_a_follow_up(text, aspect):
