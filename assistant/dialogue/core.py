@@ -310,9 +310,12 @@ class DialogueCore:
             # about it, not for the whole guide again
             asks = is_question(compact) and (bool(HYPOTHETICAL.match(compact)) or self.asks_beyond(norm, focus))
             return aspect is not None or len(norm) <= SHORT or asks
+        other = self.entry(top.code) if top is not None else None
+        rest = self.book.without_aspects(compact)
+        if result.decision == "answer" and other is not None and len(rest) >= 2 and rest in normalize(other.name) and rest not in normalize(focus.name):
+            return False  # "身份证多少钱" after 护照: the 身份证 services the search is sure of
         if isinstance(focus, ServiceGuide) and len(norm) <= SHORT and named_materials(focus, norm):
             return True  # "无房证明要去哪开" while on 公租房: the material it needs, not a new service
-        other = self.entry(top.code) if top is not None else None
         if _ONLY_X_NE.match(compact) and self.names(norm, other):  # "那身份证呢": another entry
             return False
         confident = result.decision == "answer"
@@ -321,6 +324,8 @@ class DialogueCore:
             return False  # "准生证在哪办" after 优待证: 准生证 is 生育登记's, not the card's
         if self.names_another_subject(norm, focus, other):
             return False  # "对了，医保怎么给孩子办" after 出生登记: 医保 is the other's, not the birth's
+        if isinstance(focus, ServiceGuide) and len(norm) <= SHORT and other_name is None and best_faq(focus, norm, floor=0.6):
+            return True  # "最多能贷多少" after 公积金贷款: its own FAQ "最高能贷多少？" answers it
         if aspect and _THIS_ONE.search(norm) and other_name is None:
             return True  # "公司上个月才注册下来的 这个有时间限制不": 这个 is the one in focus
         if aspect and self.new_subject(self.book.without_aspects(norm), focus):

@@ -35,6 +35,7 @@ _RECEIVE = re.compile(
     r"(能|会|可以|[1一]个?月|每个?月|[1一]年|每年|大概|总共|一共|给我)(给|领|发|补|拿|报|赔)(多少|几个月|几年|几)"
     r"|(领|发|补贴|补助|报销|赔)(多少|几个月)"
 )
+_LIMIT = re.compile(r"(最多|最高|顶多|上限)\S{0,2}(开|贷|提|取|领|借|办)\S{0,1}多少|(能|可以)(开|贷|借|提|取)多少")  # 额度
 _PAID_IN = re.compile(r"[交缴收花付]")  # "要给多少钱" with 交/缴 is what is paid, not received
 _AMOUNT = re.compile(r"\d+\s*(元|万)|标准|金额|额度|比例")
 # "多长时间要认证一回": how often, not how long it takes
@@ -307,6 +308,8 @@ def answer_followup(
         return _with_related(_not_said(guide, "可以容缺后补的材料"), guide, expanded, common)
     if aspect == "fee" and _CONTRIBUTION.search(compact) and _contributory(guide):
         return _contribution(guide)
+    if aspect in (None, "fee", "time") and _LIMIT.search(compact):
+        return _amount(guide, "最多能办多少（额度或上限）")  # "一个月最多能开多少钱的票", not the fee
     if aspect in (None, "fee", "time") and _RECEIVE.search(compact) and not _PAID_IN.search(compact):
         return _amount(guide)
     if aspect in (None, "time") and _FREQUENCY.search(compact):
@@ -353,12 +356,12 @@ def _with_related(reply: Reply, guide: ServiceGuide, expanded: str, common: froz
     return reply
 
 
-def _amount(guide: ServiceGuide) -> Reply:
+def _amount(guide: ServiceGuide, what: str = "能领多少（发放标准或金额）") -> Reply:
     """ "一个月给多少钱": the amounts or standards the guide states, or that it does not say."""
     lines = [line for line in guide_lines(guide) if not line.startswith("收费：") and _AMOUNT.search(line)]
     if lines:
-        return _said(guide, lines[:4], "能领多少，指南里这样写：")
-    return _not_said(guide, "能领多少（发放标准或金额）", f"办理本身{guide.fee or '是否收费也未写明'}。")
+        return _said(guide, lines[:4], f"{what.split('（')[0]}，指南里这样写：")
+    return _not_said(guide, what, f"办理本身{guide.fee or '是否收费也未写明'}。")
 
 
 def _attendance(guide: ServiceGuide) -> list[str]:

@@ -503,3 +503,31 @@ def test_dialect_words_carry_no_content():
 
     assert content_words("俺这发票咋领啊") == ["发票"]
     assert not any("啥" in w for w in content_words("得先办了啥才能领"))
+
+
+def _sure(core, code: str):
+    """The search sure of ``code`` (another entry than the one in focus)."""
+    from knowledge.ranking import Hit, SearchResult
+
+    entry = core.entry(code)
+    return SearchResult("", "", "answer", [Hit("guide", code, entry.name, entry.department, 0.8)], features={"p_in_scope": 0.99})
+
+
+def test_a_short_question_the_focus_own_faq_answers_stays_with_it(core, monkeypatch):
+    fund_loan, startup_loan = "370199-000301005000-GG-005-01", "370199-000201015000-QT-015-01"
+    monkeypatch.setattr(core.retriever, "search", lambda text, top_k=3: _sure(core, startup_loan))
+    answer = say(core, at(fund_loan), "最多能贷多少")  # its FAQ: 最高能贷多少？
+    assert answer.startswith("【个人住房公积金贷款申请】") and "60万元" in answer
+
+
+def test_an_aspect_of_what_another_sure_entry_is_named_for_leaves_the_focus(core, monkeypatch):
+    """"身份证多少钱" after 护照: 身份证 is one of its materials, but the question is the card's fee."""
+    monkeypatch.setattr(core.retriever, "search", lambda text, top_k=3: _sure(core, ID_LOST))
+    ctx = at(PASSPORT)
+    assert say(core, ctx, "身份证多少钱").startswith("【居民身份证补领】") and ctx.code == ID_LOST
+
+
+def test_how_much_one_may_get_at_most_is_not_the_fee(core):
+    invoice = "370199-000601003000-QT-003-01"  # 发票领用: 不收费, and no 额度 stated
+    answer = say(core, at(invoice), "一个月最多能开多少钱的票")
+    assert "没有写明最多能办多少" in answer and not answer.startswith("【发票领用】收费")
