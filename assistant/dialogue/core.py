@@ -87,6 +87,14 @@ def _gapped(name: str) -> re.Pattern:
     return re.compile("|".join(halves))
 
 
+def _names_of(entry, result: bool = True) -> list[str]:
+    """What an entry is called: its name, aliases and (for a guide) the result it gives."""
+    names = [entry.name, *entry.aliases]
+    if result and isinstance(entry, ServiceGuide) and entry.result:
+        names.append(entry.result)
+    return names
+
+
 class _Kept:
     """A value built from the published entries, kept a while: they change one publish at a time."""
 
@@ -140,31 +148,30 @@ class DialogueCore:
     def _count_name_words(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for entry in self.store.published():
-            names = [entry.name, *entry.aliases, (entry.result if isinstance(entry, ServiceGuide) else "") or ""]
-            for word in {w for n in names for w in content_words(n)}:
+            for word in {w for n in _names_of(entry) for w in content_words(n)}:
                 counts[word] = counts.get(word, 0) + 1
         return counts
 
     def sharing(self, norm: str, hits) -> list:
         """The candidates whose names all hold the subject a message names alone ("身份证的事": the
         four 身份证 services, one button each), when there are several; else none."""
-        if not self.subject_only(norm):
+        words = self.subject_only(norm)
+        if not words:
             return []
-        words = content_words(norm)
         sharing = []
         for hit in hits:
             entry = self.entry(hit.code)
-            names = [entry.name, *entry.aliases] if entry is not None else []
+            names = _names_of(entry, result=False) if entry is not None else []
             if any(all(w in normalize(n) for w in words) for n in names):
                 sharing.append(hit)
         return sharing[:4] if len(sharing) >= 2 else []
 
-    def subject_only(self, norm: str) -> bool:
-        """Does the message name only a subject that several entries' names share ("身份证的事":
-        身份证 of 首次申领, 换领, 补领 and 临时身份证)? Then it names none of them."""
+    def subject_only(self, norm: str) -> frozenset[str]:
+        """The words of a message that names only a subject several entries' names share ("身份证的
+        事": 身份证 of 首次申领, 换领, 补领 and 临时身份证), so it names none of them; else none."""
         counts = self._name_words.get()
         words = content_words(norm)
-        return bool(words) and all(counts.get(w, 0) >= 2 for w in words)
+        return frozenset(words) if words and all(counts.get(w, 0) >= 2 for w in words) else frozenset()
 
     def expand(self, text: str) -> str:
         """``text`` normalised, with the formal terms of its colloquial words (外地户口 → 非本市户籍)."""
@@ -328,7 +335,7 @@ class DialogueCore:
             return True  # "最多能贷多少" after 公积金贷款: its own FAQ "最高能贷多少？" answers it
         if aspect and _THIS_ONE.search(norm) and other_name is None:
             return True  # "公司上个月才注册下来的 这个有时间限制不": 这个 is the one in focus
-        if aspect and self.new_subject(self.book.without_aspects(norm), focus):
+        if aspect and self.new_subject(rest, focus):
             return False  # "那学历认证去哪做" after 就业报到: 学历认证 is nowhere in it
         if aspect:
             if aspect not in _ABOUT_IT and len(norm) > 12 and self.new_subject(norm, focus):
@@ -419,10 +426,7 @@ class DialogueCore:
         if entry is None:
             return None
         compact = (self.expand(norm) if expand else norm).replace(" ", "")
-        names = [entry.name, *entry.aliases] + (
-            [entry.result] if isinstance(entry, ServiceGuide) and entry.result else []
-        )
-        names = [n for n in (normalize(n).replace(" ", "") for n in names) if len(n) >= 2]
+        names = [n for n in (normalize(n).replace(" ", "") for n in _names_of(entry)) if len(n) >= 2]
         found = next((n for n in names if n in compact), None)
         if found is None:  # "临时的那种身份证": 临时身份证 with words between its parts
             found = next((n for n in names if 4 <= len(n) <= 6 and _gapped(n).search(compact)), None)

@@ -309,7 +309,7 @@ def answer_followup(
     if aspect == "fee" and _CONTRIBUTION.search(compact) and _contributory(guide):
         return _contribution(guide)
     if aspect in (None, "fee", "time") and _LIMIT.search(compact):
-        return _amount(guide, "最多能办多少（额度或上限）")  # "一个月最多能开多少钱的票", not the fee
+        return _amount(guide, "最多能办多少", "额度或上限")  # "一个月最多能开多少钱的票", not the fee
     if aspect in (None, "fee", "time") and _RECEIVE.search(compact) and not _PAID_IN.search(compact):
         return _amount(guide)
     if aspect in (None, "time") and _FREQUENCY.search(compact):
@@ -356,12 +356,12 @@ def _with_related(reply: Reply, guide: ServiceGuide, expanded: str, common: froz
     return reply
 
 
-def _amount(guide: ServiceGuide, what: str = "能领多少（发放标准或金额）") -> Reply:
+def _amount(guide: ServiceGuide, asked: str = "能领多少", meaning: str = "发放标准或金额") -> Reply:
     """ "一个月给多少钱": the amounts or standards the guide states, or that it does not say."""
     lines = [line for line in guide_lines(guide) if not line.startswith("收费：") and _AMOUNT.search(line)]
     if lines:
-        return _said(guide, lines[:4], f"{what.split('（')[0]}，指南里这样写：")
-    return _not_said(guide, what, f"办理本身{guide.fee or '是否收费也未写明'}。")
+        return _said(guide, lines[:4], f"{asked}，指南里这样写：")
+    return _not_said(guide, f"{asked}（{meaning}）", f"办理本身{guide.fee or '是否收费也未写明'}。")
 
 
 def _attendance(guide: ServiceGuide) -> list[str]:
