@@ -245,6 +245,8 @@
   // -- 转人工: staff replies pushed by SSE, polling as the fallback ----------------------------------
   let source = null;
   let poller = null;
+  let stopping = null;
+  const LINGER_MS = 8000; // more than one poll (3 s) and one stream check (1 s) after the close
   const forcePoll = new URLSearchParams(location.search).has("poll") || !window.EventSource;
 
   function onLine(line) {
@@ -261,7 +263,10 @@
     }
     const open = chat && (chat.status === "waiting" || chat.status === "taken");
     banner.hidden = !open;
-    if (!open) return stop();
+    clearTimeout(stopping);
+    // the closing notice ("人工客服已结束本次服务…") is written just after the chat closes: listen a
+    // little longer so it is not lost
+    if (!open) return void (stopping = setTimeout(stop, LINGER_MS));
     const end = el("button", { type: "button", text: chat.status === "waiting" ? "取消转人工" : "结束人工服务", onclick: () => say("/cancel_handoff", end.textContent) });
     const text = chat.status === "waiting"
       ? `正在为您转接人工客服（${chat.position > 1 ? `前面还有 ${chat.position - 1} 位` : "您是下一位"}）。着急的话可以拨打 12345（24 小时）。`
@@ -278,6 +283,7 @@
   }
 
   function listen() {
+    clearTimeout(stopping);
     if (source || poller) return;
     if (forcePoll) {
       poller = setInterval(pollOnce, 3000);
@@ -296,6 +302,7 @@
   }
 
   function stop() {
+    clearTimeout(stopping);
     if (source) source.close();
     if (poller) clearInterval(poller);
     source = poller = null;
