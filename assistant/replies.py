@@ -266,6 +266,16 @@ def no_match() -> Reply:
     )
 
 
+def not_covered(name: str, case: str) -> Reply:
+    """The nearest guide does not speak of the citizen's case ("对象是越南人": 结婚登记 is for 内地居民)."""
+    return Reply(
+        f"和您说的最接近的是【{name}】，但这份办事指南没有写到{case}的情形，照它去办可能白跑一趟，"
+        f"我就不拿它回答您了。建议拨打 {HOTLINE} 热线问清楚，或者转人工客服。",
+        [Button("转人工", payload("human_handoff")), Button(f"拨打 {HOTLINE}", "tel:12345")],
+        miss=True,
+    )
+
+
 def human_handoff() -> Reply:
     return Reply(
         f"正在为您转接人工客服。如需电话咨询，请拨打 {HOTLINE} 政务服务便民热线（24 小时）。", handoff=True

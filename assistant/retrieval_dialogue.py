@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from assistant.dialogue.context import Context, ConversationMemory
 from assistant.dialogue.core import DialogueCore
-from assistant.dialogue.forms import FormRunner
+from assistant.dialogue.forms import INTENT_OF_FORM_WORDS, FormRunner
 from assistant.dialogue.payloads import parse_payload
 from assistant.dialogue.safety import EmergencyMemory, safety_replies
 from assistant.replies import Reply, human_handoff, unavailable
 from knowledge.store import ContentStore
 from knowledge.unanswered import UnansweredLog
+from nlu.clauses import is_question
 from nlu.normalize import normalize
 
 __all__ = ["Context", "ConversationMemory", "RetrievalDialogue", "parse_payload"]
@@ -59,8 +60,7 @@ class RetrievalDialogue(DialogueCore):
             if form:
                 if self.forms is None:
                     return [unavailable(FORM_NAMES[form])]
-                intent, entities = self.forms.wanted(text, None) or ("", {})
-                return self.forms.start(ctx, sender, text, intent, entities)
+                return self.forms.start(ctx, sender, text, INTENT_OF_FORM_WORDS[form], {})
         elif self.forms is not None and self.forms.wanted(text, parsed):
             return self.forms.start(ctx, sender, text, *self.forms.wanted(text, parsed))
         return self.turn(ctx, text, source=sender.split(":", 1)[0] if ":" in sender else "web", sender=sender)
@@ -76,7 +76,15 @@ class RetrievalDialogue(DialogueCore):
         for form in ("booking_cancel", "booking_lookup", "ticket_lookup", "booking", "complaint"):
             if self.book.has(norm, self.book.forms[form]) and not self.names_a_service_with(norm, form):
                 return form
-        return None
+        return "complaint" if self.tells_a_grievance(norm) else None
+
+    def tells_a_grievance(self, norm: str) -> bool:
+        """ "小区停水三天了也没个通知…", "包工头一直拖着工资不给…": a problem told without the word
+        投诉, that no service answers (a question near some service stays a question)."""
+        if not self.book.has(norm, self.book.grievance):
+            return False
+        decision = self.retriever.search(norm, top_k=1).decision
+        return decision == "none" or (decision == "clarify" and not is_question(norm))
 
     def names_a_service_with(self, norm: str, form: str) -> bool:
         """ "网络预约出租汽车驾驶员证" names a service that has 预约 in it: a question, not a booking."""

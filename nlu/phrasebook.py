@@ -32,12 +32,29 @@ class Aspect:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """A case only a guide that speaks of it answers: ``words`` the citizen says, and what a
+    guide says when it covers the case (``guides_say``, e.g. 出境 for a trip abroad)."""
+
+    case: str
+    words: tuple[str, ...]
+    guides_say: tuple[str, ...]
+
+    def said_in(self, normalized: str) -> bool:
+        return any(w in normalized for w in self.words)
+
+    def covered_by(self, text: str) -> bool:
+        return any(w in text for w in (*self.words, *self.guides_say))
+
+
+@dataclass(frozen=True)
 class Phrasebook:
     aspects: tuple[Aspect, ...]
     small_talk: dict[str, tuple[str, ...]]
     fillers: tuple[str, ...]
     forms: dict[str, tuple[str, ...]]
     stop: tuple[str, ...]
+    grievance: tuple[str, ...]  # a problem being told ("停水三天了", "拖着工资不给"): a complaint when no service answers
     have: tuple[str, ...]
     bundle_cues: tuple[str, ...]
     new_topic: tuple[str, ...]  # "换个事问下": whatever follows is not about the entry in focus
@@ -46,6 +63,7 @@ class Phrasebook:
     option_words: dict[str, tuple[str, ...]]  # option label → what citizens say
     question_words: dict[str, tuple[str, ...]]  # a topic a question names → what citizens say
     opposites: dict[str, tuple[str, ...]]  # a topic a question names → words that say its opposite
+    scopes: tuple[Scope, ...]  # cases a guide must speak of to answer them
 
     @classmethod
     def load(cls, path: Path = DEFAULT_TABLE) -> Phrasebook:
@@ -76,6 +94,7 @@ class Phrasebook:
             fillers=r.words(top, root, "fillers"),
             forms={k: r.words(forms, forms_node, k, "forms") for k in FORMS},
             stop=r.words(top, root, "stop"),
+            grievance=r.words(top, root, "grievance"),
             have=r.words(top, root, "have"),
             bundle_cues=r.words(top, root, "bundle_cues"),
             new_topic=r.words(top, root, "new_topic"),
@@ -84,6 +103,7 @@ class Phrasebook:
             option_words=r.pairs(top, root, "option_words", "option"),
             question_words=r.pairs(top, root, "question_words", "topic"),
             opposites=r.pairs(top, root, "opposites", "topic"),
+            scopes=tuple(_scopes(r, top, root)),
         )
 
     def aspect_of(self, normalized: str) -> str | None:
@@ -124,6 +144,15 @@ def _longest_first(aspects: tuple[Aspect, ...]) -> tuple[str, ...]:
 @cache
 def default_phrasebook() -> Phrasebook:
     return Phrasebook.load()
+
+
+def _scopes(r: _Reader, top: dict, root):
+    for i, node in enumerate(r.seq(top, root, "scopes")):
+        where = f"scopes[{i + 1}]"
+        item = r.mapping(node, where)
+        yield Scope(
+            r.text(item, node, "case", where), r.words(item, node, "words", where), r.words(item, node, "guides_say", where)
+        )
 
 
 class _Reader:

@@ -9,6 +9,7 @@ is a hint only (a "deny" that asks "不收钱吧" is a follow-up, not a goodbye)
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -38,6 +39,7 @@ from assistant.replies import (
     guide_answer,
     human_handoff,
     no_match,
+    not_covered,
     unavailable,
 )
 from knowledge.schema import Bundle, ServiceGuide
@@ -237,18 +239,31 @@ class DialogueCore:
         if result.decision == "answer" or named is not None:
             # answered, or named outright ("离婚登记要两个人都去吗", "临时的那种身份证多少钱")
             hit = named[0] if named is not None else top
+            case = self.uncovered(norm, hit.code)
+            if case:  # "我对象是越南人，想在这边登记结婚": not what 内地居民结婚登记 covers
+                if self.unanswered is not None:
+                    self.unanswered.record_miss(result, source=source, sender=sender)
+                return [not_covered(hit.name, case)]
             return self.show(ctx, hit.kind, hit.code, result.region, aspect, text, hit.matched)
         if aspect and focus is None and len(norm) <= 12 and not content_words(self.book.without_aspects(norm)):
             # "要带什么?" with nothing in context (not "120平的房子契税交多少")
             name = self.book.aspect_name(aspect)
             return [Reply(f"请问您想了解哪个事项的{name}？告诉我事项名称就行，比如“护照怎么办”。")]
-        if intent in ("deny", "affirm", "stop", "goodbye", "thanks") or self.book.has(norm, self.book.stop):
+        if intent in ("deny", "affirm", "stop", "goodbye", "thanks") or (
+            len(norm) <= 6 and self.book.has(norm, self.book.stop)  # not 停 of "停水三天了"
+        ):
             return [Reply(ANYTHING_ELSE)]
         bundle = next((h for h in result.results[:3] if h.kind == "bundle"), None)
         if result.decision == "clarify" and self.wants_bundle(norm, intent, result):  # "开个面馆要跑哪些手续"
             return self.show(ctx, bundle.kind, bundle.code, result.region)
         if result.decision == "clarify" and not confident_only:
             options = self.sharing(norm, result.results) or result.options()
+            covered = [h for h in options if not self.uncovered(norm, h.code)]
+            if options and not covered:  # "想领养一个孩子": 新生儿出生 is the nearest, and no answer to it
+                if self.unanswered is not None:
+                    self.unanswered.record_miss(result, source=source, sender=sender)
+                return [not_covered(options[0].name, self.uncovered(norm, options[0].code))]
+            options = covered
             if len(options) == 1 and self.likely(norm, result):
                 # "我今年刚退休 原来单位交的那个公基金能都取出来不": one candidate, in the citizen's own
                 # words; shown, and said to be a guess (a clarify with one button answers nothing)
@@ -262,6 +277,16 @@ class DialogueCore:
         if self.unanswered is not None:
             self.unanswered.record_miss(result, source=source, sender=sender)
         return [no_match()]
+
+    def uncovered(self, norm: str, code: str) -> str | None:
+        """The case the message names (the phrasebook's ``scopes``: 外籍或境外, 收养) that the
+        entry's text never speaks of, if any: the entry would answer another situation."""
+        said = [s for s in self.book.scopes if s.said_in(norm.replace(" ", ""))]
+        entry = self.entry(code) if said else None
+        if entry is None:
+            return None
+        text = normalize(json.dumps(entry.model_dump(mode="json"), ensure_ascii=False))
+        return next((s.case for s in said if not s.covered_by(text)), None)
 
     def likely(self, norm: str, result) -> bool:
         """Is the lone candidate of a clarify what the message asks for? An entry likely in scope

@@ -531,3 +531,21 @@ def test_how_much_one_may_get_at_most_is_not_the_fee(core):
     invoice = "370199-000601003000-QT-003-01"  # 发票领用: 不收费, and no 额度 stated
     answer = say(core, at(invoice), "一个月最多能开多少钱的票")
     assert "没有写明最多能办多少" in answer and not answer.startswith("【发票领用】收费")
+
+
+def test_a_case_the_nearest_guide_never_speaks_of_is_not_answered_with_it(core):
+    answer = say(core, Context(), "我对象是越南人，我们想在这边登记结婚，要准备啥")
+    assert "没有写到外籍或境外的情形" in answer and "需要带的材料" not in answer
+    assert "没有写到" not in say(core, Context(), "下个月去日本旅游，护照怎么办")  # 出境 is what it covers
+
+
+def test_a_long_message_with_stop_in_a_word_is_no_goodbye(core):
+    assert "还有别的要办或要问的吗" not in say(core, Context(), "家里停水三天了也没个通知")
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [("行，晓得了，谢了哈", "不客气"), ("你是哪个部门的", "助手"), ("你好呀，我头一回用这个，不太会弄", "您好")],
+)
+def test_small_talk_in_everyday_words(core, text, said):
+    assert said in say(core, Context(), text)

@@ -154,3 +154,15 @@ def test_the_booking_just_made_is_looked_up_and_cancelled_in_everyday_words():
     assert forms.wanted("刚才约的那个帮我查一下", None) == ("query_booking", {})
     assert forms.wanted("我约好的那个是哪天来着", None) == ("query_booking", {})
     assert forms.wanted("我想取消刚才约的号", None) == ("cancel_booking", {})  # not a lookup
+
+
+def test_a_problem_told_without_the_word_complaint_opens_the_complaint_form(client):
+    s = "web:fb-grievance"
+    msg = say(client, "小区停水三天了也没个通知，家里老人做饭洗澡都没水，在西城区建设街60号", s)[-1]
+    assert "手机号" in msg["text"]  # what happened and where were told: the phone is next
+    assert "还有别的要办" not in msg["text"]  # 停 of 停水 is no "stop"
+
+
+def test_a_question_near_a_service_with_a_problem_word_stays_a_question(client):
+    msg = say(client, "我想摆个摊子卖水果要办什么证", "web:fb-stall")[-1]
+    assert "手机号" not in msg["text"] and "发生在哪" not in msg["text"]
