@@ -31,7 +31,7 @@ from knowledge.index.catalogue import DEFAULT_HNSW_ABOVE, IndexedCatalogue, doc_
 from knowledge.ranker import TOP_K, EntryTexts, Query, bundle_cue, list_items
 from knowledge.ranking import Hit, Mode, SearchDoc, SearchResult, Thresholds, decide
 from knowledge.schema import Entry
-from nlu.clauses import LONG_MESSAGE, question_focus
+from nlu.clauses import LONG_MESSAGE, question_focus, without_lead
 from nlu.normalize import normalize
 from nlu.pii import drop_numbers
 from nlu.synonyms import SynonymTable
@@ -85,7 +85,8 @@ class Retriever(IndexedCatalogue):
     def rank(
         self, query: str, *, region: str | None = None, mode: Mode = "fused", limit: int = 10
     ) -> SearchResult:
-        normalized = normalize(drop_numbers(query))  # the words asked, not the phone number beside them
+        # the words asked: not the phone number beside them, nor the "另外问下" before them
+        normalized = without_lead(normalize(drop_numbers(query)))
         terms = self.synonyms.formal_terms(normalized)
         expanded = self.synonyms.expand(normalized)
         region = region or self.detect_region(normalized)

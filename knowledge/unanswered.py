@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from knowledge.review_queue import ReviewQueue
 from knowledge.store.tables import UnansweredRow
+from nlu.clauses import without_lead
 from nlu.normalize import clean_text, normalize
 from nlu.pii import mask_pii
 
@@ -26,7 +27,6 @@ from nlu.pii import mask_pii
 # e5-small cosine ~0.93, m3e-small ~0.90. Checked on paraphrase pairs (狗证在哪办 / 给狗办证去哪里,
 # 退休金怎么算 / 养老金怎么计算) against different questions (猫要办证吗 / 养狗要办什么证 stays apart).
 SAME_MEANING = 0.78
-_LEADING = re.compile(r"^(?:你好|您好|喂|请问一下|请问|我想问一下|我想问问|我想问|想问一下|问一下|麻烦问一下|那个)[，,、\s]*")
 _TRAILING = re.compile(r"[啊呀呢吗嘛哈吧啦]*[？?。！!～~\s]*$")
 _MASKED = re.compile(r"[，,\s]*(?:我的)?(?:电话|手机|手机号|号码|身份证号?)?(?:是)?\s*\d*\*{3,}\d*[，,\s]*")
 
@@ -34,9 +34,7 @@ _MASKED = re.compile(r"[，,\s]*(?:我的)?(?:电话|手机|手机号|号码|身
 def tidy_question(text: str) -> str:
     """The words as a 相似问: greetings, masked numbers and trailing particles dropped."""
     out = _MASKED.sub("，", text).strip("，, ")
-    for _ in range(2):
-        out = _LEADING.sub("", out)
-    return _TRAILING.sub("", out).strip("，, ") or text
+    return _TRAILING.sub("", without_lead(out)).strip("，, ") or text
 
 
 @dataclass(frozen=True)

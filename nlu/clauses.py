@@ -18,6 +18,20 @@ _QUESTION = re.compile(
     r"需不需要|会不会|是不是|多久|多长|多少|几天|几个|有没有|行不行|还是"
 )
 _CONTENT_MIN = 8  # a question clause shorter than this borrows the clause before it
+# what opens a message without being its content: greetings and "by the way"s ("另外问下 孩子…")
+_LEADING = re.compile(
+    r"^(?:你好|您好|喂|请问一下|请问|我想问一下|我想问问|我想问|想问一下|问一下|麻烦问一下|那个|"
+    r"顺带问下|顺带问一下|顺便问下|顺便问一下|顺便问问|另外问下|另外问一下|另外|还有个事|还有|对了|再问一下|再问下)[，,、\s]*"
+)
+
+
+def without_lead(text: str) -> str:
+    """The message without the greetings and "by the way"s that open it (at most two), or the
+    message itself when nothing else is left ("你好")."""
+    out = text
+    for _ in range(2):
+        out = _LEADING.sub("", out)
+    return out or text
 
 
 def is_question(text: str) -> bool:

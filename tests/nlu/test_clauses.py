@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nlu.clauses import clauses, question_focus
+from nlu.clauses import clauses, question_focus, without_lead
 from nlu.normalize import normalize
 
 
@@ -20,3 +20,9 @@ def test_short_messages_and_messages_without_a_question_are_matched_whole():
     assert question_focus(normalize("身份证丢了怎么补办")) is None
     assert question_focus(normalize("我在示例市工作了五年，今年准备辞职回老家，公积金账户还有钱")) is None
     assert clauses("一，二。三？") == ["一", "二", "三"]
+
+
+def test_the_by_the_way_before_a_question_is_not_its_content():
+    assert without_lead("另外问下 孩子在学校想申请困难补助") == "孩子在学校想申请困难补助"
+    assert without_lead("你好，请问护照怎么办") == "护照怎么办"
+    assert without_lead("还有别的吗") == "别的吗" and without_lead("你好") == "你好"  # nothing else: kept
