@@ -99,10 +99,10 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         if guide is not None:
             return guide
         named = named_service(text)
-        if named is not None:
-            return named
         words = service_words(text)
         found = dialogue.retriever.search(words or text, top_k=3)
+        if named is not None:
+            return named if not names_the_answer_too(text, named, found) else bookable(found.results[0].code)
         lone = found.decision == "clarify" and len(found.options()) == 1 and dialogue.likely(normalize(words), found)
         if not found.results or (found.decision != "answer" and not lone):
             return None  # "户口本丢了 下周三上午去东城区补办": 户口簿补领, the one likely candidate
@@ -110,6 +110,16 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
         # never swap to a similar service: 结婚登记 must not become 离婚登记
         said = set(normalize(strip_booking_words(text)).replace(" ", ""))
         return guide if guide and said & set(guide.name) else None
+
+    def names_the_answer_too(text: str, named: ServiceGuide, found) -> bool:
+        """Is what named ``named`` also part of the name of another service the search is sure of?
+        "把公积金取出来销户": 销户 of 死亡注销户口 is in 住房公积金提取（离职销户）, the one meant."""
+        if found.decision != "answer" or not found.results or found.results[0].code == named.code:
+            return False
+        said = normalize(strip_booking_words(text)).replace(" ", "")
+        other = normalize(found.results[0].name).replace(" ", "")
+        keys = [normalize(n).replace(" ", "") for n in (named.name, *named.aliases)]
+        return any(k in said and k in other for k in keys if k)
 
     def named_service(text: str) -> ServiceGuide | None:
         """The bookable service the citizen named ("我要预约办结婚登记" → 内地居民结婚登记)."""
@@ -235,8 +245,15 @@ def register(actions: ActionRegistry, dialogue: RetrievalDialogue, booking: Book
     def ask_service(t: Tracker) -> Result:
         ctx = context_of(t)
         guide = bookable(ctx.code) if ctx.kind == "guide" else None
-        buttons = [Button(guide.name, guide.code)] if guide else []
-        return Result().say(Reply("您要预约办理哪个事项？请说出事项名称，比如“护照”“营业执照”。", buttons))
+        offered = [guide] if guide else []
+        words = service_words(t.text) if t.text and not t.text.startswith("/") else ""
+        if len(words) >= 2:  # "想约个时间把户口落过来": 迁入 or 迁出, each a button ("我要预约" names none)
+            found = dialogue.retriever.search(words, top_k=3)
+            if found.decision in ("answer", "clarify"):
+                offered += [g for h in found.results[:3] if (g := bookable(h.code)) is not None and g not in offered]
+        buttons = [Button(g.name, g.code) for g in offered[:3]]
+        lead = "您要预约办理哪个事项？" + ("是下面哪一个？也可以直接说事项名称。" if buttons else "请说出事项名称，比如“护照”“营业执照”。")
+        return Result().say(Reply(lead, buttons))
 
     @actions.register("action_ask_booking_hall")
     def ask_hall(t: Tracker) -> Result:

@@ -102,7 +102,7 @@ class FormRunner:
                             form=form, changed={first: text})  # fmt: skip
             slots.update({k: v for k, v in pre["slots"].items() if v is not None})
         ctx.form["slots"] = slots
-        return replies + self._next(ctx, sender)
+        return replies + self._next(ctx, sender, text)
 
     def step(self, ctx: Context, sender: str, text: str, payload: tuple[str, dict] | None) -> list[Reply]:
         slots = ctx.form["slots"]
@@ -122,7 +122,7 @@ class FormRunner:
         if confirm:
             value = self._yes_no(text, payload)
             if value is None:
-                return self._ask(ctx, sender, requested)
+                return self._ask(ctx, sender, requested, text)
             slots[requested] = value
         elif requested:
             value = text.strip()
@@ -138,34 +138,35 @@ class FormRunner:
             if result["replies"]:
                 replies = result["replies"]
                 if slots.get(requested) is None:  # refused or a counter-question: ask again
-                    return replies + self._ask(ctx, sender, requested)
-                return replies + self._next(ctx, sender)
-        return self._next(ctx, sender)
+                    return replies + self._ask(ctx, sender, requested, text)
+                return replies + self._next(ctx, sender, text)
+        return self._next(ctx, sender, text)
 
     # -- internals -----------------------------------------------------------------------------
-    def _next(self, ctx: Context, sender: str) -> list[Reply]:
+    def _next(self, ctx: Context, sender: str, text: str = "") -> list[Reply]:
+        """Ask the next missing slot (its ask action reads ``text``, the message, as under Rasa) or submit."""
         slots = ctx.form["slots"]
         required = domain()["forms"][ctx.form["name"]]["required_slots"]
         missing = next((s for s in required if slots.get(s) is None), None)
         if missing is not None:
-            return self._ask(ctx, sender, missing)
+            return self._ask(ctx, sender, missing, text)
         name = ctx.form["name"]
         result = self._run(
             submit_actions()[name], sender, {**slots, "requested_slot": None}, "", "", [], form=None
         )
         if result["followup"] == name:  # the closing action reopened the form (a slot taken meanwhile)
             slots.update(result["slots"])
-            return result["replies"] + self._next(ctx, sender)
+            return result["replies"] + self._next(ctx, sender, text)
         ctx.bookings = list(result["slots"].get("made_bookings") or ctx.bookings)
         self._end(ctx)
         return result["replies"]
 
-    def _ask(self, ctx: Context, sender: str, slot: str) -> list[Reply]:
+    def _ask(self, ctx: Context, sender: str, slot: str, text: str = "") -> list[Reply]:
         slots = ctx.form["slots"]
         slots["requested_slot"] = slot
         action = f"action_ask_{slot}"
         if action in self.actions.names:
-            asked = self._run(action, sender, slots, "", "", [], form=ctx.form["name"])
+            asked = self._run(action, sender, slots, text, "", [], form=ctx.form["name"])
             slots.update(asked["slots"])  # it may ask another slot instead (a day just booked out)
             return asked["replies"]
         response = domain()["responses"].get(f"utter_ask_{slot}", [{"text": "请继续。"}])[0]

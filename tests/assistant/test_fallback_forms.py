@@ -166,3 +166,18 @@ def test_a_problem_told_without_the_word_complaint_opens_the_complaint_form(clie
 def test_a_question_near_a_service_with_a_problem_word_stays_a_question(client):
     msg = say(client, "我想摆个摊子卖水果要办什么证", "web:fb-stall")[-1]
     assert "手机号" not in msg["text"] and "发生在哪" not in msg["text"]
+
+
+def test_a_booking_never_takes_a_service_whose_alias_is_inside_the_one_meant(client):
+    # 销户 is an alias of 死亡注销户口, and part of 住房公积金提取（离职销户）, which the search is sure of
+    msgs = say(client, "我离职了想预约公积金提取销户", "web:fb-fund-leave")
+    text = " ".join(m["text"] for m in msgs)
+    assert "死亡注销户口" not in text and "住房公积金提取（离职销户）" in text
+
+
+def test_a_booking_for_a_service_not_yet_clear_offers_the_likely_ones_as_buttons(client):
+    msg = say(client, "想约个时间把户口迁过来", "web:fb-which")[-1]
+    assert "哪个事项" in msg["text"]
+    titles = [b["title"] for b in msg["buttons"]]
+    assert "户口迁入登记" in titles and all(t != "内地居民离婚登记" for t in titles)
+    assert say(client, "我要预约", "web:fb-which-bare")[-1]["buttons"] == []  # names nothing: nothing guessed
