@@ -181,3 +181,10 @@ def test_a_booking_for_a_service_not_yet_clear_offers_the_likely_ones_as_buttons
     titles = [b["title"] for b in msg["buttons"]]
     assert "户口迁入登记" in titles and all(t != "内地居民离婚登记" for t in titles)
     assert say(client, "我要预约", "web:fb-which-bare")[-1]["buttons"] == []  # names nothing: nothing guessed
+
+
+def test_booking_and_cancelling_in_everyday_words(client):
+    msg = say(client, "我俩打算下周四去领证，帮忙约个上午的号", "web:fb-everyday")[0]
+    assert "为您预约办理【内地居民结婚登记】" in msg["text"]
+    cancel = say(client, "家里临时有事去不成了，帮我把这个预约退掉吧", "web:fb-everyday-2")[-1]
+    assert "预约号" in cancel["text"] and "为您预约办理" not in cancel["text"]
