@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.dialogue.guide_answers import named_materials
 from assistant.replies import HOTLINE, Reply
 from knowledge.schema import ServiceGuide
 from nlu.clauses import is_question
@@ -56,7 +57,9 @@ def in_form_answer(dialogue, text: str, guide: ServiceGuide | None, asks_contact
     if hotline:
         return hotline
     aspect = dialogue.book.aspect_of(norm)
-    if aspect and isinstance(guide, ServiceGuide):
+    # "交强险我只有电子保单，行不行": a material of the guide, answered from what the guide says of it
+    material = isinstance(guide, ServiceGuide) and bool(named_materials(guide, dialogue.expand(text)))
+    if (aspect or material) and isinstance(guide, ServiceGuide):
         reply = dialogue.guide_followup(guide, aspect, text)
         reply.text += "\n（问完了我们接着预约。）"
         reply.buttons = []

@@ -148,7 +148,8 @@ def guide_lines(guide: ServiceGuide) -> list[str]:
     for m in guide.materials:
         cond = f"（{m.condition}时需要）" if not m.required and m.condition else ""
         note = f"，{m.note}" if m.note else ""
-        lines.append(f"材料：{m.name}{cond}{note}")
+        forms = f"（{'或'.join(f.value for f in m.forms)}）" if m.forms else ""
+        lines.append(f"材料：{m.name}{forms}{cond}{note}")  # 原件或电子: "只有电子保单行不行"
     lines += [f"流程：{s.name}，{s.description}" for s in guide.steps if s.description]
     lines += [f"问：{f.question} 答：{f.answer}" for f in guide.faqs]
     lines.append(f"收费：{guide.fee}")

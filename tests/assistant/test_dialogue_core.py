@@ -549,3 +549,12 @@ def test_a_long_message_with_stop_in_a_word_is_no_goodbye(core):
 )
 def test_small_talk_in_everyday_words(core, text, said):
     assert said in say(core, Context(), text)
+
+
+def test_a_material_asked_about_inside_a_form_is_answered_with_its_forms(core):
+    from assistant.actions.in_form import in_form_answer
+
+    sticker = core.entry("370199-000103005000-XK-005-01")  # 机动车检验合格标志核发
+    reply = in_form_answer(core, "交强险我只有电子保单，行不行", sticker, asks_contact=False)
+    assert reply is not None and "强制保险凭证（原件或电子）" in reply.text and "接着预约" in reply.text
+    assert in_form_answer(core, "张三", sticker, asks_contact=False) is None
