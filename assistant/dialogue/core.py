@@ -57,7 +57,7 @@ _RETURN = re.compile(
     r"^(?:那|还有|回到|再说说|再问下|再问一下|说回)?(?P<what>.{1,12}?)(?:的)?那个(?:事|事情|呢|吧)?(?P<rest>.*)$"
 )
 _BACK_TO = re.compile(r"^(?:还是|那|那就|咱们)?(?:说回|回到|再回到|回头说|再说回|接着说)(?:到)?(?P<what>.{2,})$")
-_THIS_ONE = re.compile(r"(?:^|[\s，,。！？!?])(?:这个|这事|这事儿|这手续|这个手续|它)")  # not 那个, often a filler
+_THIS_ONE = re.compile(r"(?:^|[\s，,。！？!?])(?:这个|这事|这事儿|这手续|这个手续|它|这一套|这1套|这套|这些|这一摊|这1摊)")  # not 那个, often a filler
 _STEM = re.compile(r"(申领|申请|办理|登记|核发|认定|补领|换领|注册|签发|开具)$")  # a service name's action
 _PREVIOUS = ("刚才那个", "上一个", "前面那个", "之前那个", "刚刚那个", "刚才的")
 _QUESTION_END = re.compile(r"(不|没|吧|吗|呢|么|没有)$")

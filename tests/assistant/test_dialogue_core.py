@@ -558,3 +558,8 @@ def test_a_material_asked_about_inside_a_form_is_answered_with_its_forms(core):
     reply = in_form_answer(core, "交强险我只有电子保单，行不行", sticker, asks_contact=False)
     assert reply is not None and "强制保险凭证（原件或电子）" in reply.text and "接着预约" in reply.text
     assert in_form_answer(core, "张三", sticker, asks_contact=False) is None
+
+
+def test_this_whole_set_asks_about_the_bundle_in_focus(core):
+    answer = say(core, at("YJS-370199-010", "bundle"), "这一套下来大概得几天")  # 二手房…一件事
+    assert "承诺 5 个工作日内办结" in answer  # 这一套 is 一 normalised to 1: "这1套"
