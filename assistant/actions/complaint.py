@@ -123,7 +123,7 @@ def register(actions: ActionRegistry, complaints: ComplaintService, dialogue: Re
     @actions.register("validate_complaint_form")
     def validate(t: Tracker) -> Result:
         slot = t.slot("requested_slot")
-        if slot in ("complaint_location", "complaint_contact", "complaint_category") and not find_mobile(
+        if slot in ("complaint_location", "complaint_contact", "complaint_category", "complaint_confirm") and not find_mobile(
             t.text
         ):
             if slot != "complaint_location" or not _ADDRESS.search(t.text):
@@ -134,7 +134,7 @@ def register(actions: ActionRegistry, complaints: ComplaintService, dialogue: Re
                     if _WHEN_ANSWERED.search(t.text):  # "反映了以后多久能有回复"
                         return Result().say(Reply(WHEN_ANSWERED)).set(**{slot: None})
                     asked = slot == "complaint_contact" or bool(
-                        re.search(r"手机|电话|号码|泄露|隐私", t.text)
+                        re.search(r"手机|电话|号码|泄露|隐私|知道是我", t.text)
                     )
                     reply = (
                         Reply(PRIVACY)

@@ -17,6 +17,7 @@ import yaml
 
 from assistant.dialogue.context import Context
 from assistant.replies import Button, Reply, human_handoff
+from nlu.clauses import is_question
 from nlu.normalize import normalize
 from nlu.phrasebook import Phrasebook
 
@@ -121,8 +122,10 @@ class FormRunner:
             return [Reply(STOPPED)]
         if confirm:
             value = self._yes_no(text, payload)
-            if value is None:
-                return self._ask(ctx, sender, requested, text)
+            if value is None:  # "你们不会把我这号码给摆摊的吧": the validation answers it, as under Rasa
+                asked = self._run(f"validate_{ctx.form['name']}", sender, slots, text, "inform", [],
+                                  form=ctx.form["name"], changed={})  # fmt: skip
+                return asked["replies"] + self._ask(ctx, sender, requested, text)
             slots[requested] = value
         elif requested:
             value = text.strip()
@@ -177,6 +180,8 @@ class FormRunner:
         if payload:
             return {"affirm": True, "deny": False}.get(payload[0])
         norm = normalize(text).replace(" ", "")
+        if len(norm) > 6 and is_question(norm):
+            return None  # "你们不会把我这号码给摆摊的吧" asks something: its 不会 is no "no"
         if any(w in norm for w in NO):
             return False
         return True if any(w in norm for w in YES) else None

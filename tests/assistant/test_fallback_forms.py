@@ -188,3 +188,13 @@ def test_booking_and_cancelling_in_everyday_words(client):
     assert "为您预约办理【内地居民结婚登记】" in msg["text"]
     cancel = say(client, "家里临时有事去不成了，帮我把这个预约退掉吧", "web:fb-everyday-2")[-1]
     assert "预约号" in cancel["text"] and "为您预约办理" not in cancel["text"]
+
+
+def test_a_privacy_question_at_the_complaint_confirmation_is_answered_not_taken_for_no(client):
+    s = "web:fb-confirm-q"
+    msg = say(client, "我要投诉，西城区人民路45号门口占道摆摊，车都过不去，电话13900077104", s)[-1]
+    assert "确认提交" in msg["text"]
+    asked = say(client, "你们不会把我这号码给摆摊的吧", s)
+    assert "加密" in asked[0]["text"] and "确认提交" in asked[-1]["text"]  # answered, then asked again
+    assert "没有提交" not in " ".join(m["text"] for m in asked)
+    assert re.search(r"GD\d{6}[A-Z2-9]{8}", say(client, "那行，确认提交", s)[-1]["text"])
