@@ -198,3 +198,13 @@ def test_a_privacy_question_at_the_complaint_confirmation_is_answered_not_taken_
     assert "加密" in asked[0]["text"] and "确认提交" in asked[-1]["text"]  # answered, then asked again
     assert "没有提交" not in " ".join(m["text"] for m in asked)
     assert re.search(r"GD\d{6}[A-Z2-9]{8}", say(client, "那行，确认提交", s)[-1]["text"])
+
+
+def test_when_a_complaint_is_answered_and_the_ticket_asked_for_in_everyday_words(client):
+    s = "web:fb-shuofa"
+    say(client, "我要投诉，东城区和平路40号的KTV天天唱到凌晨", s)
+    when = say(client, "投诉了一般几天能有个说法", s)
+    assert "办结" in when[0]["text"] and "加密" not in when[0]["text"]
+    say(client, "13900077105", s)
+    number = re.search(r"GD\d{6}[A-Z2-9]{8}", say(client, "确认", s)[-1]["text"]).group(0)
+    assert number in say(client, f"我那个单子{number}现在到哪一步了", s)[-1]["text"]
