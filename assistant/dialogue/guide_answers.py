@@ -185,13 +185,16 @@ def _hours(guide: ServiceGuide, text: str, region: str | None) -> Reply:
     named = district_named(text, {h.district for h in guide.halls})
     if named and any(h.district == named for h in guide.halls):
         halls = [h for h in guide.halls if h.district == named]
+    def opens(hours: str) -> bool:
+        return day in hours or (day == "周六" and "周六日" in hours) or "周一至周日" in hours or "每天" in hours
+
+    none_open = not any(opens(h.hours) for h in halls)
     for h in halls:
         hours = h.hours
-        open_that_day = (
-            day in hours or (day == "周六" and "周六日" in hours) or "周一至周日" in hours or "每天" in hours
-        )
-        # "周六去哪个大厅能办": the addresses of those open; "东城区那个在哪": that one's, open or not
-        name = f"{h.name}（{h.address}）" if where and (open_that_day or named) else h.name
+        open_that_day = opens(hours)
+        # "周六去哪个大厅能办": the addresses of those open; "东城区那个在哪": that one's, open or not;
+        # "那个窗口在哪 礼拜六上班不" where none opens that day: where to go on a weekday
+        name = f"{h.name}（{h.address}）" if where and (open_that_day or named or none_open) else h.name
         lines.append(f"{name}：{'可以办理' if open_that_day else day + '不办公'}（{hours}）")
     lead = f"{day}能不能办要看大厅："
     if all("不办公" in line for line in lines):

@@ -563,3 +563,9 @@ def test_a_material_asked_about_inside_a_form_is_answered_with_its_forms(core):
 def test_this_whole_set_asks_about_the_bundle_in_focus(core):
     answer = say(core, at("YJS-370199-010", "bundle"), "这一套下来大概得几天")  # 二手房…一件事
     assert "承诺 5 个工作日内办结" in answer  # 这一套 is 一 normalised to 1: "这1套"
+
+
+def test_where_and_saturday_when_no_hall_opens_then_gives_the_addresses(core):
+    ride_hailing = "370199-001701002000-XK-002-01"  # 网络预约出租汽车驾驶员证申领: weekdays only
+    answer = say(core, at(ride_hailing), "交通局那个窗口在哪 礼拜六上班不")
+    assert "周六不办公" in answer and "交通路9号" in answer
