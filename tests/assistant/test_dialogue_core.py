@@ -569,3 +569,9 @@ def test_where_and_saturday_when_no_hall_opens_then_gives_the_addresses(core):
     ride_hailing = "370199-001701002000-XK-002-01"  # 网络预约出租汽车驾驶员证申领: weekdays only
     answer = say(core, at(ride_hailing), "交通局那个窗口在哪 礼拜六上班不")
     assert "周六不办公" in answer and "交通路9号" in answer
+
+
+def test_how_much_aid_is_what_is_received_not_the_fee(core):
+    temp_aid = "370199-000701006000-JF-006-01"  # 临时救助申请: states no amount
+    answer = say(core, at(temp_aid), "一般能救助多少钱")
+    assert "没有写明" in answer and "能领多少" in answer
