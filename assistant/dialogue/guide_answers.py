@@ -41,6 +41,8 @@ _AMOUNT = re.compile(r"\d+\s*(元|万)|标准|金额|额度|比例")
 # "多长时间要认证一回": how often, not how long it takes
 _FREQUENCY = re.compile(r"(多久|多长时间|多少天|几个月|几年)[^，。？?]{0,6}(一次|一回|一趟)|每隔多久|隔多久|每年都")
 _PERIODIC = re.compile(r"每年|每月|每个月|每季度|每半年|每\d|定期|周期")
+# "退的钱多久能到账", "报的钱打到哪": when and where money arrives, not the processing time
+_ARRIVES = re.compile(r"到账|打到|打款|打入|存入|转到.{0,4}(卡|账户)|发放[到至]|拨付")
 # "批下来以后排队多久能住进去": the time after the result, not the processing time
 _AFTER = re.compile(r"(批下来|办下来|办好|审核通过|批了|批准|拿到|办完)(了)?(以后|之后|后)")
 HYPOTHETICAL = re.compile(r"^(要是|如果|万一|假如|假设|若是)")  # "要是忘了认证 会不会给停了"
@@ -321,6 +323,11 @@ def answer_followup(
         if lines:
             return _said(guide, lines, "多久办一次，指南里这样写：")
         return _not_said(guide, "多久要办一次")
+    if aspect in (None, "time", "place") and _ARRIVES.search(compact):
+        lines = _matching(guide, pattern=_ARRIVES)
+        if lines:  # "报的钱打到哪": where the money goes, as the guide says it
+            return _said(guide, lines, "钱怎么到账，指南里这样写：")
+        return _not_said(guide, "钱多久到账、打到哪里", f"办理时限（办好本身要多久）：{_limit(guide)}。")
     if aspect == "time" and _AFTER.search(compact):
         reply = _not_said(guide, "办好之后还要等多久", f"办理时限（办好本身要多久）：{_limit(guide)}。")
         return _with_related(reply, guide, expanded, common)

@@ -575,3 +575,14 @@ def test_how_much_aid_is_what_is_received_not_the_fee(core):
     temp_aid = "370199-000701006000-JF-006-01"  # 临时救助申请: states no amount
     answer = say(core, at(temp_aid), "一般能救助多少钱")
     assert "没有写明" in answer and "能领多少" in answer
+
+
+@pytest.mark.parametrize(
+    "code, text, said",
+    [
+        ("370199-000202006000-JF-006-01", "报的钱打到哪", "发放至社会保障卡"),  # the result says where
+        ("370199-000601001000-QT-001-01", "退的钱多久能到账", "没有写明"),  # 个税汇算: it does not say
+    ],
+)
+def test_when_and_where_money_arrives(core, code, text, said):
+    assert said in say(core, at(code), text)
