@@ -58,6 +58,7 @@ _RETURN = re.compile(
 )
 _BACK_TO = re.compile(r"^(?:还是|那|那就|咱们)?(?:说回|回到|再回到|回头说|再说回|接着说)(?:到)?(?P<what>.{2,})$")
 _THIS_ONE = re.compile(r"(?:^|[\s，,。！？!?])(?:这个|这事|这事儿|这手续|这个手续|它|这一套|这1套|这套|这些|这一摊|这1摊)")  # not 那个, often a filler
+_THIS_THING = re.compile(r"这(?:辆|套|张|本|家|间)?([车房证卡照店铺船])")  # "这车", "这套房": the thing in focus
 _STEM = re.compile(r"(申领|申请|办理|登记|核发|认定|补领|换领|注册|签发|开具)$")  # a service name's action
 _PREVIOUS = ("刚才那个", "上一个", "前面那个", "之前那个", "刚刚那个", "刚才的")
 _QUESTION_END = re.compile(r"(不|没|吧|吗|呢|么|没有)$")
@@ -330,6 +331,9 @@ class DialogueCore:
         compact = norm.replace(" ", "")
         if self.book.has(compact, self.book.new_topic):
             return False  # "换个事问下 准生证在哪办"
+        thing = _THIS_THING.search(compact)
+        if thing and thing[1] in normalize(" ".join(_names_of(focus))):
+            return True  # "这车之前贷款买的 还押在银行没解押 能先过户吗": 这车 is the car in focus
         named = self.named_hit(norm, result.results, expand=False)  # 上户口 is not 出生登记 named
         if named is not None and named[0].code != focus.code and len(named[1]) >= 4 and named[1] not in self.said_of(focus):
             # "临时的那种身份证多少钱" after 身份证补领: the service it names (not a subject word

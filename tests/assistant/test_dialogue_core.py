@@ -586,3 +586,8 @@ def test_how_much_aid_is_what_is_received_not_the_fee(core):
 )
 def test_when_and_where_money_arrives(core, code, text, said):
     assert said in say(core, at(code), text)
+
+
+def test_this_car_is_the_car_in_focus_even_beside_another_services_alias(core):
+    answer = say(core, at(USED_CAR), "这车之前贷款买的 还押在银行没解押 能先过户吗")  # 解押: 不动产抵押权注销's
+    assert "已解除抵押" in answer and "不动产" not in answer
