@@ -356,6 +356,8 @@ class DialogueCore:
             return False
         confident = result.decision == "answer"
         other_name = self.names(norm, other)
+        if other_name and other_name == self.names(norm, focus):
+            other_name = None  # "多久能拿到新房本": 不动产权证书 is what the one in focus gives too
         if other_name and (confident or other_name not in self.said_of(focus)):
             return False  # "准生证在哪办" after 优待证: 准生证 is 生育登记's, not the card's
         if self.names_another_subject(norm, focus, other):

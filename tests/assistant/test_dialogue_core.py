@@ -591,3 +591,9 @@ def test_when_and_where_money_arrives(core, code, text, said):
 def test_this_car_is_the_car_in_focus_even_beside_another_services_alias(core):
     answer = say(core, at(USED_CAR), "这车之前贷款买的 还押在银行没解押 能先过户吗")  # 解押: 不动产抵押权注销's
     assert "已解除抵押" in answer and "不动产" not in answer
+
+
+def test_a_result_the_entry_in_focus_gives_too_keeps_it(core):
+    inherit = "370199-000401006000-QR-006-01"  # 继承不动产转移登记: its result is 不动产权证书, as 新建商品房's is
+    answer = say(core, at(inherit), "新房本多久能拿到")  # the search is sure of 新建商品房转移登记
+    assert answer.startswith("【继承不动产转移登记】") and "10 个工作日" in answer
