@@ -47,6 +47,9 @@ def polarity(text: str, book: Phrasebook | None = None) -> bool | None:
     return None
 
 
+_NEGATED_AFTER = ("用不上", "用不着", "不用", "不需要", "不要", "不装", "不接", "没有", "就不", "也不用", "也不要")
+
+
 def _topic_polarity(folded: str, question: str, book: Phrasebook) -> bool | None:
     """The answer names what the question is about in the citizen's words ("还有贷款没还完")."""
     q = _fold(question)
@@ -58,9 +61,10 @@ def _topic_polarity(folded: str, question: str, book: Phrasebook) -> bool | None
             if at < 0:
                 continue
             before = folded[max(0, at - 3) : at]
-            negated = any(n in before for n in ("没", "不", "无", "未")) and not any(
-                n in word for n in book.no
-            )
+            after = folded[at + len(word) : at + len(word) + 4]  # "燃气用不上": said after the word
+            negated = (
+                any(n in before for n in ("没", "不", "无", "未")) or after.startswith(_NEGATED_AFTER)
+            ) and not any(n in word for n in book.no)
             return not negated
     return None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.answers import implied, match_option
+from nlu.answers import implied, match_option, stated
 from nlu.numbers import arabic, ascii_digits, quantities, threshold
 
 YES_NO = [("是", "是"), ("否", "否")]
@@ -87,3 +87,11 @@ def test_debts_in_everyday_words():
     question = "企业是否有未结清的债权债务？"
     assert match_option("账都清了 没欠别人的 也没人欠我们", question, yes_no) == "否"
     assert match_option("公司还欠着供应商的货款", question, yes_no) == "是"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("租了个门面，水和电都得重新报装，燃气用不上，能一块办吗", "no"), ("门面的燃气要装", "yes"), ("没有燃气", "no")],
+)
+def test_the_first_message_says_no_after_the_topic_too(text, expected):
+    assert stated(text, "是否需要接入燃气？", [("yes", "是"), ("no", "否")]) == expected
