@@ -58,6 +58,7 @@ _RETURN = re.compile(
 )
 _BACK_TO = re.compile(r"^(?:还是|那|那就|咱们)?(?:说回|回到|再回到|回头说|再说回|接着说)(?:到)?(?P<what>.{2,})$")
 _THIS_ONE = re.compile(r"(?:^|[\s，,。！？!?])(?:这个|这事|这事儿|这手续|这个手续|它|这一套|这1套|这套|这些|这一摊|这1摊)")  # not 那个, often a filler
+_WHEN_SAID = re.compile(r"[\d一二三四五六七八九十]{1,2}月份?|[\d一二三四五六七八九十]{1,2}[日号]|[今明去前后]年|[上下这本]个?月|年底|年初|月底|月初")
 _THIS_THING = re.compile(r"这(?:辆|套|张|本|家|间)?([车房证卡照店铺船])")  # "这车", "这套房": the thing in focus
 _STEM = re.compile(r"(申领|申请|办理|登记|核发|认定|补领|换领|注册|签发|开具)$")  # a service name's action
 _PREVIOUS = ("刚才那个", "上一个", "前面那个", "之前那个", "刚刚那个", "刚才的")
@@ -366,7 +367,7 @@ class DialogueCore:
             return True  # "最多能贷多少" after 公积金贷款: its own FAQ "最高能贷多少？" answers it
         if aspect and _THIS_ONE.search(norm) and other_name is None:
             return True  # "公司上个月才注册下来的 这个有时间限制不": 这个 is the one in focus
-        if aspect and self.new_subject(rest, focus):
+        if aspect and self.new_subject(_WHEN_SAID.sub("", rest), focus):  # "七月份" is no subject
             return False  # "那学历认证去哪做" after 就业报到: 学历认证 is nowhere in it
         if aspect:
             if aspect not in _ABOUT_IT and len(norm) > 12 and self.new_subject(norm, focus):

@@ -27,6 +27,7 @@ FIELD_ASPECTS = ("materials", "steps", "time", "fee", "place", "phone", "online"
 _FUNCTION_CHARS = set("要吗不吧呢的了能可以是么什怎我你那这还没有办得都去个一下啊呀哦嗯请问想给会和跟与或及啥咋俺咱嘛呗哪")
 _DEADLINE = re.compile(
     r"[\d一二两三四五六七八九十半]+\s*(个)?(日|天|工作日|个月|月|年|周)(内|之内|以内)|逾期|届满前|期满前|之日起|超过[一二两三\d]+个?月"
+    r"|至\s*\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日\s*(前|之前|以前|截止)"  # "次年3月1日至6月30日办理"
 )
 _SECTION_WORDS = frozenset({"材料", "条件", "流程", "收费", "理条", "办理"})  # guide_lines' own headings
 _CONTRIBUTION = re.compile(r"([1一]年|每年|每个?月|[1一]个月|按年|按月).{0,4}[交缴]|缴费|交费标准|档次|交多少年")

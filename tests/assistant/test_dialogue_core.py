@@ -597,3 +597,15 @@ def test_a_result_the_entry_in_focus_gives_too_keeps_it(core):
     inherit = "370199-000401006000-QR-006-01"  # 继承不动产转移登记: its result is 不动产权证书, as 新建商品房's is
     answer = say(core, at(inherit), "新房本多久能拿到")  # the search is sure of 新建商品房转移登记
     assert answer.startswith("【继承不动产转移登记】") and "10 个工作日" in answer
+
+
+@pytest.mark.parametrize(
+    "code, text, said, unsaid",
+    [
+        ("370199-000601001000-QT-001-01", "我七月份再去办还来得及吗", "6月30日", "办理时限"),  # 个税汇算's deadline
+        ("370199-000501010000-QT-010-01", "备案凭证过几年要重新办", "没有写明", "收费"),  # validity, not stated
+    ],
+)
+def test_deadline_and_validity_in_everyday_words(core, code, text, said, unsaid):
+    answer = say(core, at(code), text)
+    assert said in answer and unsaid not in answer
