@@ -609,3 +609,8 @@ def test_a_result_the_entry_in_focus_gives_too_keeps_it(core):
 def test_deadline_and_validity_in_everyday_words(core, code, text, said, unsaid):
     answer = say(core, at(code), text)
     assert said in answer and unsaid not in answer
+
+
+def test_how_many_days_until_it_is_approved_is_the_processing_time(core):
+    temp_aid = "370199-000701006000-JF-006-01"  # 临时救助申请: 承诺 5 个工作日
+    assert "5 个工作日" in say(core, at(temp_aid), "交上去多少天能批")
