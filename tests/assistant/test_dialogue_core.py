@@ -614,3 +614,12 @@ def test_deadline_and_validity_in_everyday_words(core, code, text, said, unsaid)
 def test_how_many_days_until_it_is_approved_is_the_processing_time(core):
     temp_aid = "370199-000701006000-JF-006-01"  # 临时救助申请: 承诺 5 个工作日
     assert "5 个工作日" in say(core, at(temp_aid), "交上去多少天能批")
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [("名字报下来以后能给保留多久", "没有写明"), ("核名不用跑现场吧", "全程网办")],
+)
+def test_keeping_a_name_and_not_going_in_person(core, text, said):
+    name_check = "370199-000501001000-QT-001-01"  # 企业名称自主申报: no validity stated, 全程网办
+    assert said in say(core, at(name_check), text)
