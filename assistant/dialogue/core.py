@@ -367,10 +367,11 @@ class DialogueCore:
             return True  # "最多能贷多少" after 公积金贷款: its own FAQ "最高能贷多少？" answers it
         if aspect and _THIS_ONE.search(norm) and other_name is None:
             return True  # "公司上个月才注册下来的 这个有时间限制不": 这个 is the one in focus
-        if aspect and self.new_subject(_WHEN_SAID.sub("", rest), focus):  # "七月份" is no subject
+        # "七月份" is no subject; "外地户口" is the 非本市户籍 the guide speaks of
+        if aspect and self.new_subject(self.expand(_WHEN_SAID.sub("", rest)), focus):
             return False  # "那学历认证去哪做" after 就业报到: 学历认证 is nowhere in it
         if aspect:
-            if aspect not in _ABOUT_IT and len(norm) > 12 and self.new_subject(norm, focus):
+            if aspect not in _ABOUT_IT and len(norm) > 12 and self.new_subject(self.expand(norm), focus):
                 return False  # "那外国人来华的工作许可怎么办" after 护照: another subject, not its 流程
             return not confident or len(norm) <= 12
         if len(norm) > SHORT or not isinstance(focus, ServiceGuide):

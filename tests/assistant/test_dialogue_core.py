@@ -623,3 +623,9 @@ def test_how_many_days_until_it_is_approved_is_the_processing_time(core):
 def test_keeping_a_name_and_not_going_in_person(core, text, said):
     name_check = "370199-000501001000-QT-001-01"  # 企业名称自主申报: no validity stated, 全程网办
     assert said in say(core, at(name_check), text)
+
+
+def test_a_colloquial_word_for_what_the_guide_says_is_no_new_subject(core):
+    leave = "370199-000301003000-GG-003-01"  # 住房公积金提取（离职销户）: a material for 非本市户籍
+    answer = say(core, at(leave), "我是外地户口的 要多带点啥")
+    assert answer.startswith("【住房公积金提取（离职销户）】") and "解除劳动合同证明" in answer
