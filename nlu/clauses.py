@@ -15,7 +15,7 @@ LONG_MESSAGE = 28  # characters; shorter messages are matched as they are
 _SPLIT = re.compile(r"[，,。．.！!？?；;：:\s、~～]+")
 _QUESTION = re.compile(
     r"[?？]|怎么|怎样|如何|咋|啥|什么|为啥|为什么|干嘛|哪|吗|么$|呢|能不能|能否|可不可以|可以不|是否|要不要|"
-    r"需不需要|会不会|是不是|多久|多长|多少|几天|几个|有没有|行不行|还是|不会.{0,12}吧$"
+    r"需不需要|会不会|是不是|多久|多长|多少|几天|几个|有没有|行不行|还是|不会.{0,12}吧$|不(?:了|行|能.{0,3}|用.{0,5}|要.{0,5})吧$"
 )
 _CONTENT_MIN = 8  # a question clause shorter than this borrows the clause before it
 # what opens a message without being its content: greetings and "by the way"s ("另外问下 孩子…")

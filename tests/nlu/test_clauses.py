@@ -26,3 +26,10 @@ def test_the_by_the_way_before_a_question_is_not_its_content():
     assert without_lead("另外问下 孩子在学校想申请困难补助") == "孩子在学校想申请困难补助"
     assert without_lead("你好，请问护照怎么办") == "护照怎么办"
     assert without_lead("还有别的吗") == "别的吗" and without_lead("你好") == "你好"  # nothing else: kept
+
+
+def test_a_guess_that_ends_in_ba_asks_something():
+    from nlu.clauses import is_question
+
+    assert is_question("规划许可证还没下来也办不了吧") and is_question("核名不用跑现场吧")
+    assert not is_question("那就这样吧") and not is_question("好吧")
