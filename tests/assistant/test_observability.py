@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 
 def _dead_port() -> int:
@@ -52,6 +53,14 @@ def test_one_request_id_from_the_chat_turn_to_the_action_webhook(app_client, stu
         "tracker": {"sender_id": "web:m2", "latest_message": {"text": "你好", "metadata": {"request_id": "turn-0001"}}},
     }  # what Rasa sends back for that turn: the id travelled in the message's metadata
     assert client.post("/webhook", json=body).status_code == 404
-    logged = capsys.readouterr().err.splitlines()
-    assert any("chat turn" in line and "request_id=turn-0001" in line for line in logged)
-    assert any("unknown action" in line and "request_id=turn-0001" in line for line in logged)
+
+    def seen(logged: list[str]) -> bool:
+        return all(any(what in line and "request_id=turn-0001" in line for line in logged)
+                   for what in ("chat turn", "unknown action"))  # fmt: skip
+
+    logged: list[str] = []
+    deadline = time.monotonic() + 5  # lines are written by the log queue's thread, a moment later
+    while not seen(logged) and time.monotonic() < deadline:
+        logged += capsys.readouterr().err.splitlines()
+        time.sleep(0.05)
+    assert seen(logged), logged[-20:]
