@@ -260,11 +260,12 @@ class DialogueCore:
             return self.show(ctx, bundle.kind, bundle.code, result.region)
         if result.decision == "clarify" and not confident_only:
             options = self.sharing(norm, result.results) or result.options()
-            covered = [h for h in options if not self.uncovered(norm, h.code)]
+            cases = [self.uncovered(norm, h.code) for h in options]
+            covered = [h for h, case in zip(options, cases, strict=True) if not case]
             if options and not covered:  # "想领养一个孩子": 新生儿出生 is the nearest, and no answer to it
                 if self.unanswered is not None:
                     self.unanswered.record_miss(result, source=source, sender=sender)
-                return [not_covered(options[0].name, self.uncovered(norm, options[0].code))]
+                return [not_covered(options[0].name, cases[0])]
             options = covered
             if len(options) == 1 and self.likely(norm, result):
                 # "我今年刚退休 原来单位交的那个公基金能都取出来不": one candidate, in the citizen's own
